@@ -1,0 +1,61 @@
+/*
+ * mongo_odm/error.h - error codes and the error out-parameter.
+ *
+ * Every fallible function takes `mongo_odm_error_t *error` as its last parameter. It may be
+ * NULL when the caller does not want details. On failure the library fills it; on success it
+ * sets its code to MONGO_ODM_OK (and an empty message). The structure is plain data: declare it
+ * on the stack, no init or destroy call is needed.
+ */
+#ifndef MONGO_ODM_ERROR_H
+#define MONGO_ODM_ERROR_H
+
+#include <stdint.h>
+
+#include "macros.h"
+
+MONGO_ODM_BEGIN_DECLS
+
+typedef enum {
+  MONGO_ODM_OK = 0,
+  /* A NULL pointer where one is required, a bad name, a bad option or an out-of-range value. */
+  MONGO_ODM_ERROR_INVALID_ARGUMENT = 1,
+  /* Connection parameters missing: no URL given and MONGO_URL unset, no database name.
+   * (Python: ValueError.) */
+  MONGO_ODM_ERROR_CONFIGURATION = 2,
+  /* The server is unreachable, the handshake, authentication or TLS failed, or no server was
+   * selected within serverSelectionTimeoutMS. (Python: ConnectionFailure, a ConnectionError.) */
+  MONGO_ODM_ERROR_CONNECTION = 3,
+  /* The model has no collection name. (Python: NotImplementedError.) */
+  MONGO_ODM_ERROR_NOT_IMPLEMENTED = 4,
+  /* save without an id. (Python: ValueError "Document ID is required".) */
+  MONGO_ODM_ERROR_MISSING_ID = 5,
+  /* The document does not fit its model: a required field is missing, a field has the wrong
+   * type, a composite-key field is missing or null. The message names the field. */
+  MONGO_ODM_ERROR_VALIDATION = 6,
+  /* The server refused a write for a duplicate key (server code 11000 or 11001). */
+  MONGO_ODM_ERROR_DUPLICATE_KEY = 7,
+  /* Any other server-side failure; server_code holds the server's code. */
+  MONGO_ODM_ERROR_SERVER = 8,
+  /* Invalid BSON, invalid UTF-8, a forbidden key, or a document over the size limit. */
+  MONGO_ODM_ERROR_ENCODING = 9,
+  /* A socket or operation timeout (maxTimeMS, socketTimeoutMS) after a server was selected,
+   * or no pooled connection became free within waitQueueTimeoutMS. */
+  MONGO_ODM_ERROR_TIMEOUT = 10,
+  /* A bug or an allocation failure inside the library. */
+  MONGO_ODM_ERROR_INTERNAL = 11
+} mongo_odm_error_code_t;
+
+/* Exactly 512 bytes, stable across versions. */
+typedef struct mongo_odm_error_t {
+  uint32_t code;         /* a mongo_odm_error_code_t */
+  int32_t server_code;   /* the server's or the driver's error code; 0 when there is none */
+  char message[504];     /* NUL-terminated English text; never contains a password */
+} mongo_odm_error_t;
+
+/* The enumerator's name, e.g. "MONGO_ODM_ERROR_DUPLICATE_KEY"; "MONGO_ODM_ERROR_UNKNOWN" for a
+ * value outside the enumeration. Static storage: never free it. */
+MONGO_ODM_API(const char *) mongo_odm_error_code_name(uint32_t code);
+
+MONGO_ODM_END_DECLS
+
+#endif /* MONGO_ODM_ERROR_H */

@@ -1,0 +1,93 @@
+// mongo_odm/connection.h
+#include <mutex>
+#include <vector>
+
+#include "../core/connection.hpp"
+#include "capi.hpp"
+
+using mongo_odm::capi::guard;
+
+namespace {
+
+// The handle lent out by mongo_odm_default_client(). When the default connection changes, the
+// old handle is retired (its client reference dropped, so the old pool can close) but kept
+// allocated until mongo_odm_cleanup(): a stale borrowed pointer then fails cleanly.
+std::mutex g_handle_mutex;
+mongo_odm_client_t *g_handle = nullptr;
+std::vector<mongo_odm_client_t *> &retired() {
+  static auto *v = new std::vector<mongo_odm_client_t *>();
+  return *v;
+}
+
+void retire_locked() {
+  if (!g_handle) return;
+  std::atomic_store(&g_handle->impl, std::shared_ptr<mongo_odm::Client>());
+  retired().push_back(g_handle);
+  g_handle = nullptr;
+}
+
+}  // namespace
+
+namespace mongo_odm {
+namespace capi {
+
+// Frees every default-client handle; called once the library has shut down (library.cpp).
+void free_default_client_handles() {
+  std::lock_guard<std::mutex> lock(g_handle_mutex);
+  retire_locked();
+  for (mongo_odm_client_t *h : retired()) delete h;
+  retired().clear();
+}
+
+}  // namespace capi
+}  // namespace mongo_odm
+
+extern "C" {
+
+bool mongo_odm_connect(const char *url, const char *username, const char *password, const char *db_name,
+                       mongo_odm_error_t *error) {
+  return guard(error, false, [&] {
+    {
+      std::lock_guard<std::mutex> lock(g_handle_mutex);
+      retire_locked();
+    }
+    mongo_odm::connection::connect(url, username, password, db_name);
+    return true;
+  });
+}
+
+bool mongo_odm_is_connected(void) {
+  return mongo_odm::capi::quiet(false, [] { return mongo_odm::connection::is_connected(); });
+}
+
+void mongo_odm_disconnect(void) {
+  mongo_odm::capi::quiet(0, [] {
+    {
+      std::lock_guard<std::mutex> lock(g_handle_mutex);
+      retire_locked();
+    }
+    mongo_odm::connection::disconnect();
+    return 0;
+  });
+}
+
+mongo_odm_client_t *mongo_odm_default_client(mongo_odm_error_t *error) {
+  return guard(error, static_cast<mongo_odm_client_t *>(nullptr), [&] {
+    auto state = mongo_odm::connection::current_or_connect();
+    std::lock_guard<std::mutex> lock(g_handle_mutex);
+    if (g_handle && std::atomic_load(&g_handle->impl) == state->client) return g_handle;
+    retire_locked();
+    g_handle = new mongo_odm_client_t{state->client, true};
+    return g_handle;
+  });
+}
+
+const char *mongo_odm_default_database_name(void) {
+  return mongo_odm::capi::quiet(static_cast<const char *>(nullptr), []() -> const char * {
+    // Borrowed from the connection state, which lives until the connection changes.
+    auto state = mongo_odm::connection::current();
+    return state ? state->db.c_str() : nullptr;
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,39 @@
+// mongo_odm/cursor.h
+#include "capi.hpp"
+
+extern "C" {
+
+bool mongo_odm_cursor_next(mongo_odm_cursor_t *cursor, const mongo_odm_doc_t **doc) {
+  if (doc) *doc = nullptr;
+  if (!cursor || !doc) return false;
+  return mongo_odm::capi::quiet(false, [&] {
+    const mongo_odm::Document *next = nullptr;
+    if (!unwrap(cursor)->next_doc(&next)) return false;
+    *doc = wrap(next);
+    return true;
+  });
+}
+
+bool mongo_odm_cursor_next_bson(mongo_odm_cursor_t *cursor, const bson_t **doc) {
+  if (doc) *doc = nullptr;
+  if (!cursor || !doc) return false;
+  return mongo_odm::capi::quiet(false, [&] { return unwrap(cursor)->next_bson(doc); });
+}
+
+bool mongo_odm_cursor_error(const mongo_odm_cursor_t *cursor, mongo_odm_error_t *error) {
+  if (!cursor) {
+    mongo_odm::capi::set_error(error, mongo_odm::Code::invalid_argument, "cursor is NULL");
+    return true;
+  }
+  const auto &failure = unwrap(cursor)->error();
+  if (!failure) {
+    mongo_odm::capi::set_ok(error);
+    return false;
+  }
+  mongo_odm::capi::set_error(error, *failure);
+  return true;
+}
+
+void mongo_odm_cursor_destroy(mongo_odm_cursor_t *cursor) { delete unwrap(cursor); }
+
+}  // extern "C"

@@ -1,0 +1,61 @@
+// mongo_odm/error.h, and the error plumbing every other C API file uses.
+#include "capi.hpp"
+
+static_assert(sizeof(mongo_odm_error_t) == 512, "mongo_odm_error_t must stay exactly 512 bytes");
+static_assert(static_cast<uint32_t>(mongo_odm::Code::internal) == MONGO_ODM_ERROR_INTERNAL, "codes drifted");
+static_assert(static_cast<uint32_t>(mongo_odm::Code::duplicate_key) == MONGO_ODM_ERROR_DUPLICATE_KEY, "codes drifted");
+static_assert(static_cast<uint32_t>(mongo_odm::Code::timeout) == MONGO_ODM_ERROR_TIMEOUT, "codes drifted");
+static_assert(static_cast<uint32_t>(mongo_odm::Code::invalid_argument) == MONGO_ODM_ERROR_INVALID_ARGUMENT,
+              "codes drifted");
+
+namespace mongo_odm {
+namespace capi {
+
+namespace {
+
+// Copies at most sizeof(message)-1 bytes without cutting a UTF-8 sequence in two.
+void copy_message(char *dst, size_t cap, const char *src) {
+  size_t len = std::strlen(src);
+  if (len >= cap) {
+    len = cap - 1;
+    while (len > 0 && (static_cast<unsigned char>(src[len]) & 0xC0) == 0x80) --len;
+  }
+  std::memcpy(dst, src, len);
+  dst[len] = '\0';
+}
+
+}  // namespace
+
+void set_ok(mongo_odm_error_t *error) noexcept {
+  if (!error) return;
+  error->code = MONGO_ODM_OK;
+  error->server_code = 0;
+  error->message[0] = '\0';
+}
+
+void set_error(mongo_odm_error_t *error, Code code, const char *message, int32_t server_code) noexcept {
+  if (!error) return;
+  error->code = static_cast<uint32_t>(code);
+  error->server_code = server_code;
+  copy_message(error->message, sizeof error->message, message ? message : "");
+}
+
+void set_error(mongo_odm_error_t *error, const Error &e) noexcept {
+  set_error(error, e.code(), e.message().c_str(), e.server_code());
+}
+
+std::shared_ptr<Client> client_of(const mongo_odm_client_t *handle) {
+  require(handle, "client");
+  std::shared_ptr<Client> client = std::atomic_load(&handle->impl);
+  if (!client) fail(Code::connection, "this default client was closed (mongo_odm_disconnect or a new mongo_odm_connect)");
+  return client;
+}
+
+}  // namespace capi
+}  // namespace mongo_odm
+
+extern "C" {
+
+const char *mongo_odm_error_code_name(uint32_t code) { return mongo_odm::code_name(code); }
+
+}  // extern "C"

@@ -1,0 +1,57 @@
+// mongo_odm/id.h
+#include <string_view>
+#include <vector>
+
+#include "../core/ids.hpp"
+#include "capi.hpp"
+
+using mongo_odm::Code;
+using mongo_odm::capi::guard;
+using mongo_odm::capi::require;
+
+extern "C" {
+
+void mongo_odm_generate_id(char out[25]) {
+  if (out) mongo_odm::ids::new_object_id(out);
+}
+
+bool mongo_odm_generate_composite_id(const char *const *values, size_t n_values, char out[33],
+                                     mongo_odm_error_t *error) {
+  return guard(error, false, [&] {
+    require(out, "out");
+    if (n_values > 0) require(values, "values");
+    std::vector<std::string_view> parts;
+    parts.reserve(n_values);
+    for (size_t i = 0; i < n_values; ++i) {
+      if (!values[i]) mongo_odm::fail(Code::invalid_argument, "value " + std::to_string(i) + " is NULL");
+      parts.emplace_back(values[i]);
+    }
+    const std::string id = mongo_odm::ids::composite_id(parts);
+    std::memcpy(out, id.c_str(), 33);
+    return true;
+  });
+}
+
+bool mongo_odm_generate_id_from_pairs(const char *const *keys, const char *const *values, size_t n_pairs,
+                                      char out[33], mongo_odm_error_t *error) {
+  return guard(error, false, [&] {
+    require(out, "out");
+    require(keys, "keys");
+    require(values, "values");
+    std::vector<std::pair<std::string_view, std::string_view>> pairs;
+    pairs.reserve(n_pairs);
+    for (size_t i = 0; i < n_pairs; ++i) {
+      if (!keys[i] || !values[i]) {
+        mongo_odm::fail(Code::invalid_argument, "pair " + std::to_string(i) + " has a NULL key or value");
+      }
+      pairs.emplace_back(keys[i], values[i]);
+    }
+    const std::string id = mongo_odm::ids::pair_id(std::move(pairs));
+    std::memcpy(out, id.c_str(), 33);
+    return true;
+  });
+}
+
+bool mongo_odm_id_is_object_id(const char *str) { return str && bson_oid_is_valid(str, std::strlen(str)) && std::strlen(str) == 24; }
+
+}  // extern "C"

@@ -1,0 +1,47 @@
+// mongo_odm/library.h and mongo_odm/log.h
+#include <cstdlib>
+
+#include "../core/library.hpp"
+#include "../core/log.hpp"
+#include "capi.hpp"
+
+extern "C" {
+
+int mongo_odm_init(void) {
+  return mongo_odm::capi::quiet(0, [] { return mongo_odm::library::init(); });
+}
+
+int mongo_odm_cleanup(void) {
+  return mongo_odm::capi::quiet(0, [] {
+    const int remaining = mongo_odm::library::cleanup();
+    if (mongo_odm::library::is_shut_down()) mongo_odm::capi::free_default_client_handles();
+    return remaining;
+  });
+}
+
+const char *mongo_odm_get_version(void) { return MONGO_ODM_VERSION_S; }
+
+unsigned mongo_odm_version_number(void) { return MONGO_ODM_VERSION_NUMBER; }
+
+bool mongo_odm_check_version(int major, int minor, int patch) {
+  return static_cast<long>(MONGO_ODM_VERSION_NUMBER) >= static_cast<long>(major) * 10000L + minor * 100L + patch;
+}
+
+void mongo_odm_free(void *ptr) { std::free(ptr); }
+
+void mongo_odm_log_set_level(mongo_odm_log_level_t level) { mongo_odm::log::set_level(static_cast<int>(level)); }
+
+mongo_odm_log_level_t mongo_odm_log_get_level(void) {
+  return static_cast<mongo_odm_log_level_t>(mongo_odm::log::level());
+}
+
+void mongo_odm_log_set_handler(mongo_odm_log_func_t func, void *user_data) {
+  // Both enums share their values; the core's handler type takes the level as int.
+  mongo_odm::log::set_handler(reinterpret_cast<mongo_odm::log::Handler>(func), user_data);
+}
+
+const char *mongo_odm_log_level_name(mongo_odm_log_level_t level) {
+  return mongo_odm::log::level_name(static_cast<int>(level));
+}
+
+}  // extern "C"

@@ -1,0 +1,59 @@
+// Small RAII and helper pieces over libbson used throughout the core.
+#pragma once
+
+#include <bson/bson.h>
+
+#include <string>
+
+namespace mongo_odm {
+
+// An owned, initialized bson_t on the stack.
+class Bson {
+ public:
+  Bson() { bson_init(&doc_); }
+  ~Bson() { bson_destroy(&doc_); }
+  Bson(const Bson &) = delete;
+  Bson &operator=(const Bson &) = delete;
+
+  bson_t *get() { return &doc_; }
+  const bson_t *get() const { return &doc_; }
+  // Moves the contents into caller storage `out` (uninitialized) and leaves this empty.
+  void steal_into(bson_t *out) {
+    bson_steal(out, &doc_);
+    bson_init(&doc_);
+  }
+
+ private:
+  bson_t doc_;
+};
+
+// Initializes `out` (caller storage, may be NULL) as an empty document. Used by every function
+// whose contract says "always initialized, also on failure".
+inline void init_out(bson_t *out) {
+  if (out) bson_init(out);
+}
+
+// {} when `doc` is NULL.
+const bson_t *or_empty(const bson_t *doc);
+
+// True when `text` is valid UTF-8 without NUL bytes.
+bool valid_utf8(const char *text, size_t len);
+inline bool valid_utf8(const std::string &s) { return valid_utf8(s.data(), s.size()); }
+
+// Checks a document the library will store (insert/replace/save): structurally valid,
+// UTF-8 strings and keys, no empty key, no top-level key starting with '$', at most the
+// 16 MiB MongoDB limit. Throws Code::encoding naming the problem.
+void check_storable(const bson_t *doc, const char *what);
+
+// Checks BSON read from an untrusted source (mongo_odm_doc_from_bson): structure and UTF-8.
+void check_wellformed(const bson_t *doc, const char *what);
+
+// The value of the first element of `doc` named `key`; false when absent.
+bool find_value(const bson_t *doc, const char *key, bson_iter_t *iter);
+
+// Reads an integer count field (int32/int64/double) of a reply; 0 when absent.
+int64_t reply_count(const bson_t *reply, const char *field);
+
+constexpr int32_t kMaxBsonSize = 16 * 1024 * 1024;
+
+}  // namespace mongo_odm

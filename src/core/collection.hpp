@@ -1,0 +1,57 @@
+// Raw collection operations over a pooled client: the one implementation of every database
+// operation the C API and the bindings expose.
+#pragma once
+
+#include <bson/bson.h>
+#include <mongoc/mongoc.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "client.hpp"
+
+namespace mongo_odm {
+
+class Cursor;
+class Model;
+
+class Collection {
+ public:
+  // Validates both names (INVALID_ARGUMENT).
+  Collection(std::shared_ptr<Client> client, std::string db, std::string name);
+
+  const std::shared_ptr<Client> &client() const { return client_; }
+  const std::string &db() const { return db_; }
+  const std::string &name() const { return name_; }
+
+  // Output parameters (`out`, `reply`) are initialized, possibly empty documents supplied by
+  // the caller; the functions append to them. Errors are thrown as mongo_odm::Error.
+
+  // True when a document was copied into `out`.
+  bool find_one(const bson_t *filter, const bson_t *opts, bson_t *out) const;
+  // `model` (may be NULL) makes a model cursor.
+  std::unique_ptr<Cursor> find(const bson_t *filter, const bson_t *opts, const Model *model) const;
+  void insert_one(const bson_t *document, const bson_t *opts, bson_t *reply) const;
+  // `checked`: the caller already ran check_storable() on every document.
+  void insert_many(const bson_t *const *documents, size_t n, const bson_t *opts, bson_t *reply,
+                   bool checked = false) const;
+  void replace_one(const bson_t *filter, const bson_t *replacement, const bson_t *opts, bson_t *reply,
+                   bool checked = false) const;
+  void update(const bson_t *filter, const bson_t *update, const bson_t *opts, bson_t *reply, bool many) const;
+  void remove(const bson_t *filter, const bson_t *opts, bson_t *reply, bool many) const;
+  int64_t count(const bson_t *filter, const bson_t *opts) const;
+  std::unique_ptr<Cursor> aggregate(const bson_t *pipeline, const bson_t *opts) const;
+  void drop() const;
+  void create_index(const bson_t *keys, const bson_t *opts, bson_t *reply) const;
+
+ private:
+  std::shared_ptr<Client> client_;
+  std::string db_;
+  std::string name_;
+};
+
+// pymongo's default index name: "a_1_b_-1".
+std::string default_index_name(const bson_t *keys);
+
+}  // namespace mongo_odm

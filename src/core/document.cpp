@@ -1,0 +1,454 @@
+#include "document.hpp"
+
+#include <cstring>
+
+#include "bson_util.hpp"
+#include "ids.hpp"
+#include "model.hpp"
+#include "names.hpp"
+
+namespace mongo_odm {
+
+namespace {
+
+bool is_underscore_id(const char *key) { return key[0] == '_' && std::strcmp(key, "_id") == 0; }
+
+// The [begin, end) bytes a value points to, for types that point into a buffer.
+bool value_span(const bson_value_t &v, const uint8_t **begin, size_t *len) {
+  switch (v.value_type) {
+    case BSON_TYPE_UTF8:
+      *begin = reinterpret_cast<const uint8_t *>(v.value.v_utf8.str);
+      *len = v.value.v_utf8.len;
+      return true;
+    case BSON_TYPE_DOCUMENT:
+    case BSON_TYPE_ARRAY:
+      *begin = v.value.v_doc.data;
+      *len = v.value.v_doc.data_len;
+      return true;
+    case BSON_TYPE_BINARY:
+      *begin = v.value.v_binary.data;
+      *len = v.value.v_binary.data_len;
+      return true;
+    case BSON_TYPE_CODE:
+      *begin = reinterpret_cast<const uint8_t *>(v.value.v_code.code);
+      *len = v.value.v_code.code_len;
+      return true;
+    case BSON_TYPE_SYMBOL:
+      *begin = reinterpret_cast<const uint8_t *>(v.value.v_symbol.symbol);
+      *len = v.value.v_symbol.len;
+      return true;
+    case BSON_TYPE_REGEX:
+      *begin = reinterpret_cast<const uint8_t *>(v.value.v_regex.regex);
+      *len = std::strlen(v.value.v_regex.regex);
+      return true;
+    case BSON_TYPE_CODEWSCOPE:
+      *begin = reinterpret_cast<const uint8_t *>(v.value.v_codewscope.code);
+      *len = v.value.v_codewscope.code_len;
+      return true;
+    case BSON_TYPE_DBPOINTER:
+      *begin = reinterpret_cast<const uint8_t *>(v.value.v_dbpointer.collection);
+      *len = v.value.v_dbpointer.collection_len;
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool known_type(bson_type_t t) {
+  switch (t) {
+    case BSON_TYPE_DOUBLE: case BSON_TYPE_UTF8: case BSON_TYPE_DOCUMENT: case BSON_TYPE_ARRAY:
+    case BSON_TYPE_BINARY: case BSON_TYPE_UNDEFINED: case BSON_TYPE_OID: case BSON_TYPE_BOOL:
+    case BSON_TYPE_DATE_TIME: case BSON_TYPE_NULL: case BSON_TYPE_REGEX: case BSON_TYPE_DBPOINTER:
+    case BSON_TYPE_CODE: case BSON_TYPE_SYMBOL: case BSON_TYPE_CODEWSCOPE: case BSON_TYPE_INT32:
+    case BSON_TYPE_TIMESTAMP: case BSON_TYPE_INT64: case BSON_TYPE_DECIMAL128: case BSON_TYPE_MAXKEY:
+    case BSON_TYPE_MINKEY:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void check_utf8_part(const char *key, const char *text, size_t len, const char *what) {
+  if (!text || !bson_utf8_validate(text, len, false)) {
+    fail(Code::encoding, std::string("value of '") + key + "': " + what + " is not valid UTF-8");
+  }
+}
+
+}  // namespace
+
+void check_value(const char *key, const bson_value_t &v) {
+  if (!known_type(v.value_type)) {
+    fail(Code::invalid_argument, std::string("value of '") + key + "' has an unknown BSON type " +
+                                     std::to_string(static_cast<int>(v.value_type)));
+  }
+  switch (v.value_type) {
+    case BSON_TYPE_UTF8:
+      check_utf8_part(key, v.value.v_utf8.str, v.value.v_utf8.len, "string");
+      break;
+    case BSON_TYPE_SYMBOL:
+      check_utf8_part(key, v.value.v_symbol.symbol, v.value.v_symbol.len, "symbol");
+      break;
+    case BSON_TYPE_CODE:
+      check_utf8_part(key, v.value.v_code.code, v.value.v_code.code_len, "code");
+      break;
+    case BSON_TYPE_REGEX:
+      if (!v.value.v_regex.regex || !v.value.v_regex.options) {
+        fail(Code::invalid_argument, std::string("value of '") + key + "': regex pattern or options is NULL");
+      }
+      check_utf8_part(key, v.value.v_regex.regex, std::strlen(v.value.v_regex.regex), "regex");
+      check_utf8_part(key, v.value.v_regex.options, std::strlen(v.value.v_regex.options), "regex options");
+      break;
+    case BSON_TYPE_DOCUMENT:
+    case BSON_TYPE_ARRAY: {
+      bson_t view;
+      if (!v.value.v_doc.data || !bson_init_static(&view, v.value.v_doc.data, v.value.v_doc.data_len)) {
+        fail(Code::encoding, std::string("value of '") + key + "' is not a valid BSON document");
+      }
+      bson_error_t error;
+      if (!bson_validate_with_error(&view, BSON_VALIDATE_UTF8, &error)) {
+        fail(Code::encoding, std::string("value of '") + key + "': " + error.message);
+      }
+      break;
+    }
+    case BSON_TYPE_BINARY:
+      if (!v.value.v_binary.data && v.value.v_binary.data_len) {
+        fail(Code::invalid_argument, std::string("value of '") + key + "': binary data is NULL");
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+Document::Document(const Model *model) : model_(model) {
+  bson_init(&fields_);
+  id_kind_ = IdKind::string;
+  id_str_ = ids::new_object_id();
+}
+
+Document::Document(const Model *model, NoId) : model_(model) { bson_init(&fields_); }
+
+Document::Document(const Document &other)
+    : model_(other.model_), id_kind_(other.id_kind_), id_str_(other.id_str_) {
+  if (id_kind_ == IdKind::raw) bson_value_copy(&other.id_raw_, &id_raw_);
+  bson_copy_to(&other.fields_, &fields_);
+}
+
+Document::~Document() {
+  if (id_kind_ == IdKind::raw) bson_value_destroy(&id_raw_);
+  bson_destroy(&fields_);
+}
+
+void Document::invalidate() {
+  index_valid_ = false;
+  composite_state_ = CompositeState::unknown;
+}
+
+// --- id --------------------------------------------------------------------------------------
+
+void Document::clear_id() {
+  if (id_kind_ == IdKind::raw) bson_value_destroy(&id_raw_);
+  id_kind_ = IdKind::none;
+  id_str_.clear();
+  invalidate();
+}
+
+void Document::set_string_id(const char *id, size_t len) {
+  if (!valid_utf8(id, len)) fail(Code::encoding, "id is not valid UTF-8");
+  std::string fresh(id, len);  // before clear_id(): `id` may point into our own id
+  clear_id();
+  id_kind_ = IdKind::string;
+  id_str_ = std::move(fresh);
+}
+
+void Document::set_raw_id(const bson_value_t &value) {
+  if (value.value_type == BSON_TYPE_UTF8) {
+    set_string_id(value.value.v_utf8.str, value.value.v_utf8.len);
+    return;
+  }
+  check_value("_id", value);
+  bson_value_t copy;
+  bson_value_copy(&value, &copy);  // before clear_id(): `value` may point into our own id
+  clear_id();
+  id_kind_ = IdKind::raw;
+  id_raw_ = copy;
+  if (value.value_type == BSON_TYPE_OID) {
+    char hex[25];
+    bson_oid_to_string(&id_raw_.value.v_oid, hex);
+    id_str_.assign(hex, 24);
+  }
+}
+
+void Document::compute_composite() const {
+  if (composite_state_ != CompositeState::unknown) return;
+  std::string joined;
+  for (const std::string &name : model_->composite_key()) {
+    bson_iter_t iter;
+    const bool present = find(name.c_str(), &iter);
+    if (!present && !model_->field(name.c_str())) {
+      composite_state_ = CompositeState::failed;
+      composite_code_ = Code::validation;
+      composite_error_ = "Composite key field '" + name + "' not found in model";
+      return;
+    }
+    if (!present || BSON_ITER_HOLDS_NULL(&iter)) {
+      composite_state_ = CompositeState::failed;
+      composite_code_ = Code::validation;
+      composite_error_ = "Composite key field '" + name + "' is None. All fields must have values.";
+      return;
+    }
+    if (!ids::append_python_str(*bson_iter_value(&iter), joined)) {
+      composite_state_ = CompositeState::failed;
+      composite_code_ = Code::encoding;
+      composite_error_ = "Composite key field '" + name + "' holds a " + bson_type_name(bson_iter_type(&iter)) +
+                         ", which has no string form for the id";
+      return;
+    }
+  }
+  composite_id_ = ids::md5_hex(joined);
+  composite_state_ = CompositeState::ok;
+}
+
+const char *Document::id_string() const {
+  if (model_->has_composite_key()) {
+    compute_composite();
+    return composite_state_ == CompositeState::ok ? composite_id_.c_str() : nullptr;
+  }
+  switch (id_kind_) {
+    case IdKind::string:
+      return id_str_.c_str();
+    case IdKind::raw:
+      return id_raw_.value_type == BSON_TYPE_OID ? id_str_.c_str() : nullptr;
+    default:
+      return nullptr;
+  }
+}
+
+bool Document::has_effective_id() const {
+  if (model_->has_composite_key()) {
+    compute_composite();
+    return composite_state_ == CompositeState::ok;
+  }
+  return id_kind_ != IdKind::none;
+}
+
+bool Document::id_is_truthy() const {
+  if (model_->has_composite_key()) return has_effective_id();
+  switch (id_kind_) {
+    case IdKind::string: return !id_str_.empty();
+    case IdKind::raw: return true;
+    default: return false;
+  }
+}
+
+const bson_value_t *Document::id_value() const {
+  const std::string *text = nullptr;
+  if (model_->has_composite_key()) {
+    compute_composite();
+    if (composite_state_ != CompositeState::ok) return nullptr;
+    text = &composite_id_;
+  } else if (id_kind_ == IdKind::raw) {
+    return &id_raw_;
+  } else if (id_kind_ == IdKind::string) {
+    text = &id_str_;
+  } else {
+    return nullptr;
+  }
+  id_view_.value_type = BSON_TYPE_UTF8;
+  id_view_.value.v_utf8.str = const_cast<char *>(text->c_str());
+  id_view_.value.v_utf8.len = static_cast<uint32_t>(text->size());
+  return &id_view_;
+}
+
+void Document::append_id(bson_t *doc, const char *key) const {
+  if (model_->has_composite_key()) {
+    compute_composite();
+    if (composite_state_ != CompositeState::ok) fail(composite_code_, composite_error_);
+    bson_append_utf8(doc, key, -1, composite_id_.data(), static_cast<int>(composite_id_.size()));
+    return;
+  }
+  switch (id_kind_) {
+    case IdKind::string:
+      bson_append_utf8(doc, key, -1, id_str_.data(), static_cast<int>(id_str_.size()));
+      return;
+    case IdKind::raw:
+      bson_append_value(doc, key, -1, &id_raw_);
+      return;
+    default:
+      fail(Code::missing_id, "Document ID is required");
+  }
+}
+
+// --- fields ----------------------------------------------------------------------------------
+
+bool Document::find(const char *key, bson_iter_t *iter) const { return bson_iter_init_find(iter, &fields_, key); }
+
+void Document::replace_fields(const char *key, const bson_value_t *value) {
+  bson_t rebuilt = BSON_INITIALIZER;
+  bson_iter_t iter;
+  bson_iter_init(&iter, &fields_);
+  while (bson_iter_next(&iter)) {
+    if (std::strcmp(bson_iter_key(&iter), key) == 0) {
+      if (value) bson_append_value(&rebuilt, key, -1, value);
+    } else {
+      bson_append_iter(&rebuilt, nullptr, 0, &iter);
+    }
+  }
+  bson_destroy(&fields_);
+  bson_steal(&fields_, &rebuilt);
+}
+
+void Document::set(const char *key, const bson_value_t &value) {
+  check_key(key);
+  if (is_id_key(key)) {
+    set_raw_id(value);
+    return;
+  }
+  check_value(key, value);
+  if (const Field *field = model_->field(key)) Model::check_type(*field, value.value_type);
+
+  // The value may point into this document's own buffer (set(b, get(a))), which appending
+  // can reallocate: copy such a value first.
+  const uint8_t *begin;
+  size_t len;
+  bson_value_t copy;
+  const bson_value_t *source = &value;
+  bool copied = false;
+  if (value_span(value, &begin, &len)) {
+    const uint8_t *buf = bson_get_data(&fields_);
+    if (begin >= buf && begin < buf + fields_.len) {
+      bson_value_copy(&value, &copy);
+      source = &copy;
+      copied = true;
+    }
+  }
+  bson_iter_t iter;
+  if (find(key, &iter)) {
+    replace_fields(key, source);
+  } else if (!bson_append_value(&fields_, key, -1, source)) {
+    if (copied) bson_value_destroy(&copy);
+    fail(Code::encoding, std::string("document is too large to add '") + key + "'");
+  }
+  if (copied) bson_value_destroy(&copy);
+  invalidate();
+}
+
+bool Document::has(const char *key) const {
+  if (is_id_key(key)) return id_value() != nullptr;
+  bson_iter_t iter;
+  return find(key, &iter);
+}
+
+bool Document::is_extra(const char *key) const {
+  if (is_id_key(key)) return false;
+  bson_iter_t iter;
+  return find(key, &iter) && model_->field(key) == nullptr;
+}
+
+const bson_value_t *Document::get(const char *key) const {
+  if (is_id_key(key)) return id_value();
+  if (!index_valid_) {
+    index_.clear();
+    bson_iter_t iter;
+    bson_iter_init(&iter, &fields_);
+    while (bson_iter_next(&iter)) index_.emplace_back(bson_iter_key(&iter), *bson_iter_value(&iter));
+    index_valid_ = true;
+  }
+  for (const auto &entry : index_) {
+    if (std::strcmp(entry.first, key) == 0) return &entry.second;
+  }
+  return nullptr;
+}
+
+bool Document::remove(const char *key) {
+  if (is_id_key(key)) {
+    const bool had = id_kind_ != IdKind::none;
+    clear_id();
+    return had;
+  }
+  bson_iter_t iter;
+  if (!find(key, &iter)) return false;
+  replace_fields(key, nullptr);
+  invalidate();
+  return true;
+}
+
+void Document::check_required() const {
+  for (const Field &field : model_->fields()) {
+    if (!field.required) continue;
+    bson_iter_t iter;
+    if (!find(field.name.c_str(), &iter)) fail(Code::validation, "field '" + field.name + "' is required");
+  }
+}
+
+void Document::to_bson(bool exclude_none, bson_t *out) const {
+  check_required();
+  if (model_->has_composite_key() || id_kind_ != IdKind::none) {
+    append_id(out);
+  } else if (!exclude_none) {
+    BSON_APPEND_NULL(out, "_id");
+  }
+  if (!exclude_none) {
+    bson_concat(out, &fields_);
+    return;
+  }
+  bson_iter_t iter;
+  bson_iter_init(&iter, &fields_);
+  while (bson_iter_next(&iter)) {
+    if (!BSON_ITER_HOLDS_NULL(&iter)) bson_append_iter(out, nullptr, 0, &iter);
+  }
+}
+
+void Document::load(const bson_t *bson, bool untrusted) {
+  if (untrusted) check_wellformed(bson, "document");
+  clear_id();
+  bson_reinit(&fields_);
+  invalidate();
+
+  bson_iter_t iter;
+  if (!bson_iter_init(&iter, bson)) fail(Code::encoding, "document is not valid BSON");
+  const std::vector<Field> &declared = model_->fields();
+  size_t required_seen = 0;
+  std::vector<char> seen;
+  if (!declared.empty()) seen.assign(declared.size(), 0);
+  bool have_underscore_id = false;
+  while (bson_iter_next(&iter)) {
+    const char *key = bson_iter_key(&iter);
+    if (is_underscore_id(key)) {
+      set_raw_id(*bson_iter_value(&iter));
+      have_underscore_id = true;
+      continue;
+    }
+    if (std::strcmp(key, "id") == 0) {
+      // "id" is the id only when there is no "_id"; otherwise the server copy wins.
+      bson_iter_t probe;
+      if (!have_underscore_id && !bson_iter_init_find(&probe, bson, "_id")) set_raw_id(*bson_iter_value(&iter));
+      continue;
+    }
+    if (untrusted) {
+      if (key[0] == '\0') fail(Code::encoding, "document has an empty key");
+      if (key[0] == '$') fail(Code::encoding, std::string("key '") + key + "' must not start with '$'");
+    }
+    if (!declared.empty()) {
+      if (const Field *field = model_->field(key)) {
+        Model::check_type(*field, bson_iter_type(&iter));
+        const size_t i = static_cast<size_t>(field - declared.data());
+        if (!seen[i]) {
+          seen[i] = 1;
+          if (field->required) ++required_seen;
+        }
+      }
+    }
+    if (!bson_append_iter(&fields_, nullptr, 0, &iter)) fail(Code::encoding, "document is too large");
+  }
+  if (iter.err_off) fail(Code::encoding, "document is not valid BSON (corrupt at byte " + std::to_string(iter.err_off) + ")");
+  size_t required_total = 0;
+  for (const Field &f : declared) required_total += f.required ? 1 : 0;
+  if (required_seen != required_total) {
+    for (size_t i = 0; i < declared.size(); ++i) {
+      if (declared[i].required && !seen[i]) fail(Code::validation, "field '" + declared[i].name + "' is required");
+    }
+  }
+}
+
+}  // namespace mongo_odm

@@ -1,0 +1,90 @@
+// A document of a model: its id and its other fields, kept as one bson_t in insertion order.
+//
+// Read accessors hand out pointers into the document (values, strings); they stay valid until
+// the next modification. A document belongs to one thread at a time (it caches lookups).
+#pragma once
+
+#include <bson/bson.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "error.hpp"
+
+namespace mongo_odm {
+
+class Model;
+
+class Document {
+ public:
+  enum NoId { no_id };
+  // A new document whose id is a new ObjectId string (lightodm's default_factory).
+  explicit Document(const Model *model);
+  // A new document without an id.
+  Document(const Model *model, NoId);
+  Document(const Document &other);
+  Document &operator=(const Document &) = delete;
+  ~Document();
+
+  // Replaces the whole content with `bson` (validated against the model; `untrusted` adds
+  // structure, UTF-8 and key checks for bytes that did not come from the server).
+  void load(const bson_t *bson, bool untrusted);
+
+  const Model *model() const { return model_; }
+
+  // --- id ---------------------------------------------------------------------------------
+  // The id as a string (see mongo_odm_doc_id()), or nullptr.
+  const char *id_string() const;
+  void set_string_id(const char *id, size_t len);
+  void set_raw_id(const bson_value_t &value);
+  void clear_id();
+  // lightodm's `if not self.id`: false when unset or the empty string.
+  bool id_is_truthy() const;
+  // Appends "_id": <effective id> to `doc` (composite ids computed; throws when unavailable).
+  void append_id(bson_t *doc, const char *key = "_id") const;
+  // True when an effective id exists (explicit or composite).
+  bool has_effective_id() const;
+
+  // --- fields -----------------------------------------------------------------------------
+  void set(const char *key, const bson_value_t &value);
+  bool has(const char *key) const;
+  bool is_extra(const char *key) const;
+  const bson_value_t *get(const char *key) const;
+  bool remove(const char *key);
+  const bson_t *fields() const { return &fields_; }
+
+  // Appends lightodm's _to_mongo_dict() to `out` (an initialized, empty document).
+  void to_bson(bool exclude_none, bson_t *out) const;
+
+ private:
+  enum class IdKind { none, string, raw };
+  enum class CompositeState { unknown, ok, failed };
+
+  void invalidate();
+  void replace_fields(const char *key, const bson_value_t *value);  // nullptr value removes
+  void check_required() const;
+  void compute_composite() const;
+  const bson_value_t *id_value() const;
+  bool find(const char *key, bson_iter_t *iter) const;
+
+  const Model *model_;
+  IdKind id_kind_ = IdKind::none;
+  std::string id_str_;    // the string id, or the hex of an ObjectId raw id
+  bson_value_t id_raw_{};  // owned copy when id_kind_ == raw
+  bson_t fields_;
+
+  // Caches, rebuilt after any modification.
+  mutable bool index_valid_ = false;
+  mutable std::vector<std::pair<const char *, bson_value_t>> index_;
+  mutable CompositeState composite_state_ = CompositeState::unknown;
+  mutable std::string composite_id_;
+  mutable Code composite_code_ = Code::ok;
+  mutable std::string composite_error_;
+  mutable bson_value_t id_view_{};
+};
+
+// Checks a value supplied for storage (UTF-8 of strings, structure of embedded documents).
+void check_value(const char *key, const bson_value_t &value);
+
+}  // namespace mongo_odm

@@ -1,0 +1,27 @@
+// The single log sink of the library and of libmongoc (installed as mongoc's log handler).
+#pragma once
+
+#include <string>
+
+namespace mongo_odm {
+namespace log {
+
+enum Level : int { off = -1, error = 0, warning = 1, info = 2, debug = 3 };
+
+using Handler = void (*)(int level, const char *domain, const char *message, void *user_data);
+
+void set_level(int level);
+int level();
+void set_handler(Handler handler, void *user_data);
+const char *level_name(int level);
+
+// Reads MONGO_ODM_LOG once and installs the mongoc handler. Called by library init.
+void install();
+
+// Delivers a message from the library itself (domain "mongo_odm").
+void write(int level, const std::string &message);
+
+inline bool enabled(int lvl) { return lvl <= level(); }
+
+}  // namespace log
+}  // namespace mongo_odm

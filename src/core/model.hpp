@@ -1,0 +1,78 @@
+// A model: collection name, composite key, declared fields, optional own collection.
+#pragma once
+
+#include <bson/bson.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mongo_odm {
+
+class Collection;
+
+// Mirrors mongo_odm_field_type_t (checked in src/capi/model.cpp).
+enum class FieldType : int {
+  any = 0,
+  utf8,
+  int32,
+  int64,
+  dbl,
+  boolean,
+  datetime,
+  oid,
+  document,
+  array,
+  binary,
+  decimal128,
+};
+constexpr int kFieldTypeCount = 12;
+
+constexpr unsigned kFieldRequired = 1u << 0;
+constexpr unsigned kFieldNullable = 1u << 1;
+
+struct Field {
+  std::string name;
+  FieldType type;
+  bool required;
+  bool nullable;
+};
+
+const char *field_type_name(FieldType type);
+const char *bson_type_name(bson_type_t type);
+
+class Model {
+ public:
+  // `collection_name` may be NULL (no database operations); otherwise it must be valid.
+  explicit Model(const char *collection_name);
+
+  const char *collection_name() const { return collection_name_ ? collection_name_->c_str() : nullptr; }
+
+  void set_composite_key(const char *const *fields, size_t n);
+  const std::vector<std::string> &composite_key() const { return composite_key_; }
+  bool has_composite_key() const { return !composite_key_.empty(); }
+
+  void add_field(const char *name, int type, unsigned flags);
+  const std::vector<Field> &fields() const { return fields_; }
+  // The declared field called `name`, or nullptr.
+  const Field *field(const char *name) const;
+
+  // Throws VALIDATION when `value` (of BSON type `type`) does not fit `field`.
+  static void check_type(const Field &field, bson_type_t type);
+
+  void set_collection(std::shared_ptr<Collection> collection) { collection_ = std::move(collection); }
+  const std::shared_ptr<Collection> &collection() const { return collection_; }
+
+ private:
+  std::optional<std::string> collection_name_;
+  std::vector<std::string> composite_key_;
+  std::vector<Field> fields_;
+  std::map<std::string, size_t, std::less<>> index_;
+  std::shared_ptr<Collection> collection_;
+};
+
+}  // namespace mongo_odm

@@ -1,0 +1,16 @@
+// Validation of the names users pass in: database names, collection names, document keys.
+#pragma once
+
+namespace mongo_odm {
+
+// Each throws Code::invalid_argument (names) or Code::encoding (keys) with a clear message.
+void check_database_name(const char *name);
+void check_collection_name(const char *name);
+
+// A document key: not NULL, not empty, valid UTF-8, not starting with '$'.
+void check_key(const char *key);
+
+// True for "id" and "_id", the two spellings of the document id.
+bool is_id_key(const char *key);
+
+}  // namespace mongo_odm

@@ -1,0 +1,83 @@
+/*
+ * Helpers shared by the C test suites.
+ *
+ * Integration suites need a server: scripts/test.sh starts FerretDB and exports MONGO_URL,
+ * MONGO_USER, MONGO_PASSWORD and MONGO_DB_NAME. Without MONGO_URL an integration suite fails
+ * (it is never silently skipped).
+ */
+#ifndef MONGO_ODM_TEST_UTIL_H
+#define MONGO_ODM_TEST_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <mongo_odm.h>
+
+/* Fails the test when `err` is not OK, printing the error. */
+#define assert_ok(err)                                                                         \
+  do {                                                                                         \
+    if ((err).code != MONGO_ODM_OK) {                                                          \
+      print_error("unexpected error %s (server code %d): %s\n", mongo_odm_error_code_name((err).code), \
+                  (int)(err).server_code, (err).message);                                      \
+      fail();                                                                                  \
+    }                                                                                          \
+  } while (0)
+
+/* Fails the test unless `err` carries `expected` and a non-empty message. */
+#define assert_code(err, expected)                                                             \
+  do {                                                                                         \
+    if ((err).code != (uint32_t)(expected)) {                                                  \
+      print_error("expected %s, got %s: %s\n", mongo_odm_error_code_name(expected),           \
+                  mongo_odm_error_code_name((err).code), (err).message);                       \
+      fail();                                                                                  \
+    }                                                                                          \
+    assert_true((err).message[0] != '\0');                                                     \
+  } while (0)
+
+/* Asserts that `haystack` contains `needle`. */
+#define assert_contains(haystack, needle)                                                      \
+  do {                                                                                         \
+    if (!strstr((haystack), (needle))) {                                                       \
+      print_error("'%s' does not contain '%s'\n", (haystack), (needle));                       \
+      fail();                                                                                  \
+    }                                                                                          \
+  } while (0)
+
+/* The value of a required environment variable of the test server (fails the test if unset). */
+const char *tu_env(const char *name);
+
+/* Connects the default connection from the environment; fails the test on error. */
+void tu_connect(void);
+
+/* A name unique to this process and call, e.g. "crud_12345_7" (static buffer per call site is
+ * not used: the result is malloc()ed; free it with free()). */
+char *tu_unique_name(const char *prefix);
+
+/* A model on a fresh, uniquely named collection of the test database. */
+mongo_odm_model_t *tu_model(const char *prefix);
+
+/* Drops the model's collection through the default client (best effort, for teardown). */
+void tu_drop(const mongo_odm_model_t *model);
+
+/* Parses JSON (relaxed extended JSON) into a new bson_t; fails the test on a parse error. */
+bson_t *tu_bson(const char *json);
+
+/* Reads a whole file (for test data); fails the test on error. Free with free(). */
+char *tu_read_file(const char *path);
+
+/* cmocka group setup/teardown for integration suites: init + connect / disconnect + cleanup. */
+int tu_setup_connected(void **state);
+int tu_teardown_connected(void **state);
+
+/* Group setup/teardown for unit suites: init / cleanup only. */
+int tu_setup_library(void **state);
+int tu_teardown_library(void **state);
+
+#endif /* MONGO_ODM_TEST_UTIL_H */
