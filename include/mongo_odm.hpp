@@ -234,6 +234,8 @@ class Client {
 /* Raw collection operations. */
 class Collection {
  public:
+  /* Takes ownership of a C collection handle. */
+  static Collection adopt(mongo_odm_collection_t *owned) { return Collection(owned); }
   Collection(Client &client, const std::string &db, const std::string &name) {
     mongo_odm_error_t error;
     mongo_odm_collection_t *raw = mongo_odm_collection_new(client.get(), db.c_str(), name.c_str(), &error);
@@ -314,6 +316,7 @@ class Collection {
   mongo_odm_collection_t *get() const noexcept { return ptr_.get(); }
 
  private:
+  explicit Collection(mongo_odm_collection_t *owned) : ptr_(owned) {}
   CollectionPtr ptr_;
 };
 

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Runs every test suite: the same setup as scripts/run.sh, then
+#   1. the C suites (cmocka, through CTest): unit + integration, header, symbol and install checks
+#   2. the same C suites under AddressSanitizer + UndefinedBehaviorSanitizer
+#   3. the Python suite (pytest) against the package installed with `pip install .`
+#   4. lightodm 0.2.0's own test suite, unmodified, run against mongo_odm
+# and prints how many tests each part ran. Exits non-zero if anything failed.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cd "$ROOT"
+SUMMARY=()
+
+# Sums cmocka's "[  PASSED  ] N test(s)" lines of a CTest log.
+cmocka_count() {
+  local log=$1
+  awk '/\[  PASSED  \] [0-9]+ test\(s\)/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) { n += $i; break } }
+       END { print n + 0 }' "$log"
+}
+
+run_ctest() {
+  local dir=$1 label=$2; shift 2
+  (cd "build/$dir" && ctest --output-on-failure -j "$JOBS" "$@")
+  local log="build/$dir/Testing/Temporary/LastTest.log"
+  local n_ctest n_cmocka
+  n_ctest=$(grep -c '^[0-9]*/[0-9]* Test:' "$log" || true)
+  n_cmocka=$(cmocka_count "$log")
+  SUMMARY+=("$label: $n_ctest CTest tests passed, $n_cmocka cmocka test cases inside them")
+}
+
+section "dependencies"
+scripts/deps.sh
+
+section "server"
+use_test_server test
+
+section "C suites (build/test)"
+build_c test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMONGO_ODM_WERROR=ON
+run_ctest test "C"
+
+section "C suites under AddressSanitizer + UBSan (build/asan)"
+build_c asan -DCMAKE_BUILD_TYPE=Debug -DMONGO_ODM_SANITIZE=ON -DMONGO_ODM_WERROR=ON -DMONGO_ODM_BUILD_EXAMPLES=OFF
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  run_ctest asan "C (ASan+UBSan)" -L "unit|integration" -E "test_install_consumer|test_exported_symbols"
+
+section "summary"
+printf '%s\n' "${SUMMARY[@]}"
