@@ -1,0 +1,55 @@
+"""mongo_odm: a MongoDB object-document mapper with a native core.
+
+A drop-in replacement for lightodm 0.2.0 (same API, same behaviour): Pydantic v2 models with
+sync and async CRUD. Every database operation, BSON conversion and id goes through the C
+library libmongo_odm (bundled); the only runtime dependency is pydantic.
+
+    from mongo_odm import MongoBaseModel, connect
+
+    connect(url="mongodb://localhost:27017", db_name="app")
+
+    class User(MongoBaseModel):
+        class Settings:
+            name = "users"
+        name: str
+
+    User(name="Ada").save()
+"""
+
+from mongo_odm import _core
+from mongo_odm import errors
+from mongo_odm._core import ObjectId
+from mongo_odm.bson_types import MaxKey, MinKey, Timestamp
+from mongo_odm.connection import (
+    MongoConnection,
+    connect,
+    get_async_client,
+    get_async_database,
+    get_client,
+    get_collection,
+    get_database,
+    get_mongo_connection,
+)
+from mongo_odm.model import MongoBaseModel, generate_composite_id, generate_id
+
+__version__ = _core.__version__
+
+__all__ = [
+    "MongoBaseModel",
+    "generate_id",
+    "generate_composite_id",
+    "MongoConnection",
+    "connect",
+    "get_mongo_connection",
+    "get_collection",
+    "get_async_database",
+    "get_database",
+    "get_client",
+    "get_async_client",
+    "ObjectId",
+    "Timestamp",
+    "MinKey",
+    "MaxKey",
+    "errors",
+    "__version__",
+]

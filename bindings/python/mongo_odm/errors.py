@@ -1,0 +1,179 @@
+"""Exceptions raised by mongo_odm, named and arranged like pymongo's.
+
+Code written against pymongo ports by changing the import::
+
+    from pymongo.errors import DuplicateKeyError   ->   from mongo_odm.errors import DuplicateKeyError
+
+Differences from pymongo, on purpose: ConnectionFailure is also the builtin ConnectionError
+(lightodm raises ConnectionError when the connection cannot be initialized), and
+ConfigurationError is also a ValueError (lightodm raises ValueError for missing parameters).
+The BSON errors (InvalidDocument, InvalidBSON, InvalidId) live here too.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional
+
+__all__ = [
+    "PyMongoError",
+    "ConfigurationError",
+    "InvalidURI",
+    "InvalidOperation",
+    "ConnectionFailure",
+    "AutoReconnect",
+    "NetworkTimeout",
+    "ServerSelectionTimeoutError",
+    "WaitQueueTimeoutError",
+    "OperationFailure",
+    "ExecutionTimeout",
+    "WriteError",
+    "DuplicateKeyError",
+    "BulkWriteError",
+    "BSONError",
+    "InvalidDocument",
+    "DocumentTooLarge",
+    "InvalidBSON",
+    "InvalidId",
+]
+
+
+class PyMongoError(Exception):
+    """Base class of every mongo_odm database error."""
+
+    def __init__(self, message: str = "", error_labels: Optional[list] = None) -> None:
+        super().__init__(message)
+        self._message = message
+        self._error_labels = set(error_labels or [])
+
+    def has_error_label(self, label: str) -> bool:
+        return label in self._error_labels
+
+    @property
+    def timeout(self) -> bool:
+        return False
+
+
+class ConfigurationError(PyMongoError, ValueError):
+    """Connection parameters are missing or invalid."""
+
+
+class InvalidURI(ConfigurationError):
+    """The MongoDB URL cannot be parsed."""
+
+
+class InvalidOperation(PyMongoError):
+    """The operation cannot be performed (e.g. on a closed client)."""
+
+
+class ConnectionFailure(PyMongoError, ConnectionError):
+    """The server could not be reached, or the handshake/authentication/TLS failed."""
+
+
+class AutoReconnect(ConnectionFailure):
+    """The connection was lost; the operation may be retried."""
+
+
+class NetworkTimeout(AutoReconnect):
+    """A socket timed out."""
+
+    @property
+    def timeout(self) -> bool:
+        return True
+
+
+class ServerSelectionTimeoutError(AutoReconnect):
+    """No server was selected within serverSelectionTimeoutMS."""
+
+    @property
+    def timeout(self) -> bool:
+        return True
+
+
+class WaitQueueTimeoutError(ConnectionFailure):
+    """No pooled connection became free within waitQueueTimeoutMS."""
+
+    @property
+    def timeout(self) -> bool:
+        return True
+
+
+class OperationFailure(PyMongoError):
+    """The server refused the operation. ``code`` is the server's error code and ``details``
+    its full reply (a dict) when there is one."""
+
+    def __init__(
+        self,
+        error: str,
+        code: Optional[int] = None,
+        details: Optional[Mapping[str, Any]] = None,
+        max_wire_version: Optional[int] = None,
+    ) -> None:
+        labels = (details or {}).get("errorLabels") if isinstance(details, Mapping) else None
+        super().__init__(error, labels)
+        self.__code = code
+        self.__details = details
+        self.__max_wire_version = max_wire_version
+
+    @property
+    def code(self) -> Optional[int]:
+        return self.__code
+
+    @property
+    def details(self) -> Optional[Mapping[str, Any]]:
+        return self.__details
+
+    def __str__(self) -> str:
+        text = self._message
+        if self.__details is not None:
+            text += f", full error: {dict(self.__details)!r}"
+        return text
+
+
+class ExecutionTimeout(OperationFailure):
+    """The operation exceeded its maxTimeMS (server code 50)."""
+
+    @property
+    def timeout(self) -> bool:
+        return True
+
+
+class WriteError(OperationFailure):
+    """A write was refused."""
+
+
+class DuplicateKeyError(WriteError):
+    """A write would duplicate a unique key (server code 11000)."""
+
+
+class BulkWriteError(OperationFailure):
+    """A multi-document write (insert_many) failed part-way. ``details`` holds
+    ``writeErrors`` and the counts of what was written before the failure."""
+
+    def __init__(self, results: Mapping[str, Any]) -> None:
+        errors = results.get("writeErrors") or [{}]
+        code = errors[0].get("code", 65) if errors else 65
+        super().__init__("batch op errors occurred", code, results)
+
+    def __reduce__(self):
+        return self.__class__, (self.details,)
+
+
+class BSONError(PyMongoError):
+    """Base class of the BSON encoding/decoding errors."""
+
+
+class InvalidDocument(BSONError):
+    """A value or key cannot be encoded as BSON (unsupported type, cycle, non-str or NUL key,
+    too large, ...)."""
+
+
+class DocumentTooLarge(InvalidDocument):
+    """The encoded document is over the 16 MiB limit."""
+
+
+class InvalidBSON(BSONError):
+    """Bytes that are not valid BSON, or a value Python cannot represent."""
+
+
+class InvalidId(BSONError):
+    """A string or bytes value that is not an ObjectId."""

@@ -1,0 +1,300 @@
+"""``MongoBaseModel``: Pydantic v2 models stored in MongoDB (lightodm's model API).
+
+The model layer is Pydantic modelling plus lightodm's return-value rules. Every database
+operation is one call of a pymongo-named collection method: the native mongo_odm collection
+by default, or whatever ``get_collection()`` / ``get_async_collection()`` return when a
+subclass overrides them (a pymongo or motor collection works too).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, AsyncIterator, Dict, Iterator, List, Optional, Type, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from mongo_odm import _core
+from mongo_odm.connection import get_async_database, get_collection
+
+__all__ = ["MongoBaseModel", "generate_id", "generate_composite_id", "T"]
+
+T = TypeVar("T", bound="MongoBaseModel")
+
+# afind() turns documents into models in slices of this size, yielding to the event loop in
+# between, so a large result never holds the loop for long.
+_ASYNC_VALIDATE_SLICE = 256
+
+
+def generate_id(**kwargs: Any) -> str:
+    """A new ObjectId string; with keyword arguments, a deterministic id instead: the md5 of
+    the pairs sorted by key (``generate_id(user_id="123", type="profile")`` is the same
+    whatever the argument order). Computed by libmongo_odm."""
+    if not kwargs:
+        return _core.generate_id()
+    return _core.generate_id_from_pairs([(str(k), str(v)) for k, v in kwargs.items()])
+
+
+def generate_composite_id(values: List[Any]) -> str:
+    """The md5 hex of the concatenated ``str()`` of the values (lightodm's composite key)."""
+    return _core.generate_composite_id([str(v) for v in values])
+
+
+class MongoBaseModel(BaseModel):
+    """Base class of document models.
+
+    Subclasses name their collection in an inner ``Settings`` class (``name``), and may list
+    ``composite_key`` fields whose values determine the id. ``id`` maps to MongoDB's ``_id``.
+    """
+
+    model_config = ConfigDict(populate_by_name=True, extra="allow")
+
+    id: Optional[str] = Field(default_factory=generate_id, alias="_id")
+
+    class Settings:
+        name: Optional[str] = None
+        composite_key: Optional[List[str]] = None
+
+    # ------------------------------------------------------------------ model plumbing
+    @classmethod
+    def _uses_mongo_id_alias(cls) -> bool:
+        field = cls.model_fields.get("id")
+        if field is None:
+            return False
+        alias = getattr(field, "serialization_alias", None) or getattr(field, "alias", None)
+        if alias is None:
+            alias = getattr(field, "validation_alias", None)
+        return alias == "_id"
+
+    @model_validator(mode="after")
+    def _compute_composite_key(self):
+        """Derives the id from Settings.composite_key, when the model has one."""
+        key_fields = getattr(self.Settings, "composite_key", None)
+        if key_fields is None:
+            return self
+        if not isinstance(key_fields, (list, tuple)) or not key_fields:
+            raise ValueError("composite_key must be a non-empty list")
+        values = []
+        for name in key_fields:
+            if name not in type(self).model_fields and not hasattr(self, name):
+                raise ValueError(f"Composite key field '{name}' not found in model")
+            value = getattr(self, name, None)
+            if value is None:
+                raise ValueError(f"Composite key field '{name}' is None. All fields must have values.")
+            values.append(value)
+        self.id = generate_composite_id(values)
+        return self
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Subclasses without Settings (or with name None) are allowed: intermediate bases.
+        super().__init_subclass__(**kwargs)
+
+    @classmethod
+    def _validate_collection_name(cls) -> None:
+        if not hasattr(cls, "Settings"):
+            raise NotImplementedError(f"{cls.__name__} must define an inner 'Settings' class")
+        if getattr(cls.Settings, "name", None) is None:
+            raise NotImplementedError(f"{cls.__name__}.Settings must define 'name' attribute with the collection name")
+
+    @classmethod
+    def _get_collection_name(cls) -> str:
+        cls._validate_collection_name()
+        return cls.Settings.name
+
+    @classmethod
+    def get_collection(cls):
+        """The synchronous collection (override to bring your own connection)."""
+        return get_collection(cls._get_collection_name())
+
+    @classmethod
+    async def get_async_collection(cls):
+        """The asynchronous collection (override to bring your own connection)."""
+        name = cls._get_collection_name()
+        db = await get_async_database()
+        return db[name]
+
+    def _to_mongo_dict(self, exclude_none: bool = False) -> Dict[str, Any]:
+        """The document as MongoDB stores it: ``_id`` for ``id``, extra fields included."""
+        data = self.model_dump(by_alias=True, exclude_none=exclude_none)
+        if not self._uses_mongo_id_alias():
+            if "id" in data and "_id" not in data:
+                data["_id"] = data.pop("id")
+            else:
+                data.pop("id", None)
+        extra = self.__pydantic_extra__
+        if extra:
+            for key, value in extra.items():
+                if not exclude_none or value is not None:
+                    data[key] = value
+        return data
+
+    @classmethod
+    def _from_mongo_dict(cls: Type[T], data: Optional[Dict[str, Any]]) -> Optional[T]:
+        """A model from a stored document (None stays None)."""
+        if data is None:
+            return None
+        if not cls._uses_mongo_id_alias() and "_id" in data and "id" not in data:
+            data = dict(data)
+            data["id"] = data["_id"]
+        return cls.model_validate(data)
+
+    # ------------------------------------------------------------------ sync CRUD
+    @classmethod
+    def get(cls: Type[T], id: str) -> Optional[T]:
+        """The document with this id, or None."""
+        return cls._from_mongo_dict(cls.get_collection().find_one({"_id": id}))
+
+    def save(self, exclude_none: bool = False) -> str:
+        """Upserts the document (replace_one by _id); returns its id."""
+        collection = self.get_collection()
+        data = self._to_mongo_dict(exclude_none=exclude_none)
+        doc_id = data.get("_id")
+        if doc_id is None:
+            raise ValueError("Document ID is required")
+        collection.replace_one({"_id": doc_id}, data, upsert=True)
+        return doc_id
+
+    def delete(self) -> bool:
+        """Deletes the document; False when it has no id or was not found."""
+        if not self.id:
+            return False
+        return self.get_collection().delete_one({"_id": self.id}).deleted_count > 0
+
+    @classmethod
+    def find_one(cls: Type[T], filter: Dict[str, Any], **kwargs: Any) -> Optional[T]:
+        """The first matching document (kwargs: sort, skip, projection, ...), or None."""
+        return cls._from_mongo_dict(cls.get_collection().find_one(filter, **kwargs))
+
+    @classmethod
+    def find(cls: Type[T], filter: Dict[str, Any], **kwargs: Any) -> List[T]:
+        """All matching documents (kwargs: sort, limit, skip, projection, batch_size, ...)."""
+        cursor = cls.get_collection().find(filter, **kwargs)
+        return [cls._from_mongo_dict(doc) for doc in cursor]
+
+    @classmethod
+    def find_iter(cls: Type[T], filter: Dict[str, Any], **kwargs: Any) -> Iterator[T]:
+        """Matching documents one at a time (memory stays flat for large results)."""
+        cursor = cls.get_collection().find(filter, **kwargs)
+        for doc in cursor:
+            yield cls._from_mongo_dict(doc)
+
+    @classmethod
+    def count(cls, filter: Optional[Dict[str, Any]] = None) -> int:
+        """The number of matching documents (all when filter is None)."""
+        return cls.get_collection().count_documents(filter or {})
+
+    @classmethod
+    def update_one(cls, filter: Dict[str, Any], update: Dict[str, Any], upsert: bool = False) -> bool:
+        """Applies update operators to the first match; True when modified or upserted."""
+        result = cls.get_collection().update_one(filter, update, upsert=upsert)
+        return result.modified_count > 0 or (upsert and result.upserted_id is not None)
+
+    @classmethod
+    def update_many(cls, filter: Dict[str, Any], update: Dict[str, Any]) -> int:
+        """Applies update operators to every match; returns how many were modified."""
+        return cls.get_collection().update_many(filter, update).modified_count
+
+    @classmethod
+    def delete_one(cls, filter: Dict[str, Any]) -> bool:
+        """Deletes the first match; True when one was deleted."""
+        return cls.get_collection().delete_one(filter).deleted_count > 0
+
+    @classmethod
+    def delete_many(cls, filter: Dict[str, Any]) -> int:
+        """Deletes every match; returns how many."""
+        return cls.get_collection().delete_many(filter).deleted_count
+
+    @classmethod
+    def aggregate(cls: Type[T], pipeline: List[Dict[str, Any]], **kwargs: Any) -> List[Dict[str, Any]]:
+        """Runs a pipeline (kwargs: allowDiskUse, batchSize, maxTimeMS, comment); raw dicts."""
+        return list(cls.get_collection().aggregate(pipeline, **kwargs))
+
+    @classmethod
+    def insert_many(cls: Type[T], documents: List[T]) -> List[str]:
+        """Inserts the models; returns their ids (an empty list in, an empty list out)."""
+        if not documents:
+            return []
+        result = cls.get_collection().insert_many([doc._to_mongo_dict() for doc in documents])
+        return [str(i) for i in result.inserted_ids]
+
+    # ------------------------------------------------------------------ async CRUD
+    @classmethod
+    async def aget(cls: Type[T], id: str) -> Optional[T]:
+        collection = await cls.get_async_collection()
+        return cls._from_mongo_dict(await collection.find_one({"_id": id}))
+
+    async def asave(self, exclude_none: bool = False) -> str:
+        collection = await self.get_async_collection()
+        data = self._to_mongo_dict(exclude_none=exclude_none)
+        doc_id = data.get("_id")
+        if doc_id is None:
+            raise ValueError("Document ID is required")
+        await collection.replace_one({"_id": doc_id}, data, upsert=True)
+        return doc_id
+
+    async def adelete(self) -> bool:
+        if not self.id:
+            return False
+        collection = await self.get_async_collection()
+        result = await collection.delete_one({"_id": self.id})
+        return result.deleted_count > 0
+
+    @classmethod
+    async def afind_one(cls: Type[T], filter: Dict[str, Any], **kwargs: Any) -> Optional[T]:
+        collection = await cls.get_async_collection()
+        return cls._from_mongo_dict(await collection.find_one(filter, **kwargs))
+
+    @classmethod
+    async def afind(cls: Type[T], filter: Dict[str, Any], **kwargs: Any) -> List[T]:
+        collection = await cls.get_async_collection()
+        docs = await collection.find(filter, **kwargs).to_list(length=None)
+        models: List[T] = []
+        for start in range(0, len(docs), _ASYNC_VALIDATE_SLICE):
+            if start:
+                await asyncio.sleep(0)
+            models.extend(cls._from_mongo_dict(doc) for doc in docs[start : start + _ASYNC_VALIDATE_SLICE])
+        return models
+
+    @classmethod
+    async def afind_iter(cls: Type[T], filter: Dict[str, Any], **kwargs: Any) -> AsyncIterator[T]:
+        collection = await cls.get_async_collection()
+        async for doc in collection.find(filter, **kwargs):
+            yield cls._from_mongo_dict(doc)
+
+    @classmethod
+    async def acount(cls, filter: Optional[Dict[str, Any]] = None) -> int:
+        collection = await cls.get_async_collection()
+        return await collection.count_documents(filter or {})
+
+    @classmethod
+    async def aupdate_one(cls, filter: Dict[str, Any], update: Dict[str, Any], upsert: bool = False) -> bool:
+        collection = await cls.get_async_collection()
+        result = await collection.update_one(filter, update, upsert=upsert)
+        return result.modified_count > 0 or (upsert and result.upserted_id is not None)
+
+    @classmethod
+    async def aupdate_many(cls, filter: Dict[str, Any], update: Dict[str, Any]) -> int:
+        collection = await cls.get_async_collection()
+        return (await collection.update_many(filter, update)).modified_count
+
+    @classmethod
+    async def adelete_one(cls, filter: Dict[str, Any]) -> bool:
+        collection = await cls.get_async_collection()
+        return (await collection.delete_one(filter)).deleted_count > 0
+
+    @classmethod
+    async def adelete_many(cls, filter: Dict[str, Any]) -> int:
+        collection = await cls.get_async_collection()
+        return (await collection.delete_many(filter)).deleted_count
+
+    @classmethod
+    async def aaggregate(cls: Type[T], pipeline: List[Dict[str, Any]], **kwargs: Any) -> List[Dict[str, Any]]:
+        collection = await cls.get_async_collection()
+        return await collection.aggregate(pipeline, **kwargs).to_list(length=None)
+
+    @classmethod
+    async def ainsert_many(cls: Type[T], documents: List[T]) -> List[str]:
+        if not documents:
+            return []
+        collection = await cls.get_async_collection()
+        result = await collection.insert_many([doc._to_mongo_dict() for doc in documents])
+        return [str(i) for i in result.inserted_ids]

@@ -1,0 +1,218 @@
+// BSON -> Python. One pass with bson_iter, objects built with the CPython API.
+#include <Python.h>
+#include <datetime.h>
+
+#include <string>
+
+#include "civil_time.hpp"
+#include "common.hpp"
+
+namespace mongo_odm_py {
+
+namespace {
+
+constexpr int kMaxDepth = 200;  // bounds recursion on hostile input (16 MiB of nesting)
+
+[[noreturn]] void invalid_bson(const std::string &message) { raise_named("InvalidBSON", message); }
+
+// Every function returns a new reference or throws.
+PyObject *decode_doc(const bson_t *doc, int depth);
+PyObject *decode_array(const bson_t *doc, int depth);
+
+PyObject *checked(PyObject *obj) {
+  if (!obj) throw py::error_already_set();
+  return obj;
+}
+
+PyObject *decode_utf8(const char *s, size_t len, const char *what) {
+  PyObject *str = PyUnicode_DecodeUTF8(s, static_cast<Py_ssize_t>(len), "strict");
+  if (!str) {
+    PyErr_Clear();
+    invalid_bson(std::string("invalid UTF-8 in ") + what);
+  }
+  return str;
+}
+
+PyObject *decode_datetime(int64_t ms) {
+  const int64_t days = floor_div(ms, 86400000LL);
+  const int64_t rest = floor_mod(ms, 86400000LL);
+  const CivilDate date = civil_from_days(days);
+  if (date.year < 1 || date.year > 9999) {
+    invalid_bson("datetime " + std::to_string(ms) + " ms since the epoch is outside years 1..9999");
+  }
+  return checked(PyDateTime_FromDateAndTime(static_cast<int>(date.year), date.month, date.day,
+                                            static_cast<int>(rest / 3600000), static_cast<int>((rest / 60000) % 60),
+                                            static_cast<int>((rest / 1000) % 60), static_cast<int>(rest % 1000) * 1000));
+}
+
+PyObject *decode_regex(const char *pattern, const char *options) {
+  long flags = 0;
+  for (const char *o = options; *o; ++o) {
+    switch (*o) {
+      case 'i': flags |= 2; break;
+      case 'l': flags |= 4; break;
+      case 'm': flags |= 8; break;
+      case 's': flags |= 16; break;
+      case 'u': flags |= 32; break;
+      case 'x': flags |= 64; break;
+      default: break;
+    }
+  }
+  py::object text = py::reinterpret_steal<py::object>(decode_utf8(pattern, std::strlen(pattern), "a regex"));
+  PyObject *compiled = PyObject_CallFunction(globals().re_compile, "Ol", text.ptr(), flags);
+  if (!compiled) {
+    PyErr_Clear();
+    invalid_bson("regex /" + std::string(pattern) + "/" + options + " is not a valid Python regular expression");
+  }
+  return compiled;
+}
+
+PyObject *decode(const bson_iter_t *iter, int depth) {
+  switch (bson_iter_type(iter)) {
+    case BSON_TYPE_UTF8: {
+      uint32_t len;
+      const char *s = bson_iter_utf8(iter, &len);
+      return decode_utf8(s, len, "a string");
+    }
+    case BSON_TYPE_INT32:
+      return checked(PyLong_FromLong(bson_iter_int32(iter)));
+    case BSON_TYPE_INT64:
+      return checked(PyLong_FromLongLong(bson_iter_int64(iter)));
+    case BSON_TYPE_DOUBLE:
+      return checked(PyFloat_FromDouble(bson_iter_double(iter)));
+    case BSON_TYPE_BOOL:
+      { PyObject *b = bson_iter_bool(iter) ? Py_True : Py_False; Py_INCREF(b); return b; }
+    case BSON_TYPE_NULL:
+    case BSON_TYPE_UNDEFINED:
+      Py_INCREF(Py_None);
+      return Py_None;
+    case BSON_TYPE_DOCUMENT:
+    case BSON_TYPE_ARRAY: {
+      uint32_t len;
+      const uint8_t *data;
+      if (BSON_ITER_HOLDS_DOCUMENT(iter)) {
+        bson_iter_document(iter, &len, &data);
+      } else {
+        bson_iter_array(iter, &len, &data);
+      }
+      bson_t sub;
+      if (!bson_init_static(&sub, data, len)) invalid_bson("corrupt embedded document");
+      return BSON_ITER_HOLDS_DOCUMENT(iter) ? decode_doc(&sub, depth + 1) : decode_array(&sub, depth + 1);
+    }
+    case BSON_TYPE_OID:
+      return make_objectid(*bson_iter_oid(iter)).release().ptr();
+    case BSON_TYPE_DATE_TIME:
+      return decode_datetime(bson_iter_date_time(iter));
+    case BSON_TYPE_BINARY: {
+      bson_subtype_t subtype;
+      uint32_t len;
+      const uint8_t *data;
+      bson_iter_binary(iter, &subtype, &len, &data);
+      if (subtype == BSON_SUBTYPE_UUID && len == 16) {
+        py::object raw = py::bytes(reinterpret_cast<const char *>(data), len);
+        py::object uuid = py::reinterpret_borrow<py::object>(globals().uuid_class)(py::arg("bytes") = raw);
+        return uuid.release().ptr();
+      }
+      return checked(PyBytes_FromStringAndSize(reinterpret_cast<const char *>(data), len));
+    }
+    case BSON_TYPE_DECIMAL128: {
+      bson_decimal128_t dec;
+      bson_iter_decimal128(iter, &dec);
+      char buf[BSON_DECIMAL128_STRING];
+      bson_decimal128_to_string(&dec, buf);
+      return checked(PyObject_CallFunction(globals().decimal_class, "s", buf));
+    }
+    case BSON_TYPE_REGEX: {
+      const char *options = nullptr;
+      const char *pattern = bson_iter_regex(iter, &options);
+      return decode_regex(pattern, options ? options : "");
+    }
+    case BSON_TYPE_TIMESTAMP: {
+      uint32_t t, i;
+      bson_iter_timestamp(iter, &t, &i);
+      return checked(PyObject_CallFunction(globals().timestamp_class, "II", t, i));
+    }
+    case BSON_TYPE_CODE: {
+      uint32_t len;
+      const char *code = bson_iter_code(iter, &len);
+      return decode_utf8(code, len, "JavaScript code");
+    }
+    case BSON_TYPE_CODEWSCOPE: {
+      uint32_t len, scope_len;
+      const uint8_t *scope;
+      const char *code = bson_iter_codewscope(iter, &len, &scope_len, &scope);
+      return decode_utf8(code, len, "JavaScript code");
+    }
+    case BSON_TYPE_SYMBOL: {
+      uint32_t len;
+      const char *symbol = bson_iter_symbol(iter, &len);
+      return decode_utf8(symbol, len, "a symbol");
+    }
+    case BSON_TYPE_DBPOINTER: {
+      uint32_t len;
+      const char *coll;
+      const bson_oid_t *oid;
+      bson_iter_dbpointer(iter, &len, &coll, &oid);
+      py::dict ref;
+      ref["$ref"] = py::reinterpret_steal<py::object>(decode_utf8(coll, len, "a DBPointer"));
+      ref["$id"] = make_objectid(*oid);
+      return ref.release().ptr();
+    }
+    case BSON_TYPE_MINKEY:
+      return checked(PyObject_CallObject(globals().minkey_class, nullptr));
+    case BSON_TYPE_MAXKEY:
+      return checked(PyObject_CallObject(globals().maxkey_class, nullptr));
+    default:
+      invalid_bson("unknown BSON type " + std::to_string(static_cast<int>(bson_iter_type(iter))) + " for key '" +
+                   bson_iter_key(iter) + "'");
+  }
+}
+
+PyObject *decode_doc(const bson_t *doc, int depth) {
+  if (depth > kMaxDepth) invalid_bson("document nesting exceeds " + std::to_string(kMaxDepth) + " levels");
+  bson_iter_t iter;
+  if (!bson_iter_init(&iter, doc)) invalid_bson("corrupt BSON document");
+  py::object dict = py::reinterpret_steal<py::object>(checked(PyDict_New()));
+  while (bson_iter_next(&iter)) {
+    py::object key = py::reinterpret_steal<py::object>(decode_utf8(bson_iter_key(&iter), bson_iter_key_len(&iter), "a key"));
+    py::object value = py::reinterpret_steal<py::object>(decode(&iter, depth));
+    if (PyDict_SetItem(dict.ptr(), key.ptr(), value.ptr()) < 0) throw py::error_already_set();
+  }
+  if (iter.err_off) invalid_bson("corrupt BSON document at byte " + std::to_string(iter.err_off));
+  return dict.release().ptr();
+}
+
+PyObject *decode_array(const bson_t *doc, int depth) {
+  if (depth > kMaxDepth) invalid_bson("document nesting exceeds " + std::to_string(kMaxDepth) + " levels");
+  bson_iter_t iter;
+  if (!bson_iter_init(&iter, doc)) invalid_bson("corrupt BSON array");
+  py::object list = py::reinterpret_steal<py::object>(checked(PyList_New(0)));
+  while (bson_iter_next(&iter)) {
+    py::object value = py::reinterpret_steal<py::object>(decode(&iter, depth));
+    if (PyList_Append(list.ptr(), value.ptr()) < 0) throw py::error_already_set();
+  }
+  if (iter.err_off) invalid_bson("corrupt BSON array at byte " + std::to_string(iter.err_off));
+  return list.release().ptr();
+}
+
+}  // namespace
+
+py::object decode_document(const bson_t *doc) { return py::reinterpret_steal<py::object>(decode_doc(doc, 0)); }
+
+py::object decode_document(const uint8_t *data, size_t len) {
+  bson_t doc;
+  if (len < 5 || len > UINT32_MAX || !bson_init_static(&doc, data, len)) invalid_bson("not a BSON document");
+  bson_error_t error;
+  // Untrusted bytes: full structural validation first (libbson walks nested documents too).
+  if (!bson_validate_with_error(&doc, BSON_VALIDATE_NONE, &error)) invalid_bson(std::string("invalid BSON: ") + error.message);
+  return decode_document(&doc);
+}
+
+py::object decode_value(const bson_iter_t *iter) { return py::reinterpret_steal<py::object>(decode(iter, 0)); }
+
+void init_decoder() {
+  PyDateTime_IMPORT;
+  if (!PyDateTimeAPI) throw py::error_already_set();
+}
+
+}  // namespace mongo_odm_py

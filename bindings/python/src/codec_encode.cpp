@@ -1,0 +1,353 @@
+// Python -> BSON. Walks the objects with the CPython API (no Python-level code runs for the
+// common types) and appends with libbson.
+#include <Python.h>
+#include <datetime.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "civil_time.hpp"
+#include "common.hpp"
+
+namespace mongo_odm_py {
+
+namespace {
+
+constexpr size_t kMaxDepth = 100;        // MongoDB's nesting limit
+constexpr uint32_t kMaxDocument = 16 * 1024 * 1024;
+
+PyObject *g_mapping_abc = nullptr;  // collections.abc.Mapping
+
+std::string py_repr(PyObject *obj) {
+  PyObject *r = PyObject_Repr(obj);
+  if (!r) {
+    PyErr_Clear();
+    return "<unrepresentable>";
+  }
+  Py_ssize_t len;
+  const char *s = PyUnicode_AsUTF8AndSize(r, &len);
+  std::string out = s ? std::string(s, static_cast<size_t>(len)) : std::string("<unrepresentable>");
+  if (!s) PyErr_Clear();
+  Py_DECREF(r);
+  if (out.size() > 200) out = out.substr(0, 200) + "...";
+  return out;
+}
+
+std::string type_name(PyObject *obj) { return Py_TYPE(obj)->tp_name; }
+
+class Encoder {
+ public:
+  void document(bson_t *out, PyObject *mapping, bool top_level);
+  void value(bson_t *out, const char *key, int key_len, PyObject *v);
+
+ private:
+  void slow_value(bson_t *out, const char *key, int key_len, PyObject *v);
+  void array(bson_t *out, const char *key, int key_len, PyObject *seq);
+  void sub_document(bson_t *out, const char *key, int key_len, PyObject *mapping);
+  void append_key_value(bson_t *out, PyObject *key, PyObject *v);
+  void append_datetime(bson_t *out, const char *key, int key_len, PyObject *v);
+  void append_regex(bson_t *out, const char *key, int key_len, PyObject *v);
+  void append_decimal(bson_t *out, const char *key, int key_len, PyObject *v);
+  void enter(PyObject *container);
+  void leave() { stack_.pop_back(); }
+  [[noreturn]] void invalid(const std::string &message) { raise_named("InvalidDocument", message); }
+  [[noreturn]] void cannot_encode(const char *key, PyObject *v) {
+    invalid("cannot encode object: " + py_repr(v) + ", of type: " + type_name(v) + " (key '" + key + "')");
+  }
+  static void check_append(bool ok) {
+    if (!ok) raise_named("InvalidDocument", "BSON document too large");
+  }
+
+  std::vector<PyObject *> stack_;  // containers on the current path: cycle detection
+};
+
+void Encoder::enter(PyObject *container) {
+  if (stack_.size() >= kMaxDepth) {
+    invalid("document nesting exceeds " + std::to_string(kMaxDepth) + " levels");
+  }
+  if (std::find(stack_.begin(), stack_.end(), container) != stack_.end()) {
+    invalid("cannot encode a document or list that contains itself (cycle detected)");
+  }
+  stack_.push_back(container);
+}
+
+void Encoder::append_key_value(bson_t *out, PyObject *key, PyObject *v) {
+  if (!PyUnicode_Check(key)) invalid("documents must have only string keys, key was " + py_repr(key));
+  Py_ssize_t len;
+  const char *utf8 = PyUnicode_AsUTF8AndSize(key, &len);
+  if (!utf8) {
+    PyErr_Clear();
+    invalid("key " + py_repr(key) + " is not valid UTF-8");
+  }
+  if (std::memchr(utf8, '\0', static_cast<size_t>(len))) invalid("key " + py_repr(key) + " must not contain '\\x00'");
+  value(out, utf8, static_cast<int>(len), v);
+}
+
+void Encoder::document(bson_t *out, PyObject *mapping, bool top_level) {
+  enter(mapping);
+  if (PyDict_Check(mapping)) {
+    PyObject *id = nullptr;
+    if (top_level) {
+      // The server stores _id first; put it there, as drivers do.
+      id = PyDict_GetItemString(mapping, "_id");  // borrowed
+      if (id) value(out, "_id", 3, id);
+    }
+    PyObject *key, *v;
+    Py_ssize_t pos = 0;
+    while (PyDict_Next(mapping, &pos, &key, &v)) {
+      if (id && PyUnicode_Check(key) && PyUnicode_GET_LENGTH(key) == 3 &&
+          PyUnicode_CompareWithASCIIString(key, "_id") == 0) {
+        continue;
+      }
+      append_key_value(out, key, v);
+    }
+  } else {
+    PyObject *items = PyMapping_Items(mapping);
+    if (!items) throw py::error_already_set();
+    py::object guard = py::reinterpret_steal<py::object>(items);
+    PyObject *id = nullptr;
+    if (top_level) {
+      id = PyObject_GetItem(mapping, py::str("_id").ptr());
+      if (!id) PyErr_Clear();
+    }
+    py::object id_guard = py::reinterpret_steal<py::object>(id);
+    if (id) value(out, "_id", 3, id);
+    const Py_ssize_t n = PyList_GET_SIZE(items);
+    for (Py_ssize_t i = 0; i < n; ++i) {
+      PyObject *item = PyList_GET_ITEM(items, i);
+      PyObject *key = PyTuple_GET_ITEM(item, 0);
+      if (id && PyUnicode_Check(key) && PyUnicode_CompareWithASCIIString(key, "_id") == 0) continue;
+      append_key_value(out, key, PyTuple_GET_ITEM(item, 1));
+    }
+  }
+  leave();
+}
+
+void Encoder::sub_document(bson_t *out, const char *key, int key_len, PyObject *mapping) {
+  bson_t child;
+  check_append(bson_append_document_begin(out, key, key_len, &child));
+  document(&child, mapping, false);
+  check_append(bson_append_document_end(out, &child));
+}
+
+void Encoder::array(bson_t *out, const char *key, int key_len, PyObject *seq) {
+  enter(seq);
+  bson_t child;
+  check_append(bson_append_array_begin(out, key, key_len, &child));
+  const bool is_list = PyList_Check(seq);
+  const Py_ssize_t n = is_list ? PyList_GET_SIZE(seq) : PyTuple_GET_SIZE(seq);
+  char buf[16];
+  for (Py_ssize_t i = 0; i < n; ++i) {
+    const char *index_key;
+    const size_t index_len = bson_uint32_to_string(static_cast<uint32_t>(i), &index_key, buf, sizeof buf);
+    // A list may change while we walk it (a __del__ elsewhere); re-read its size each time.
+    if (is_list && i >= PyList_GET_SIZE(seq)) break;
+    PyObject *item = is_list ? PyList_GET_ITEM(seq, i) : PyTuple_GET_ITEM(seq, i);
+    value(&child, index_key, static_cast<int>(index_len), item);
+  }
+  check_append(bson_append_array_end(out, &child));
+  leave();
+}
+
+void Encoder::value(bson_t *out, const char *key, int key_len, PyObject *v) {
+  // Exact types first, in the order ODM documents use them most.
+  if (PyUnicode_CheckExact(v)) {
+    Py_ssize_t len;
+    const char *s = PyUnicode_AsUTF8AndSize(v, &len);
+    if (!s) {
+      PyErr_Clear();
+      invalid(std::string("strings in documents must be valid UTF-8 (key '") + key + "')");
+    }
+    check_append(bson_append_utf8(out, key, key_len, s, static_cast<int>(len)));
+    return;
+  }
+  if (PyLong_CheckExact(v)) {
+    int overflow = 0;
+    const long long n = PyLong_AsLongLongAndOverflow(v, &overflow);
+    if (overflow) {
+      PyErr_SetString(PyExc_OverflowError, "MongoDB can only handle up to 8-byte ints");
+      throw py::error_already_set();
+    }
+    if (n == -1 && PyErr_Occurred()) throw py::error_already_set();
+    if (n >= INT32_MIN && n <= INT32_MAX) {
+      check_append(bson_append_int32(out, key, key_len, static_cast<int32_t>(n)));
+    } else {
+      check_append(bson_append_int64(out, key, key_len, n));
+    }
+    return;
+  }
+  if (PyFloat_CheckExact(v)) {
+    check_append(bson_append_double(out, key, key_len, PyFloat_AS_DOUBLE(v)));
+    return;
+  }
+  if (v == Py_None) {
+    check_append(bson_append_null(out, key, key_len));
+    return;
+  }
+  if (v == Py_True || v == Py_False) {
+    check_append(bson_append_bool(out, key, key_len, v == Py_True));
+    return;
+  }
+  if (PyDict_CheckExact(v)) {
+    sub_document(out, key, key_len, v);
+    return;
+  }
+  if (PyList_CheckExact(v)) {
+    array(out, key, key_len, v);
+    return;
+  }
+  if (Py_TYPE(v) == objectid_type()) {
+    bson_oid_t oid;
+    as_objectid(v, &oid);
+    check_append(bson_append_oid(out, key, key_len, &oid));
+    return;
+  }
+  slow_value(out, key, key_len, v);
+}
+
+void Encoder::append_datetime(bson_t *out, const char *key, int key_len, PyObject *v) {
+  int64_t days = days_from_civil(PyDateTime_GET_YEAR(v), PyDateTime_GET_MONTH(v), PyDateTime_GET_DAY(v));
+  int64_t ms = days * 86400000LL + PyDateTime_DATE_GET_HOUR(v) * 3600000LL +
+               PyDateTime_DATE_GET_MINUTE(v) * 60000LL + PyDateTime_DATE_GET_SECOND(v) * 1000LL +
+               PyDateTime_DATE_GET_MICROSECOND(v) / 1000;
+  // Aware datetimes are converted to UTC; naive ones are taken as UTC already.
+  PyObject *tz = PyObject_GetAttrString(v, "tzinfo");
+  if (!tz) throw py::error_already_set();
+  const bool aware = tz != Py_None;
+  Py_DECREF(tz);
+  if (aware) {
+    PyObject *offset = PyObject_CallMethod(v, "utcoffset", nullptr);
+    if (!offset) throw py::error_already_set();
+    if (offset != Py_None && PyDelta_Check(offset)) {
+      ms -= static_cast<int64_t>(PyDateTime_DELTA_GET_DAYS(offset)) * 86400000LL +
+            static_cast<int64_t>(PyDateTime_DELTA_GET_SECONDS(offset)) * 1000LL +
+            PyDateTime_DELTA_GET_MICROSECONDS(offset) / 1000;
+    }
+    Py_DECREF(offset);
+  }
+  check_append(bson_append_date_time(out, key, key_len, ms));
+}
+
+void Encoder::append_regex(bson_t *out, const char *key, int key_len, PyObject *v) {
+  py::object pattern = py::reinterpret_steal<py::object>(PyObject_GetAttrString(v, "pattern"));
+  py::object flags_obj = py::reinterpret_steal<py::object>(PyObject_GetAttrString(v, "flags"));
+  if (!pattern || !flags_obj) throw py::error_already_set();
+  std::string text;
+  if (PyBytes_Check(pattern.ptr())) {
+    text.assign(PyBytes_AS_STRING(pattern.ptr()), static_cast<size_t>(PyBytes_GET_SIZE(pattern.ptr())));
+  } else {
+    Py_ssize_t len;
+    const char *s = PyUnicode_AsUTF8AndSize(pattern.ptr(), &len);
+    if (!s) throw py::error_already_set();
+    text.assign(s, static_cast<size_t>(len));
+  }
+  if (text.find('\0') != std::string::npos) invalid(std::string("regex pattern of key '") + key + "' contains NUL");
+  const long flags = PyLong_AsLong(flags_obj.ptr());
+  std::string options;  // BSON wants them sorted
+  if (flags & 2) options += 'i';
+  if (flags & 4) options += 'l';
+  if (flags & 8) options += 'm';
+  if (flags & 16) options += 's';
+  if (flags & 32) options += 'u';
+  if (flags & 64) options += 'x';
+  check_append(bson_append_regex_w_len(out, key, key_len, text.c_str(), static_cast<int>(text.size()), options.c_str()));
+}
+
+void Encoder::append_decimal(bson_t *out, const char *key, int key_len, PyObject *v) {
+  py::object text = py::reinterpret_steal<py::object>(PyObject_Str(v));
+  if (!text) throw py::error_already_set();
+  const char *s = PyUnicode_AsUTF8(text.ptr());
+  if (!s) throw py::error_already_set();
+  bson_decimal128_t dec;
+  if (!bson_decimal128_from_string(s, &dec)) {
+    invalid(std::string("Decimal ") + s + " of key '" + key + "' cannot be represented exactly as decimal128");
+  }
+  check_append(bson_append_decimal128(out, key, key_len, &dec));
+}
+
+void Encoder::slow_value(bson_t *out, const char *key, int key_len, PyObject *v) {
+  const PyGlobals &g = globals();
+  if (PyBool_Check(v)) {
+    check_append(bson_append_bool(out, key, key_len, v == Py_True));
+  } else if (PyLong_Check(v) || PyFloat_Check(v) || PyUnicode_Check(v)) {
+    // Subclasses (IntEnum, str-based Enum, ...) encode as their base value.
+    PyObject *base = PyLong_Check(v) ? PyNumber_Index(v)
+                     : PyFloat_Check(v) ? PyFloat_FromDouble(PyFloat_AsDouble(v))
+                                        : PyUnicode_FromObject(v);
+    if (!base) throw py::error_already_set();
+    py::object guard = py::reinterpret_steal<py::object>(base);
+    value(out, key, key_len, base);
+  } else if (PyDict_Check(v)) {
+    sub_document(out, key, key_len, v);
+  } else if (PyList_Check(v) || PyTuple_Check(v)) {
+    array(out, key, key_len, v);
+  } else if (PyDateTime_Check(v)) {
+    append_datetime(out, key, key_len, v);
+  } else if (PyBytes_Check(v)) {
+    check_append(bson_append_binary(out, key, key_len, BSON_SUBTYPE_BINARY,
+                                    reinterpret_cast<const uint8_t *>(PyBytes_AS_STRING(v)),
+                                    static_cast<uint32_t>(PyBytes_GET_SIZE(v))));
+  } else if (PyObject_IsInstance(v, g.uuid_class) == 1) {
+    py::object raw = py::reinterpret_steal<py::object>(PyObject_GetAttrString(v, "bytes"));
+    if (!raw || !PyBytes_Check(raw.ptr()) || PyBytes_GET_SIZE(raw.ptr()) != 16) throw py::error_already_set();
+    check_append(bson_append_binary(out, key, key_len, BSON_SUBTYPE_UUID,
+                                    reinterpret_cast<const uint8_t *>(PyBytes_AS_STRING(raw.ptr())), 16));
+  } else if (PyObject_IsInstance(v, g.decimal_class) == 1) {
+    append_decimal(out, key, key_len, v);
+  } else if (PyObject_IsInstance(v, g.pattern_class) == 1) {
+    append_regex(out, key, key_len, v);
+  } else if (PyObject_IsInstance(v, g.timestamp_class) == 1) {
+    py::tuple t = py::reinterpret_borrow<py::tuple>(v);
+    check_append(bson_append_timestamp(out, key, key_len, t[0].cast<uint32_t>(), t[1].cast<uint32_t>()));
+  } else if (PyObject_IsInstance(v, g.minkey_class) == 1) {
+    check_append(bson_append_minkey(out, key, key_len));
+  } else if (PyObject_IsInstance(v, g.maxkey_class) == 1) {
+    check_append(bson_append_maxkey(out, key, key_len));
+  } else if (PyObject_IsInstance(v, g_mapping_abc) == 1) {
+    sub_document(out, key, key_len, v);
+  } else {
+    bson_oid_t oid;
+    if (as_objectid(v, &oid)) {  // pymongo's bson.ObjectId and look-alikes
+      check_append(bson_append_oid(out, key, key_len, &oid));
+      return;
+    }
+    if (PyErr_Occurred()) throw py::error_already_set();
+    cannot_encode(key, v);
+  }
+  if (PyErr_Occurred()) throw py::error_already_set();
+}
+
+}  // namespace
+
+void encode_document(py::handle mapping, bson_t *out) {
+  PyObject *obj = mapping.ptr();
+  if (!PyDict_Check(obj) && PyObject_IsInstance(obj, g_mapping_abc) != 1) {
+    if (PyErr_Occurred()) throw py::error_already_set();
+    PyErr_Format(PyExc_TypeError,
+                 "document must be an instance of dict or another collections.abc.Mapping, not %s",
+                 Py_TYPE(obj)->tp_name);
+    throw py::error_already_set();
+  }
+  Encoder encoder;
+  encoder.document(out, obj, true);
+  if (out->len > kMaxDocument) {
+    raise_named("DocumentTooLarge", "BSON document too large (" + std::to_string(out->len) +
+                                        " bytes) - the connected server supports BSON document sizes up to "
+                                        "16777216 bytes.");
+  }
+}
+
+void encode_value(bson_t *out, const char *key, size_t key_len, py::handle value) {
+  Encoder encoder;
+  encoder.value(out, key, static_cast<int>(key_len), value.ptr());
+}
+
+void init_encoder() {
+  PyDateTime_IMPORT;
+  if (!PyDateTimeAPI) throw py::error_already_set();
+  g_mapping_abc = keep_alive(py::module_::import("collections.abc").attr("Mapping"));
+}
+
+}  // namespace mongo_odm_py

@@ -1,0 +1,73 @@
+// Shared declarations of the _core extension. Only public headers of libmongo_odm are used.
+#pragma once
+
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <mongo_odm.hpp>
+
+namespace py = pybind11;
+
+namespace mongo_odm_py {
+
+// --- errors.cpp: C errors -> Python exceptions of mongo_odm.errors ---------------------------
+// Raises the Python exception for `error` (with `reply` decoded as its details when given).
+[[noreturn]] void raise_error(const mongo_odm_error_t &error, const bson_t *reply = nullptr,
+                              bool bulk = false);
+[[noreturn]] void raise_error(const mongo_odm::Error &error);
+// Raises mongo_odm.errors.<name>(message).
+[[noreturn]] void raise_named(const char *name, const std::string &message);
+// The class mongo_odm.errors.<name>.
+py::object error_class(const char *name);
+
+// --- codec: Python objects <-> BSON ----------------------------------------------------------
+// Encodes a mapping as a top-level document ("_id" first, as the server stores it) into `out`
+// (initialized, empty). Raises InvalidDocument / OverflowError / TypeError.
+void encode_document(py::handle mapping, bson_t *out);
+// Encodes `value` under `key` into `out`.
+void encode_value(bson_t *out, const char *key, size_t key_len, py::handle value);
+// Decodes a document into a new dict. Raises InvalidBSON on corrupt data.
+py::object decode_document(const bson_t *doc);
+py::object decode_document(const uint8_t *data, size_t len);
+// Decodes the value an iterator points at.
+py::object decode_value(const bson_iter_t *iter);
+
+// --- objectid.cpp ----------------------------------------------------------------------------
+struct ObjectIdValue {
+  bson_oid_t oid;
+};
+// The ObjectId type object and constructors for the codec.
+PyTypeObject *objectid_type();
+py::object make_objectid(const bson_oid_t &oid);
+// If `obj` is an ObjectId (ours, or one that quacks like pymongo's with a 12-byte .binary),
+// copies it into `out` and returns true.
+bool as_objectid(py::handle obj, bson_oid_t *out);
+
+// --- module parts ----------------------------------------------------------------------------
+void init_errors(py::module_ &m);
+void init_objectid(py::module_ &m);
+void init_codec(py::module_ &m);
+void init_results(py::module_ &m);
+void init_client(py::module_ &m);
+void init_collection(py::module_ &m);
+void init_cursor(py::module_ &m);
+void init_ids(py::module_ &m);
+
+// Takes a strong reference that is never released (module-lifetime objects).
+inline PyObject *keep_alive(py::object obj) { return obj.release().ptr(); }
+
+// Module-lifetime Python objects the codec needs (imported once at module init).
+struct PyGlobals {
+  PyObject *uuid_class;
+  PyObject *decimal_class;
+  PyObject *pattern_class;
+  PyObject *re_compile;
+  PyObject *timestamp_class;  // mongo_odm.bson_types.Timestamp
+  PyObject *minkey_class;
+  PyObject *maxkey_class;
+  PyObject *utc;              // datetime.timezone.utc
+};
+const PyGlobals &globals();
+void init_globals();
+
+}  // namespace mongo_odm_py

@@ -1,0 +1,31 @@
+// A native cursor: iterates decoded documents, fetching them in batches with the GIL released.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "common.hpp"
+
+namespace mongo_odm_py {
+
+class PyCursor {
+ public:
+  explicit PyCursor(mongo_odm_cursor_t *raw, int64_t fetch_size = 0);
+
+  // Up to `max_docs` documents (fewer at the end; an empty list when exhausted). Network I/O
+  // runs with the GIL released; decoding happens after, with the GIL held.
+  py::list fetch(int64_t max_docs);
+  py::object next();
+  py::list to_list(std::optional<int64_t> length);
+  void close();
+  bool alive() const { return cursor_ != nullptr && !exhausted_; }
+
+ private:
+  std::unique_ptr<mongo_odm::Cursor> cursor_;
+  py::list buffer_;
+  size_t buffer_pos_ = 0;
+  bool exhausted_ = false;
+  int64_t fetch_size_;
+};
+
+}  // namespace mongo_odm_py

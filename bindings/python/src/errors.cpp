@@ -1,0 +1,132 @@
+// Errors: libmongo_odm's codes become the pymongo-named exceptions of mongo_odm.errors.
+//
+//   INVALID_ARGUMENT -> ValueError            CONFIGURATION -> ConfigurationError (a ValueError)
+//   CONNECTION       -> ConnectionFailure, or ServerSelectionTimeoutError when no server was
+//                       selected (both are ConnectionError)
+//   NOT_IMPLEMENTED  -> NotImplementedError   MISSING_ID, VALIDATION -> ValueError
+//   DUPLICATE_KEY    -> DuplicateKeyError (BulkWriteError for insert_many)
+//   SERVER           -> OperationFailure (code, details)
+//   ENCODING         -> InvalidDocument       TIMEOUT -> ExecutionTimeout (server code 50) or
+//                                                        NetworkTimeout
+//   INTERNAL         -> PyMongoError
+#include "common.hpp"
+
+namespace mongo_odm_py {
+
+namespace {
+
+// libmongoc's "server selection failure" code, reported as the error's server_code.
+constexpr int32_t kServerSelectionFailure = 13053;
+
+py::object errors_module() {
+  static PyObject *mod = nullptr;  // owned for the interpreter's lifetime
+  if (!mod) mod = py::module_::import("mongo_odm.errors").release().ptr();
+  return py::reinterpret_borrow<py::object>(mod);
+}
+
+}  // namespace
+
+py::object error_class(const char *name) { return errors_module().attr(name); }
+
+void raise_named(const char *name, const std::string &message) {
+  py::object cls = error_class(name);
+  PyErr_SetObject(cls.ptr(), py::str(message).ptr());
+  throw py::error_already_set();
+}
+
+void raise_error(const mongo_odm_error_t &error, const bson_t *reply, bool bulk) {
+  const std::string message = error.message;
+  py::object details = py::none();
+  if (reply && reply->len > 5) {
+    try {
+      details = decode_document(reply);
+    } catch (py::error_already_set &) {
+      PyErr_Clear();
+    }
+  }
+  PyObject *builtin = nullptr;
+  const char *name = nullptr;
+  switch (error.code) {
+    case MONGO_ODM_ERROR_INVALID_ARGUMENT:
+    case MONGO_ODM_ERROR_MISSING_ID:
+    case MONGO_ODM_ERROR_VALIDATION:
+      builtin = PyExc_ValueError;
+      break;
+    case MONGO_ODM_ERROR_NOT_IMPLEMENTED:
+      builtin = PyExc_NotImplementedError;
+      break;
+    case MONGO_ODM_ERROR_CONFIGURATION:
+      name = "ConfigurationError";
+      break;
+    case MONGO_ODM_ERROR_CONNECTION:
+      name = error.server_code == kServerSelectionFailure ? "ServerSelectionTimeoutError" : "ConnectionFailure";
+      break;
+    case MONGO_ODM_ERROR_DUPLICATE_KEY:
+      name = bulk ? "BulkWriteError" : "DuplicateKeyError";
+      break;
+    case MONGO_ODM_ERROR_SERVER:
+      name = bulk ? "BulkWriteError" : (error.server_code == 50 ? "ExecutionTimeout" : "OperationFailure");
+      break;
+    case MONGO_ODM_ERROR_ENCODING:
+      name = "InvalidDocument";
+      break;
+    case MONGO_ODM_ERROR_TIMEOUT:
+      name = error.server_code == 50 ? "ExecutionTimeout" : "NetworkTimeout";
+      break;
+    default:
+      name = "PyMongoError";
+      break;
+  }
+  if (builtin) {
+    PyErr_SetString(builtin, message.c_str());
+    throw py::error_already_set();
+  }
+  py::object cls = error_class(name);
+  py::object exc;
+  if (std::string(name) == "BulkWriteError") {
+    py::dict results = details.is_none() ? py::dict() : py::dict(details);
+    if (!results.contains("writeErrors")) {
+      py::dict write_error;
+      write_error["index"] = 0;
+      write_error["code"] = error.server_code;
+      write_error["errmsg"] = message;
+      py::list errors;
+      errors.append(write_error);
+      results["writeErrors"] = errors;
+    }
+    exc = cls(results);
+  } else if (std::string(name) == "DuplicateKeyError" || std::string(name) == "OperationFailure" ||
+             std::string(name) == "ExecutionTimeout") {
+    exc = cls(message, error.server_code, details);
+  } else {
+    exc = cls(message);
+  }
+  PyErr_SetObject(cls.ptr(), exc.ptr());
+  throw py::error_already_set();
+}
+
+void raise_error(const mongo_odm::Error &error) {
+  mongo_odm_error_t e{};
+  e.code = error.code();
+  e.server_code = error.server_code();
+  std::snprintf(e.message, sizeof e.message, "%s", error.what());
+  raise_error(e);
+}
+
+void init_errors(py::module_ &m) {
+  // mongo_odm::Error escaping a binding function (C++ wrapper calls) becomes the right class.
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const mongo_odm::Error &e) {
+      try {
+        raise_error(e);
+      } catch (py::error_already_set &err) {
+        err.restore();
+      }
+    }
+  });
+  (void)m;
+}
+
+}  // namespace mongo_odm_py

@@ -1,0 +1,67 @@
+// mongo_odm._core: the native half of the Python package.
+#include "common.hpp"
+
+namespace mongo_odm_py {
+
+void init_encoder();
+void init_decoder();
+
+namespace {
+PyGlobals g_globals;
+}
+
+const PyGlobals &globals() { return g_globals; }
+
+void init_globals() {
+  // Owned for the interpreter's lifetime (never decref'd: module teardown order is undefined).
+  g_globals.uuid_class = keep_alive(py::module_::import("uuid").attr("UUID"));
+  g_globals.decimal_class = keep_alive(py::module_::import("decimal").attr("Decimal"));
+  py::module_ re = py::module_::import("re");
+  g_globals.pattern_class = keep_alive(re.attr("Pattern"));
+  g_globals.re_compile = keep_alive(re.attr("compile"));
+  py::module_ types = py::module_::import("mongo_odm.bson_types");
+  g_globals.timestamp_class = keep_alive(types.attr("Timestamp"));
+  g_globals.minkey_class = keep_alive(types.attr("MinKey"));
+  g_globals.maxkey_class = keep_alive(types.attr("MaxKey"));
+  g_globals.utc = keep_alive(py::module_::import("datetime").attr("timezone").attr("utc"));
+}
+
+void init_codec(py::module_ &m) {
+  init_encoder();
+  init_decoder();
+  m.def(
+      "encode",
+      [](py::object document) {
+        mongo_odm::Bson doc;
+        encode_document(document, doc.get());
+        return py::bytes(reinterpret_cast<const char *>(bson_get_data(doc.get())), doc.get()->len);
+      },
+      py::arg("document"), "Encodes a mapping as BSON bytes (_id first). Raises InvalidDocument.");
+  m.def(
+      "decode",
+      [](py::bytes data) {
+        char *buf;
+        Py_ssize_t len;
+        if (PyBytes_AsStringAndSize(data.ptr(), &buf, &len) < 0) throw py::error_already_set();
+        return decode_document(reinterpret_cast<const uint8_t *>(buf), static_cast<size_t>(len));
+      },
+      py::arg("data"), "Decodes BSON bytes into a dict. Raises InvalidBSON.");
+}
+
+}  // namespace mongo_odm_py
+
+PYBIND11_MODULE(_core, m) {
+  using namespace mongo_odm_py;
+  m.doc() = "libmongo_odm bindings: clients, collections, cursors, ids and the BSON codec.";
+  mongo_odm_init();
+  init_globals();
+  init_errors(m);
+  init_objectid(m);
+  init_codec(m);
+  init_results(m);
+  init_cursor(m);
+  init_collection(m);
+  init_client(m);
+  init_ids(m);
+  m.attr("__version__") = mongo_odm_get_version();
+}
