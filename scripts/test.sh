@@ -9,6 +9,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
 SUMMARY=()
+FAILED=0
 
 # Sums cmocka's "[  PASSED  ] N test(s)" lines of a CTest log.
 cmocka_count() {
@@ -19,12 +20,13 @@ cmocka_count() {
 
 run_ctest() {
   local dir=$1 label=$2; shift 2
-  (cd "build/$dir" && ctest --output-on-failure -j "$JOBS" "$@")
+  local status=passed
+  (cd "build/$dir" && ctest --output-on-failure -j "$JOBS" "$@") || { status=FAILED; FAILED=1; }
   local log="build/$dir/Testing/Temporary/LastTest.log"
   local n_ctest n_cmocka
   n_ctest=$(grep -c '^[0-9]*/[0-9]* Test:' "$log" || true)
   n_cmocka=$(cmocka_count "$log")
-  SUMMARY+=("$label: $n_ctest CTest tests passed, $n_cmocka cmocka test cases inside them")
+  SUMMARY+=("$label: $status - $n_ctest CTest tests, $n_cmocka cmocka test cases passed inside them")
 }
 
 section "dependencies"
@@ -43,5 +45,19 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_ctest asan "C (ASan+UBSan)" -L "unit|integration" -E "test_install_consumer|test_exported_symbols"
 
+section "Python package (pip install . into build/venv-test)"
+python_env venv-test "pytest>=7" "pytest-asyncio>=0.21" "hypothesis>=6" mongomock
+
+section "Python suite (tests/python)"
+"$VENV_PY" -m pytest tests/python -q -p no:cacheprovider --junitxml=build/python-junit.xml || true
+line=$("$VENV_PY" tests/junit_summary.py build/python-junit.xml "Python (pytest)") || FAILED=1
+SUMMARY+=("$line")
+
+section "lightodm 0.2.0's own test suite, unmodified, against mongo_odm"
+tests/lightodm/run.sh "$VENV_PY" | tee build/lightodm.log || FAILED=1
+SUMMARY+=("$(tail -n 1 build/lightodm.log)")
+
 section "summary"
 printf '%s\n' "${SUMMARY[@]}"
+if [ "$FAILED" != 0 ]; then echo "SOME TESTS FAILED"; exit 1; fi
+echo "all suites passed"

@@ -14,3 +14,7 @@ import mongo_odm.model
 sys.modules["lightodm"] = mongo_odm
 sys.modules["lightodm.connection"] = mongo_odm.connection
 sys.modules["lightodm.model"] = mongo_odm.model
+
+import lightodm  # noqa: E402
+
+assert lightodm is mongo_odm, "lightodm does not resolve to mongo_odm"
