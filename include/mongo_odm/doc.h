@@ -37,8 +37,9 @@ MONGO_ODM_BEGIN_DECLS
 MONGO_ODM_API(mongo_odm_doc_t *) mongo_odm_doc_new(const mongo_odm_model_t *model);
 
 /* A document of `model` from `bson` (copied), validated against the model: "_id" (or "id"
- * when there is no "_id") becomes the id, every other field is kept in order. A composite-key
- * model recomputes the id from the key fields when they are all present.
+ * when there is no "_id") becomes the id (a null one leaves the id unset), every other field
+ * is kept in order. A composite-key model recomputes the id from the key fields when they
+ * are all present.
  * Errors: INVALID_ARGUMENT (NULL model or bson), ENCODING (corrupt BSON, invalid UTF-8, an
  * empty key or a top-level key starting with '$'), VALIDATION (a declared field missing or of
  * the wrong type; the message names it). */
@@ -85,8 +86,9 @@ MONGO_ODM_API(bool) mongo_odm_doc_set_document(mongo_odm_doc_t *doc, const char 
                                                mongo_odm_error_t *error);
 MONGO_ODM_API(bool) mongo_odm_doc_set_array(mongo_odm_doc_t *doc, const char *key, const bson_t *value,
                                             mongo_odm_error_t *error);
-/* Any BSON value (copied). On "id"/"_id" a UTF-8 value sets a string id and any other type a
- * raw id of that type. */
+/* Any BSON value (copied). On "id"/"_id" a UTF-8 value sets a string id, null clears the id
+ * (as mongo_odm_doc_set_id(doc, NULL) and mongo_odm_doc_set_null(doc, "id") do: Python's
+ * id=None), and any other type sets a raw id of that type. */
 MONGO_ODM_API(bool) mongo_odm_doc_set_value(mongo_odm_doc_t *doc, const char *key, const bson_value_t *value,
                                             mongo_odm_error_t *error);
 

@@ -4,6 +4,7 @@
 
 #include <mongo_odm.h>
 
+#include <climits>
 #include <cstring>
 #include <memory>
 #include <new>
@@ -57,6 +58,19 @@ namespace capi {
 void set_ok(mongo_odm_error_t *error) noexcept;
 void set_error(mongo_odm_error_t *error, Code code, const char *message, int32_t server_code = 0) noexcept;
 void set_error(mongo_odm_error_t *error, const Error &e) noexcept;
+
+// The value of a C enum argument as an int, or INT_MIN when it does not fit one. A C caller
+// may pass any value of the enum's underlying type; reading an out-of-range value as the
+// C++ enum type is undefined behaviour (UBSan: "not a valid value for type"), so the bits are
+// copied instead of loaded as the enum.
+template <typename E>
+inline int enum_value(const E &e) noexcept {
+  static_assert(std::is_enum<E>::value, "enum_value takes an enum");
+  std::underlying_type_t<E> raw;
+  std::memcpy(&raw, &e, sizeof raw);
+  const long long wide = static_cast<long long>(raw);
+  return (wide < INT_MIN || wide > INT_MAX) ? INT_MIN : static_cast<int>(wide);
+}
 
 // Throws INVALID_ARGUMENT naming `what` when `ptr` is NULL.
 inline void require(const void *ptr, const char *what) {

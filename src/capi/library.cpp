@@ -29,19 +29,20 @@ bool mongo_odm_check_version(int major, int minor, int patch) {
 
 void mongo_odm_free(void *ptr) { std::free(ptr); }
 
-void mongo_odm_log_set_level(mongo_odm_log_level_t level) { mongo_odm::log::set_level(static_cast<int>(level)); }
+void mongo_odm_log_set_level(mongo_odm_log_level_t level) {
+  mongo_odm::log::set_level(mongo_odm::capi::enum_value(level));  // out-of-range values are clamped
+}
 
 mongo_odm_log_level_t mongo_odm_log_get_level(void) {
   return static_cast<mongo_odm_log_level_t>(mongo_odm::log::level());
 }
 
 void mongo_odm_log_set_handler(mongo_odm_log_func_t func, void *user_data) {
-  // Both enums share their values; the core's handler type takes the level as int.
-  mongo_odm::log::set_handler(reinterpret_cast<mongo_odm::log::Handler>(func), user_data);
+  mongo_odm::log::set_handler(func, user_data);
 }
 
 const char *mongo_odm_log_level_name(mongo_odm_log_level_t level) {
-  return mongo_odm::log::level_name(static_cast<int>(level));
+  return mongo_odm::log::level_name(mongo_odm::capi::enum_value(level));
 }
 
 }  // extern "C"

@@ -46,7 +46,7 @@ bool mongo_odm_model_add_field(mongo_odm_model_t *model, const char *name, mongo
                                unsigned flags, mongo_odm_error_t *error) {
   return guard(error, false, [&] {
     require(model, "model");
-    unwrap(model)->add_field(name, static_cast<int>(type), flags);
+    unwrap(model)->add_field(name, mongo_odm::capi::enum_value(type), flags);
     return true;
   });
 }

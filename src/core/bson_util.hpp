@@ -45,6 +45,13 @@ inline bool valid_utf8(const std::string &s) { return valid_utf8(s.data(), s.siz
 // 16 MiB MongoDB limit. Throws Code::encoding naming the problem.
 void check_storable(const bson_t *doc, const char *what);
 
+// Throws Code::encoding unless every key and every string-like value (string, symbol, code,
+// regex, DBPointer collection) of `doc`, embedded documents and arrays included, is UTF-8
+// without NUL. libbson 1.23's bson_validate(BSON_VALIDATE_UTF8) checks keys but lets invalid
+// string values through (upstream rewrote the validator later, CDRIVER-6017), so the library
+// does this walk itself. `doc` must be well-formed (bson_validate() passed).
+void check_utf8_deep(const bson_t *doc, const char *what);
+
 // Checks BSON read from an untrusted source (mongo_odm_doc_from_bson): structure and UTF-8.
 void check_wellformed(const bson_t *doc, const char *what);
 

@@ -35,6 +35,23 @@ void apply_defaults(mongoc_uri_t *uri) {
   }
 }
 
+// The password part of "scheme://user:password@host..." exactly as written in `url` (not
+// percent-decoded), or "" when there is none. The credentials end at the last '@' before the
+// first '/' or '?' after the scheme, as in redact_url().
+std::string url_password_as_written(const char *url) {
+  const std::string text(url);
+  const size_t scheme = text.find("://");
+  if (scheme == std::string::npos) return std::string();
+  const size_t start = scheme + 3;
+  size_t end = text.find_first_of("/?", start);
+  if (end == std::string::npos) end = text.size();
+  const size_t at = text.rfind('@', end);
+  if (at == std::string::npos || at < start) return std::string();
+  const size_t colon = text.find(':', start);
+  if (colon == std::string::npos || colon >= at) return std::string();
+  return text.substr(colon + 1, at - colon - 1);
+}
+
 mongoc_client_pool_t *new_pool(const mongoc_uri_t *uri) {
   bson_error_t error;
   mongoc_client_pool_t *pool = mongoc_client_pool_new_with_error(uri, &error);
@@ -59,6 +76,10 @@ std::shared_ptr<Client> Client::create(const char *url, const char *username, co
   // Registered first, so any message built below (even a parse error) is already redacted.
   std::unique_ptr<SecretRegistration> secret;
   if (password && *password) secret = std::make_unique<SecretRegistration>(password);
+  // The password written in the URL, as written, for the duration of the parse: libmongoc
+  // quotes it in some parse errors and warnings ('Password "..." must not have unescaped
+  // chars'), which are not URL forms redact_url() would recognize.
+  SecretRegistration url_secret(url_password_as_written(url));
 
   bson_error_t error;
   mongoc_uri_t *uri = mongoc_uri_new_with_error(url, &error);

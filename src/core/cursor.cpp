@@ -32,10 +32,14 @@ void Cursor::record_mongoc_error() {
 
 bool Cursor::next_bson(const bson_t **doc) {
   *doc = nullptr;
-  if (error_) return false;
+  if (error_ || exhausted_) return false;
   if (mongoc_cursor_next(cursor_, doc)) return true;
   *doc = nullptr;
   record_mongoc_error();
+  // Advancing an exhausted libmongoc cursor again is an error ("Cannot advance a completed or
+  // failed cursor"); the end is not. A tailable cursor stays alive (more() is true) and may
+  // be advanced again.
+  if (!error_ && !mongoc_cursor_more(cursor_)) exhausted_ = true;
   return false;
 }
 

@@ -42,6 +42,7 @@ class Cursor {
   mongoc_cursor_t *cursor_;
   const Model *model_;
   std::optional<Error> error_;
+  bool exhausted_ = false;  // the end was reached: next calls return false without an error
   std::optional<Document> current_;
 };
 

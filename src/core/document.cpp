@@ -108,6 +108,7 @@ void check_value(const char *key, const bson_value_t &v) {
       if (!bson_validate_with_error(&view, BSON_VALIDATE_UTF8, &error)) {
         fail(Code::encoding, std::string("value of '") + key + "': " + error.message);
       }
+      check_utf8_deep(&view, (std::string("value of '") + key + "'").c_str());
       break;
     }
     case BSON_TYPE_BINARY:
@@ -164,6 +165,12 @@ void Document::set_string_id(const char *id, size_t len) {
 void Document::set_raw_id(const bson_value_t &value) {
   if (value.value_type == BSON_TYPE_UTF8) {
     set_string_id(value.value.v_utf8.str, value.value.v_utf8.len);
+    return;
+  }
+  if (value.value_type == BSON_TYPE_NULL) {
+    // lightodm's id=None: no id (save raises "Document ID is required", delete returns
+    // False), not an id whose value is null that save would upsert as {_id: null}.
+    clear_id();
     return;
   }
   check_value("_id", value);

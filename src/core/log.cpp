@@ -45,7 +45,8 @@ void deliver(int level, const char *domain, const char *message) {
     current = sink();
   }
   if (current.handler) {
-    current.handler(level, domain ? domain : "", clean.c_str(), current.user_data);
+    current.handler(static_cast<mongo_odm_log_level_t>(level), domain ? domain : "", clean.c_str(),
+                    current.user_data);
   } else {
     default_handler(level, domain ? domain : "", clean.c_str(), nullptr);
   }

@@ -1,6 +1,8 @@
 // The single log sink of the library and of libmongoc (installed as mongoc's log handler).
 #pragma once
 
+#include <mongo_odm/log.h>
+
 #include <string>
 
 namespace mongo_odm {
@@ -8,7 +10,9 @@ namespace log {
 
 enum Level : int { off = -1, error = 0, warning = 1, info = 2, debug = 3 };
 
-using Handler = void (*)(int level, const char *domain, const char *message, void *user_data);
+// The C API's handler type itself: calling a C function through a pointer of another type
+// (say, int instead of mongo_odm_log_level_t) is undefined behaviour, even when the ABI agrees.
+using Handler = mongo_odm_log_func_t;
 
 void set_level(int level);
 int level();

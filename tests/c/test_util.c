@@ -103,3 +103,98 @@ int tu_teardown_library(void **state) {
   mongo_odm_cleanup();
   return 0;
 }
+
+mongo_odm_collection_t *tu_collection(const mongo_odm_model_t *model) {
+  mongo_odm_error_t err;
+  mongo_odm_client_t *client = mongo_odm_default_client(&err);
+  assert_ok(err);
+  assert_non_null(client);
+  mongo_odm_collection_t *coll =
+      mongo_odm_collection_new(client, mongo_odm_default_database_name(), mongo_odm_model_collection_name(model), &err);
+  assert_ok(err);
+  assert_non_null(coll);
+  return coll;
+}
+
+int64_t tu_count(const mongo_odm_model_t *model, const char *json) {
+  mongo_odm_collection_t *coll = tu_collection(model);
+  bson_t *filter = json ? tu_bson(json) : NULL;
+  int64_t n = -1;
+  mongo_odm_error_t err;
+  const bool ok = mongo_odm_collection_count_documents(coll, filter, NULL, &n, &err);
+  if (filter) bson_destroy(filter);
+  mongo_odm_collection_destroy(coll);
+  assert_true(ok);
+  assert_ok(err);
+  return n;
+}
+
+void tu_assert_bson_int(const bson_t *doc, const char *key, int64_t expected) {
+  bson_iter_t iter;
+  if (!bson_iter_init_find(&iter, doc, key) || !BSON_ITER_HOLDS_NUMBER(&iter)) {
+    char *json = bson_as_relaxed_extended_json(doc, NULL);
+    print_error("no number '%s' in %s\n", key, json);
+    bson_free(json);
+    fail();
+  }
+  assert_int_equal(bson_iter_as_int64(&iter), expected);
+}
+
+void tu_assert_bson_utf8(const bson_t *doc, const char *key, const char *expected) {
+  bson_iter_t iter;
+  if (!bson_iter_init_find(&iter, doc, key) || !BSON_ITER_HOLDS_UTF8(&iter)) {
+    char *json = bson_as_relaxed_extended_json(doc, NULL);
+    print_error("no string '%s' in %s\n", key, json);
+    bson_free(json);
+    fail();
+  }
+  assert_string_equal(bson_iter_utf8(&iter, NULL), expected);
+}
+
+char *tu_keys(const bson_t *doc, char *buf, size_t size) {
+  buf[0] = '\0';
+  bson_iter_t iter;
+  assert_true(bson_iter_init(&iter, doc));
+  while (bson_iter_next(&iter)) {
+    size_t used = strlen(buf);
+    snprintf(buf + used, size - used, "%s%s", used ? "," : "", bson_iter_key(&iter));
+  }
+  return buf;
+}
+
+char *tu_env_save(const char *name) {
+  const char *value = getenv(name);
+  if (!value) return NULL;
+  char *copy = malloc(strlen(value) + 1);
+  assert_non_null(copy);
+  strcpy(copy, value);
+  return copy;
+}
+
+void tu_env_restore(const char *name, char *saved) {
+  if (saved) {
+    setenv(name, saved, 1);
+    free(saved);
+  } else {
+    unsetenv(name);
+  }
+}
+
+char *tu_server_url(const char *userinfo, const char *suffix) {
+  const char *url = tu_env("MONGO_URL");
+  const char *prefix = "mongodb://";
+  assert_true(strncmp(url, prefix, strlen(prefix)) == 0);
+  const char *host = url + strlen(prefix);
+  size_t host_len = strcspn(host, "/?");
+  const char *at = memchr(host, '@', host_len);
+  if (at) { /* MONGO_URL with credentials: keep only the host part */
+    host_len -= (size_t)(at + 1 - host);
+    host = at + 1;
+  }
+  size_t size = strlen(prefix) + (userinfo ? strlen(userinfo) + 1 : 0) + host_len + strlen(suffix) + 1;
+  char *out = malloc(size);
+  assert_non_null(out);
+  snprintf(out, size, "%s%s%s%.*s%s", prefix, userinfo ? userinfo : "", userinfo ? "@" : "", (int)host_len, host,
+           suffix);
+  return out;
+}

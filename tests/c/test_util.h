@@ -16,9 +16,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* cmocka.h declares its functions without C linkage for C++ callers. */
+#ifdef __cplusplus
+extern "C" {
+#endif
 #include <cmocka.h>
+#ifdef __cplusplus
+}
+#endif
 
 #include <mongo_odm.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* Fails the test when `err` is not OK, printing the error. */
 #define assert_ok(err)                                                                         \
@@ -79,5 +90,35 @@ int tu_teardown_connected(void **state);
 /* Group setup/teardown for unit suites: init / cleanup only. */
 int tu_setup_library(void **state);
 int tu_teardown_library(void **state);
+
+/* A handle on the model's collection in the default database of the default client (for
+ * checking what a model operation wrote). Destroy with mongo_odm_collection_destroy(). */
+mongo_odm_collection_t *tu_collection(const mongo_odm_model_t *model);
+
+/* The number of documents in the model's collection matching `json` (NULL: all), counted with
+ * the raw collection API. */
+int64_t tu_count(const mongo_odm_model_t *model, const char *json);
+
+/* Asserts that `doc` has the int32/int64/double field `key` equal to `expected`. */
+void tu_assert_bson_int(const bson_t *doc, const char *key, int64_t expected);
+
+/* Asserts that `doc` has the string field `key` equal to `expected`. */
+void tu_assert_bson_utf8(const bson_t *doc, const char *key, const char *expected);
+
+/* The keys of `doc` joined by ',' into `buf` (e.g. "_id,a,b"). Returns buf. */
+char *tu_keys(const bson_t *doc, char *buf, size_t size);
+
+/* "mongodb://<userinfo>@<host:port of MONGO_URL><suffix>" (userinfo may be NULL), e.g.
+ * tu_server_url(NULL, "/?maxPoolSize=1"). Free with free(). */
+char *tu_server_url(const char *userinfo, const char *suffix);
+
+/* Sets/restores an environment variable around a test (value NULL unsets). tu_env_save()
+ * returns the old value (malloc()ed or NULL) for tu_env_restore(). */
+char *tu_env_save(const char *name);
+void tu_env_restore(const char *name, char *saved);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* MONGO_ODM_TEST_UTIL_H */

@@ -1,0 +1,27 @@
+# Fails unless every function declared with MONGO_ODM_API in the public headers is called in
+# test_null_args.c (so a new function cannot be added without its NULL-argument checks).
+#   cmake -DHEADERS=<include/mongo_odm> -DTEST_FILE=<tests/c/test_null_args.c> -P this_file
+file(GLOB headers "${HEADERS}/*.h")
+file(READ "${TEST_FILE}" test_source)
+set(count 0)
+set(missing "")
+foreach(header IN LISTS headers)
+  file(READ "${header}" text)
+  string(REGEX MATCHALL "MONGO_ODM_API\\([^)]*\\)[ \t\n]*mongo_odm_[a-z0-9_]+" decls "${text}")
+  foreach(decl IN LISTS decls)
+    string(REGEX REPLACE ".*(mongo_odm_[a-z0-9_]+)$" "\\1" name "${decl}")
+    math(EXPR count "${count} + 1")
+    # called, not merely listed in the comment
+    string(REGEX MATCH "${name}\\(" found "${test_source}")
+    if(NOT found)
+      list(APPEND missing "${name}")
+    endif()
+  endforeach()
+endforeach()
+if(count LESS 90)
+  message(FATAL_ERROR "only ${count} public functions found in ${HEADERS}; the pattern is broken")
+endif()
+if(missing)
+  message(FATAL_ERROR "public functions without NULL-argument checks in test_null_args.c: ${missing}")
+endif()
+message(STATUS "${count} public functions, all covered by test_null_args.c")
