@@ -1,0 +1,571 @@
+/*
+ * bench.c - libmongo_odm's model operations against the same work written directly on
+ * libmongoc, on one server, alternating the two systems iteration by iteration.
+ *
+ *   MONGO_URL=... MONGO_USER=... MONGO_PASSWORD=... mongo_odm_bench [--ops N] [--iterations N]
+ *                 [--stream-docs N] [--only task]
+ *
+ * For each task it prints one JSON line per system: median wall seconds, median client CPU
+ * (getrusage: user + system, all threads) per op in microseconds, and ops. "odm" is
+ * libmongo_odm (model, documents, cursor); "raw" pops a pooled libmongoc client, gets the
+ * collection, runs the operation and reads the result, as a hand-written libmongoc program does.
+ * Both use the same URI options (the library's defaults).
+ */
+#include <mongo_odm.h>
+#include <mongoc/mongoc.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#define MAX_ITER 32
+
+static int g_ops = 10000;
+static int g_iterations = 5;
+static int g_stream_docs = 100000;
+static const char *g_only = NULL;
+static mongo_odm_model_t *g_small_model;
+static mongo_odm_model_t *g_tweet_model;
+static mongoc_client_pool_t *g_pool;
+static const char *g_db_odm = "bench_c_odm";
+static const char *g_db_raw = "bench_c_raw";
+
+static void die(const char *what, const mongo_odm_error_t *e) {
+  fprintf(stderr, "%s: %s: %s\n", what, e ? mongo_odm_error_code_name(e->code) : "", e ? e->message : "");
+  exit(1);
+}
+
+static double now_wall(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double now_cpu(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+static long vm_hwm_kib(void) {
+  FILE *f = fopen("/proc/self/status", "r");
+  char line[256];
+  long kib = -1;
+  while (f && fgets(line, sizeof line, f)) {
+    if (strncmp(line, "VmHWM:", 6) == 0) kib = strtol(line + 6, NULL, 10);
+  }
+  if (f) fclose(f);
+  return kib;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static double median(double *v, int n) {
+  qsort(v, (size_t)n, sizeof *v, cmp_double);
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* ---- data: the flat small document (7 strings of 8 characters, 6 integers) ---------------- */
+
+static unsigned long g_rng = 12345;
+static unsigned long rnd(void) {
+  g_rng = g_rng * 6364136223846793005UL + 1442695040888963407UL;
+  return g_rng >> 33;
+}
+static void word(char *out, int n) {
+  static const char alnum[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  for (int i = 0; i < n; ++i) out[i] = alnum[rnd() % 62];
+  out[n] = '\0';
+}
+
+typedef struct {
+  char s[7][9];
+  int32_t n[6];
+  char id[25];
+} small_t;
+
+static small_t *g_small;
+
+static void make_small(int count) {
+  g_small = calloc((size_t)count, sizeof *g_small);
+  for (int i = 0; i < count; ++i) {
+    for (int k = 0; k < 7; ++k) word(g_small[i].s[k], 8);
+    for (int k = 0; k < 6; ++k) g_small[i].n[k] = (int32_t)(rnd() % 100000000);
+  }
+}
+
+static const char *FIELD[13] = {"field1", "field2",  "field3",  "field4",  "field5", "field6", "field7",
+                                "field8", "field9", "field10", "field11", "field12", "field13"};
+
+static void small_to_bson(const small_t *s, const char *id, bson_t *out) {
+  BSON_APPEND_UTF8(out, "_id", id);
+  for (int k = 0; k < 7; ++k) BSON_APPEND_UTF8(out, FIELD[k], s->s[k]);
+  for (int k = 0; k < 6; ++k) BSON_APPEND_INT32(out, FIELD[7 + k], s->n[k]);
+}
+
+/* A tweet-like nested document (~1.6 KB). */
+static void tweet_to_bson(int i, bson_t *out) {
+  char text[80], screen[16], w[40];
+  word(text, 60);
+  word(screen, 10);
+  char id[25];
+  mongo_odm_generate_id(id);
+  BSON_APPEND_UTF8(out, "_id", id);
+  BSON_APPEND_UTF8(out, "text", text);
+  BSON_APPEND_INT64(out, "in_reply_to_status_id", 22773233453LL + i);
+  BSON_APPEND_NULL(out, "retweet_count");
+  BSON_APPEND_UTF8(out, "created_at", "Thu Sep 02 19:38:18 +0000 2010");
+  BSON_APPEND_UTF8(out, "source", "web");
+  BSON_APPEND_UTF8(out, "in_reply_to_screen_name", screen);
+  BSON_APPEND_BOOL(out, "truncated", false);
+  bson_t entities, mentions, mention, indices;
+  BSON_APPEND_DOCUMENT_BEGIN(out, "entities", &entities);
+  BSON_APPEND_ARRAY_BEGIN(&entities, "user_mentions", &mentions);
+  BSON_APPEND_DOCUMENT_BEGIN(&mentions, "0", &mention);
+  BSON_APPEND_ARRAY_BEGIN(&mention, "indices", &indices);
+  BSON_APPEND_INT32(&indices, "0", 0);
+  BSON_APPEND_INT32(&indices, "1", 9);
+  bson_append_array_end(&mention, &indices);
+  BSON_APPEND_UTF8(&mention, "screen_name", screen);
+  word(w, 16);
+  BSON_APPEND_UTF8(&mention, "name", w);
+  BSON_APPEND_INT32(&mention, "id", 41832464);
+  bson_append_document_end(&mentions, &mention);
+  bson_append_array_end(&entities, &mentions);
+  bson_append_document_end(out, &entities);
+  bson_t user;
+  BSON_APPEND_DOCUMENT_BEGIN(out, "user", &user);
+  static const char *ukeys[] = {"profile_sidebar_fill_color", "location", "profile_sidebar_border_color",
+                                "profile_image_url", "created_at", "description", "time_zone", "url",
+                                "screen_name", "profile_background_color", "lang", "profile_background_image_url",
+                                "profile_text_color", "name", "profile_link_color"};
+  for (size_t k = 0; k < sizeof ukeys / sizeof ukeys[0]; ++k) {
+    word(w, 6 + (int)(rnd() % 30));
+    BSON_APPEND_UTF8(&user, ukeys[k], w);
+  }
+  static const char *ikeys[] = {"friends_count", "favourites_count", "listed_count", "statuses_count",
+                                "followers_count", "id", "utc_offset"};
+  for (size_t k = 0; k < sizeof ikeys / sizeof ikeys[0]; ++k) BSON_APPEND_INT32(&user, ikeys[k], (int32_t)(rnd() % 5000));
+  static const char *bkeys[] = {"verified", "geo_enabled", "protected", "show_all_inline_media",
+                                "profile_background_tile", "contributors_enabled", "profile_use_background_image"};
+  for (size_t k = 0; k < sizeof bkeys / sizeof bkeys[0]; ++k) BSON_APPEND_BOOL(&user, bkeys[k], rnd() % 2);
+  bson_append_document_end(out, &user);
+  BSON_APPEND_BOOL(out, "favorited", false);
+  BSON_APPEND_INT64(out, "tweet_id", 20000000000LL + i);
+}
+
+/* ---- helpers ---------------------------------------------------------------------------- */
+
+static mongoc_collection_t *raw_coll(mongoc_client_t *c, const char *name) {
+  return mongoc_client_get_collection(c, g_db_raw, name);
+}
+
+static void raw_drop(const char *name) {
+  mongoc_client_t *c = mongoc_client_pool_pop(g_pool);
+  mongoc_collection_t *coll = raw_coll(c, name);
+  mongoc_collection_drop_with_opts(coll, NULL, NULL);
+  mongoc_collection_destroy(coll);
+  mongoc_client_t *c2 = c;
+  mongoc_client_pool_push(g_pool, c2);
+  mongo_odm_error_t e;
+  mongo_odm_client_t *client = mongo_odm_default_client(&e);
+  mongo_odm_collection_t *oc = mongo_odm_collection_new(client, g_db_odm, name, &e);
+  mongo_odm_collection_drop(oc, &e);
+  mongo_odm_collection_destroy(oc);
+}
+
+static void raw_index(const char *name, const char *field) {
+  mongo_odm_error_t e;
+  mongo_odm_client_t *client = mongo_odm_default_client(&e);
+  bson_t *keys = BCON_NEW(field, BCON_INT32(1));
+  const char *dbs[2] = {g_db_odm, g_db_raw};
+  for (int i = 0; i < 2; ++i) {
+    mongo_odm_collection_t *oc = mongo_odm_collection_new(client, dbs[i], name, &e);
+    if (!mongo_odm_collection_create_index(oc, keys, NULL, NULL, &e)) die("create_index", &e);
+    mongo_odm_collection_destroy(oc);
+  }
+  bson_destroy(keys);
+}
+
+typedef void (*task_fn)(int iteration);
+
+typedef struct {
+  double wall[MAX_ITER], cpu[MAX_ITER];
+} samples_t;
+
+static void report(const char *task, const char *system, samples_t *s, int ops) {
+  const double wall = median(s->wall, g_iterations);
+  const double cpu = median(s->cpu, g_iterations);
+  printf("{\"task\": \"%s\", \"system\": \"%s\", \"ops\": %d, \"wall_s\": %.6f, \"cpu_s\": %.6f, "
+         "\"ops_per_s\": %.1f, \"cpu_us_per_op\": %.3f}\n",
+         task, system, ops, wall, cpu, ops / wall, cpu / ops * 1e6);
+  fflush(stdout);
+}
+
+static void measure(const char *task, int ops, task_fn odm, task_fn raw, void (*prepare)(void)) {
+  if (g_only && strcmp(g_only, task) != 0) return;
+  samples_t so, sr;
+  for (int it = 0; it <= g_iterations; ++it) {
+    for (int which = 0; which < 2; ++which) {
+      if (prepare) prepare();
+      const double c0 = now_cpu(), w0 = now_wall();
+      (which == 0 ? odm : raw)(it);
+      const double w1 = now_wall(), c1 = now_cpu();
+      if (it > 0) {
+        samples_t *s = which == 0 ? &so : &sr;
+        s->wall[it - 1] = w1 - w0;
+        s->cpu[it - 1] = c1 - c0;
+      }
+    }
+  }
+  report(task, "libmongo_odm", &so, ops);
+  report(task, "libmongoc", &sr, ops);
+}
+
+/* ---- tasks ------------------------------------------------------------------------------ */
+
+static void odm_small_create(int it) {
+  mongo_odm_error_t e;
+  for (int i = 0; i < g_ops; ++i) {
+    mongo_odm_doc_t *d = mongo_odm_doc_new(g_small_model);
+    for (int k = 0; k < 7; ++k) mongo_odm_doc_set_utf8(d, FIELD[k], g_small[i].s[k], &e);
+    for (int k = 0; k < 6; ++k) mongo_odm_doc_set_int32(d, FIELD[7 + k], g_small[i].n[k], &e);
+    if (!mongo_odm_doc_save(d, false, &e)) die("save", &e);
+    mongo_odm_doc_destroy(d);
+  }
+  (void)it;
+}
+
+static void raw_small_create(int it) {
+  bson_t opts = BSON_INITIALIZER;
+  BSON_APPEND_BOOL(&opts, "upsert", true);
+  for (int i = 0; i < g_ops; ++i) {
+    char id[25];
+    mongo_odm_generate_id(id);
+    bson_t doc = BSON_INITIALIZER, filter = BSON_INITIALIZER;
+    small_to_bson(&g_small[i], id, &doc);
+    BSON_APPEND_UTF8(&filter, "_id", id);
+    mongoc_client_t *c = mongoc_client_pool_pop(g_pool);
+    mongoc_collection_t *coll = raw_coll(c, "small");
+    bson_error_t error;
+    if (!mongoc_collection_replace_one(coll, &filter, &doc, &opts, NULL, &error)) {
+      fprintf(stderr, "raw replace_one: %s\n", error.message);
+      exit(1);
+    }
+    mongoc_collection_destroy(coll);
+    mongoc_client_pool_push(g_pool, c);
+    bson_destroy(&doc);
+    bson_destroy(&filter);
+  }
+  bson_destroy(&opts);
+  (void)it;
+}
+
+static void odm_small_get(int it) {
+  mongo_odm_error_t e;
+  for (int i = 0; i < g_ops; ++i) {
+    mongo_odm_doc_t *d = mongo_odm_get(g_small_model, g_small[i].id, &e);
+    if (!d) die("get", &e);
+    mongo_odm_doc_destroy(d);
+  }
+  (void)it;
+}
+
+/* find_one by a filter, keeping a copy of the result (what a program does with it). */
+static void raw_find_one(const bson_t *filter) {
+  bson_t opts = BSON_INITIALIZER;
+  BSON_APPEND_INT32(&opts, "limit", 1);
+  BSON_APPEND_BOOL(&opts, "singleBatch", true);
+  mongoc_client_t *c = mongoc_client_pool_pop(g_pool);
+  mongoc_collection_t *coll = raw_coll(c, "small");
+  mongoc_cursor_t *cursor = mongoc_collection_find_with_opts(coll, filter, &opts, NULL);
+  const bson_t *doc;
+  if (!mongoc_cursor_next(cursor, &doc)) {
+    fprintf(stderr, "raw find_one found nothing\n");
+    exit(1);
+  }
+  bson_t *copy = bson_copy(doc);
+  bson_destroy(copy);
+  mongoc_cursor_destroy(cursor);
+  mongoc_collection_destroy(coll);
+  mongoc_client_pool_push(g_pool, c);
+  bson_destroy(&opts);
+}
+
+static void raw_small_get(int it) {
+  for (int i = 0; i < g_ops; ++i) {
+    bson_t filter = BSON_INITIALIZER;
+    BSON_APPEND_UTF8(&filter, "_id", g_small[i].id);
+    raw_find_one(&filter);
+    bson_destroy(&filter);
+  }
+  (void)it;
+}
+
+static void odm_small_find_filter(int it) {
+  mongo_odm_error_t e;
+  for (int i = 0; i < g_ops; ++i) {
+    bson_t filter = BSON_INITIALIZER;
+    BSON_APPEND_UTF8(&filter, "field1", g_small[i].s[0]);
+    mongo_odm_doc_t *d = mongo_odm_find_one(g_small_model, &filter, NULL, &e);
+    if (!d) die("find_one", &e);
+    mongo_odm_doc_destroy(d);
+    bson_destroy(&filter);
+  }
+  (void)it;
+}
+
+static void raw_small_find_filter(int it) {
+  for (int i = 0; i < g_ops; ++i) {
+    bson_t filter = BSON_INITIALIZER;
+    BSON_APPEND_UTF8(&filter, "field1", g_small[i].s[0]);
+    raw_find_one(&filter);
+    bson_destroy(&filter);
+  }
+  (void)it;
+}
+
+static void odm_small_update(int it) {
+  mongo_odm_error_t e;
+  for (int i = 0; i < g_ops; ++i) {
+    bson_t filter = BSON_INITIALIZER, update = BSON_INITIALIZER, set;
+    BSON_APPEND_UTF8(&filter, "_id", g_small[i].id);
+    BSON_APPEND_DOCUMENT_BEGIN(&update, "$set", &set);
+    BSON_APPEND_INT32(&set, "field8", i + it);
+    bson_append_document_end(&update, &set);
+    bool changed;
+    if (!mongo_odm_update_one(g_small_model, &filter, &update, false, &changed, &e)) die("update_one", &e);
+    bson_destroy(&filter);
+    bson_destroy(&update);
+  }
+}
+
+static void raw_small_update(int it) {
+  for (int i = 0; i < g_ops; ++i) {
+    bson_t filter = BSON_INITIALIZER, update = BSON_INITIALIZER, set;
+    BSON_APPEND_UTF8(&filter, "_id", g_small[i].id);
+    BSON_APPEND_DOCUMENT_BEGIN(&update, "$set", &set);
+    BSON_APPEND_INT32(&set, "field8", i + it);
+    bson_append_document_end(&update, &set);
+    mongoc_client_t *c = mongoc_client_pool_pop(g_pool);
+    mongoc_collection_t *coll = raw_coll(c, "small");
+    bson_error_t error;
+    bson_t reply;
+    if (!mongoc_collection_update_one(coll, &filter, &update, NULL, &reply, &error)) {
+      fprintf(stderr, "raw update_one: %s\n", error.message);
+      exit(1);
+    }
+    bson_destroy(&reply);
+    mongoc_collection_destroy(coll);
+    mongoc_client_pool_push(g_pool, c);
+    bson_destroy(&filter);
+    bson_destroy(&update);
+  }
+}
+
+static int g_tweets = 10000;
+
+static void odm_find_many(int it) {
+  mongo_odm_error_t e;
+  mongo_odm_cursor_t *cursor = mongo_odm_find(g_tweet_model, NULL, NULL, &e);
+  if (!cursor) die("find", &e);
+  const mongo_odm_doc_t *doc;
+  int n = 0;
+  while (mongo_odm_cursor_next(cursor, &doc)) ++n;
+  if (mongo_odm_cursor_error(cursor, &e)) die("cursor", &e);
+  mongo_odm_cursor_destroy(cursor);
+  if (n != g_tweets) {
+    fprintf(stderr, "odm find_many: %d documents\n", n);
+    exit(1);
+  }
+  (void)it;
+}
+
+static void raw_find_many(int it) {
+  mongoc_client_t *c = mongoc_client_pool_pop(g_pool);
+  mongoc_collection_t *coll = raw_coll(c, "tweet");
+  bson_t filter = BSON_INITIALIZER;
+  mongoc_cursor_t *cursor = mongoc_collection_find_with_opts(coll, &filter, NULL, NULL);
+  const bson_t *doc;
+  int n = 0;
+  while (mongoc_cursor_next(cursor, &doc)) {
+    bson_t *copy = bson_copy(doc); /* a program keeps each document it reads */
+    bson_destroy(copy);
+    ++n;
+  }
+  mongoc_cursor_destroy(cursor);
+  mongoc_collection_destroy(coll);
+  mongoc_client_pool_push(g_pool, c);
+  if (n != g_tweets) {
+    fprintf(stderr, "raw find_many: %d documents\n", n);
+    exit(1);
+  }
+  (void)it;
+}
+
+static mongo_odm_doc_t **g_insert_docs;
+static bson_t **g_insert_raw;
+
+static void drop_small(void) { raw_drop("small"); }
+
+static void odm_insert_many(int it) {
+  mongo_odm_error_t e;
+  if (!mongo_odm_insert_many(g_small_model, g_insert_docs, (size_t)g_ops, &e)) die("insert_many", &e);
+  (void)it;
+}
+
+static void raw_insert_many(int it) {
+  mongoc_client_t *c = mongoc_client_pool_pop(g_pool);
+  mongoc_collection_t *coll = raw_coll(c, "small");
+  bson_error_t error;
+  if (!mongoc_collection_insert_many(coll, (const bson_t **)g_insert_raw, (size_t)g_ops, NULL, NULL, &error)) {
+    fprintf(stderr, "raw insert_many: %s\n", error.message);
+    exit(1);
+  }
+  mongoc_collection_destroy(coll);
+  mongoc_client_pool_push(g_pool, c);
+  (void)it;
+}
+
+static void load_small(void) {
+  mongo_odm_error_t e;
+  raw_drop("small");
+  mongo_odm_doc_t **docs = calloc((size_t)g_ops, sizeof *docs);
+  bson_t **raw = calloc((size_t)g_ops, sizeof *raw);
+  for (int i = 0; i < g_ops; ++i) {
+    docs[i] = mongo_odm_doc_new(g_small_model);
+    snprintf(g_small[i].id, sizeof g_small[i].id, "%s", mongo_odm_doc_id(docs[i]));
+    for (int k = 0; k < 7; ++k) mongo_odm_doc_set_utf8(docs[i], FIELD[k], g_small[i].s[k], &e);
+    for (int k = 0; k < 6; ++k) mongo_odm_doc_set_int32(docs[i], FIELD[7 + k], g_small[i].n[k], &e);
+    raw[i] = bson_new();
+    small_to_bson(&g_small[i], g_small[i].id, raw[i]);
+  }
+  if (!mongo_odm_insert_many(g_small_model, docs, (size_t)g_ops, &e)) die("load odm", &e);
+  mongoc_client_t *c = mongoc_client_pool_pop(g_pool);
+  mongoc_collection_t *coll = raw_coll(c, "small");
+  bson_error_t error;
+  if (!mongoc_collection_insert_many(coll, (const bson_t **)raw, (size_t)g_ops, NULL, NULL, &error)) {
+    fprintf(stderr, "load raw: %s\n", error.message);
+    exit(1);
+  }
+  mongoc_collection_destroy(coll);
+  mongoc_client_pool_push(g_pool, c);
+  g_insert_docs = docs;
+  g_insert_raw = raw;
+}
+
+static void load_tweets(const char *name, int count) {
+  mongo_odm_error_t e;
+  mongo_odm_client_t *client = mongo_odm_default_client(&e);
+  const char *dbs[2] = {g_db_odm, g_db_raw};
+  for (int d = 0; d < 2; ++d) {
+    mongo_odm_collection_t *oc = mongo_odm_collection_new(client, dbs[d], name, &e);
+    mongo_odm_collection_drop(oc, &e);
+    g_rng = 777;
+    for (int start = 0; start < count; start += 1000) {
+      bson_t *batch[1000];
+      int n = count - start < 1000 ? count - start : 1000;
+      for (int i = 0; i < n; ++i) {
+        batch[i] = bson_new();
+        tweet_to_bson(start + i, batch[i]);
+      }
+      if (!mongo_odm_collection_insert_many(oc, (const bson_t *const *)batch, (size_t)n, NULL, NULL, &e)) {
+        die("load tweets", &e);
+      }
+      for (int i = 0; i < n; ++i) bson_destroy(batch[i]);
+    }
+    mongo_odm_collection_destroy(oc);
+  }
+}
+
+static void stream(void) {
+  if (g_only && strcmp(g_only, "stream") != 0) return;
+  load_tweets("stream", g_stream_docs);
+  mongo_odm_error_t e;
+  mongo_odm_model_t *model = mongo_odm_model_new("stream", &e);
+  const long before = vm_hwm_kib();
+  const double w0 = now_wall();
+  mongo_odm_cursor_t *cursor = mongo_odm_find(model, NULL, NULL, &e);
+  if (!cursor) die("find", &e);
+  const mongo_odm_doc_t *doc;
+  long n = 0;
+  while (mongo_odm_cursor_next(cursor, &doc)) ++n;
+  if (mongo_odm_cursor_error(cursor, &e)) die("stream cursor", &e);
+  mongo_odm_cursor_destroy(cursor);
+  const long after = vm_hwm_kib();
+  printf("{\"task\": \"stream\", \"system\": \"libmongo_odm\", \"docs\": %ld, \"before_kib\": %ld, \"after_kib\": %ld, "
+         "\"growth_mib\": %.2f, \"seconds\": %.2f}\n",
+         n, before, after, (after - before) / 1024.0, now_wall() - w0);
+  mongo_odm_model_destroy(model);
+  raw_drop("stream");
+}
+
+int main(int argc, char **argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (!strcmp(argv[i], "--ops") && i + 1 < argc) g_ops = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--iterations") && i + 1 < argc) g_iterations = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--stream-docs") && i + 1 < argc) g_stream_docs = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--only") && i + 1 < argc) g_only = argv[++i];
+    else {
+      fprintf(stderr, "usage: %s [--ops N] [--iterations N] [--stream-docs N] [--only task]\n", argv[0]);
+      return 2;
+    }
+  }
+  if (g_iterations < 1 || g_iterations > MAX_ITER - 1) g_iterations = 5;
+  mongo_odm_init();
+  mongo_odm_error_t e;
+  if (!mongo_odm_connect(NULL, NULL, NULL, g_db_odm, &e)) die("connect", &e);
+
+  /* The raw side uses the same URL, credentials and option defaults as the library. */
+  mongoc_uri_t *uri = mongoc_uri_new(getenv("MONGO_URL"));
+  if (getenv("MONGO_USER")) mongoc_uri_set_username(uri, getenv("MONGO_USER"));
+  if (getenv("MONGO_PASSWORD")) mongoc_uri_set_password(uri, getenv("MONGO_PASSWORD"));
+  mongoc_uri_set_option_as_int32(uri, MONGOC_URI_MAXPOOLSIZE, 50);
+  mongoc_uri_set_option_as_int32(uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 5000);
+  mongoc_uri_set_option_as_int32(uri, MONGOC_URI_SOCKETTIMEOUTMS, 20000);
+  mongoc_uri_set_option_as_int32(uri, MONGOC_URI_CONNECTTIMEOUTMS, 20000);
+  mongoc_uri_set_option_as_int32(uri, MONGOC_URI_HEARTBEATFREQUENCYMS, 10000);
+  mongoc_uri_set_option_as_bool(uri, MONGOC_URI_RETRYWRITES, true);
+  mongoc_uri_set_option_as_bool(uri, MONGOC_URI_RETRYREADS, true);
+  g_pool = mongoc_client_pool_new(uri);
+  mongoc_client_pool_set_error_api(g_pool, 2);
+
+  g_small_model = mongo_odm_model_new("small", &e);
+  g_tweet_model = mongo_odm_model_new("tweet", &e);
+  for (int k = 0; k < 7; ++k) mongo_odm_model_add_field(g_small_model, FIELD[k], MONGO_ODM_TYPE_UTF8, MONGO_ODM_FIELD_REQUIRED, &e);
+  for (int k = 0; k < 6; ++k) mongo_odm_model_add_field(g_small_model, FIELD[7 + k], MONGO_ODM_TYPE_INT64, MONGO_ODM_FIELD_REQUIRED, &e);
+  make_small(g_ops);
+
+  raw_drop("small");
+  measure("small_create", g_ops, odm_small_create, raw_small_create, NULL);
+  load_small();
+  raw_index("small", "field1");
+  measure("small_get", g_ops, odm_small_get, raw_small_get, NULL);
+  measure("small_find_filter", g_ops, odm_small_find_filter, raw_small_find_filter, NULL);
+  measure("small_update", g_ops, odm_small_update, raw_small_update, NULL);
+  if (!g_only || !strcmp(g_only, "find_many")) load_tweets("tweet", g_tweets);
+  measure("find_many", 1, odm_find_many, raw_find_many, NULL);
+  measure("insert_many", 1, odm_insert_many, raw_insert_many, drop_small);
+  stream();
+
+  raw_drop("small");
+  raw_drop("tweet");
+  for (int i = 0; i < g_ops; ++i) {
+    mongo_odm_doc_destroy(g_insert_docs[i]);
+    bson_destroy(g_insert_raw[i]);
+  }
+  free(g_insert_docs);
+  free(g_insert_raw);
+  free(g_small);
+  mongo_odm_model_destroy(g_small_model);
+  mongo_odm_model_destroy(g_tweet_model);
+  mongoc_client_pool_destroy(g_pool);
+  mongoc_uri_destroy(uri);
+  mongo_odm_cleanup();
+  return 0;
+}
