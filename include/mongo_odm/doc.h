@@ -36,9 +36,9 @@ MONGO_ODM_BEGIN_DECLS
  * NULL or memory is exhausted. The model must outlive the document. */
 MONGO_ODM_API(mongo_odm_doc_t *) mongo_odm_doc_new(const mongo_odm_model_t *model);
 
-/* A document of `model` from `bson` (copied), validated against the model: "_id" (or "id"
- * when there is no "_id") becomes the id (a null one leaves the id unset), every other field
- * is kept in order. A composite-key model recomputes the id from the key fields when they
+/* A document of `model` from `bson` (copied), validated against the model: "_id" becomes the
+ * id (a null one leaves the id unset) and every other field is kept in order, an "id" key
+ * included; without "_id", an "id" key becomes the id. A composite-key model recomputes the id from the key fields when they
  * are all present.
  * Errors: INVALID_ARGUMENT (NULL model or bson), ENCODING (corrupt BSON, invalid UTF-8, an
  * empty key or a top-level key starting with '$'), VALIDATION (a declared field missing or of

@@ -12,19 +12,43 @@ const bson_t *or_empty(const bson_t *doc) {
   return doc ? doc : &empty;
 }
 
-bool valid_utf8(const char *text, size_t len) { return bson_utf8_validate(text, len, false); }
+bool valid_utf8(const char *text, size_t len, bool allow_nul) {
+  // Fast path: plain ASCII without NUL, eight bytes at a time. Anything else (or a NUL) goes to
+  // libbson's full validation, which gives the verdict.
+  const unsigned char *p = reinterpret_cast<const unsigned char *>(text);
+  size_t i = 0;
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  for (; i + 8 <= len; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    if ((w & kHigh) || ((w - kOnes) & ~w & kHigh)) return bson_utf8_validate(text, len, allow_nul);
+  }
+  for (; i < len; ++i) {
+    if (p[i] == 0 || p[i] >= 0x80) return bson_utf8_validate(text, len, allow_nul);
+  }
+  return true;
+}
 
 namespace {
 
 // MongoDB nests documents at most 100 deep; deeper input is refused rather than recursed into.
 constexpr int kMaxDepth = 200;
 
-// The first problem found in `iter`'s document (keys and string values), or "" when clean.
-std::string utf8_problem(bson_iter_t *iter, int depth) {
+// The first problem found in `iter`'s document, or "" when clean: corrupt structure, a key or
+// a string value that is not UTF-8 (string values may hold NUL, keys cannot). With `storable`,
+// also an empty key anywhere and a top-level key starting with '$'. One walk serves every check
+// of a document the library stores, so a save costs one pass over its bytes.
+std::string walk(bson_iter_t *iter, int depth, bool storable) {
   if (depth > kMaxDepth) return "documents are nested too deeply";
   while (bson_iter_next(iter)) {
     const char *key = bson_iter_key(iter);
-    if (!valid_utf8(key, std::strlen(key))) return "a key is not valid UTF-8";
+    const uint32_t key_len = bson_iter_key_len(iter);
+    if (!valid_utf8(key, key_len)) return "a key is not valid UTF-8";
+    if (storable) {
+      if (key_len == 0) return "empty keys are not allowed";
+      if (depth == 0 && key[0] == '$') return std::string("key '") + key + "' must not start with '$'";
+    }
     const char *text = nullptr;
     uint32_t len = 0;
     bool checked_text = true;
@@ -60,7 +84,7 @@ std::string utf8_problem(bson_iter_t *iter, int depth) {
         if (!scope_data || !bson_init_static(&scope, scope_data, scope_len) || !bson_iter_init(&child, &scope)) {
           return std::string("the scope of '") + key + "' is corrupt";
         }
-        std::string inner = utf8_problem(&child, depth + 1);
+        std::string inner = walk(&child, depth + 1, false);
         if (!inner.empty()) return inner;
         break;
       }
@@ -68,7 +92,7 @@ std::string utf8_problem(bson_iter_t *iter, int depth) {
       case BSON_TYPE_ARRAY: {
         bson_iter_t child;
         if (!bson_iter_recurse(iter, &child)) return std::string("the value of '") + key + "' is corrupt";
-        std::string inner = utf8_problem(&child, depth + 1);
+        std::string inner = walk(&child, depth + 1, storable);
         if (!inner.empty()) return inner;
         checked_text = false;
         break;
@@ -77,29 +101,32 @@ std::string utf8_problem(bson_iter_t *iter, int depth) {
         checked_text = false;
         break;
     }
-    if (checked_text && (!text || !valid_utf8(text, len))) {
+    if (checked_text && (!text || !valid_utf8(text, len, /*allow_nul=*/true))) {
       return std::string("the string value of '") + key + "' is not valid UTF-8";
     }
   }
-  if (iter->err_off) return "corrupt BSON";
+  if (iter->err_off) return "corrupt BSON at byte " + std::to_string(iter->err_off);
   return std::string();
+}
+
+void walk_or_fail(const bson_t *doc, const char *what, bool storable) {
+  bson_iter_t iter;
+  if (!bson_iter_init(&iter, doc)) fail(Code::encoding, std::string(what) + ": corrupt BSON");
+  const std::string problem = walk(&iter, 0, storable);
+  if (!problem.empty()) fail(Code::encoding, std::string(what) + ": " + problem);
 }
 
 }  // namespace
 
-void check_utf8_deep(const bson_t *doc, const char *what) {
-  bson_iter_t iter;
-  if (!bson_iter_init(&iter, doc)) fail(Code::encoding, std::string(what) + ": corrupt BSON");
-  const std::string problem = utf8_problem(&iter, 0);
-  if (!problem.empty()) fail(Code::encoding, std::string(what) + ": " + problem);
-}
+void check_utf8_deep(const bson_t *doc, const char *what) { walk_or_fail(doc, what, false); }
 
 void check_wellformed(const bson_t *doc, const char *what) {
+  // Bytes from outside (mongo_odm_doc_from_bson): libbson's full structural validation first.
   bson_error_t error;
-  if (!bson_validate_with_error(doc, BSON_VALIDATE_UTF8, &error)) {
+  if (!bson_validate_with_error(doc, BSON_VALIDATE_NONE, &error)) {
     fail(Code::encoding, std::string(what) + ": " + error.message);
   }
-  check_utf8_deep(doc, what);
+  walk_or_fail(doc, what, false);
 }
 
 void check_storable(const bson_t *doc, const char *what) {
@@ -107,20 +134,7 @@ void check_storable(const bson_t *doc, const char *what) {
     fail(Code::encoding, std::string(what) + ": document is " + std::to_string(doc->len) +
                              " bytes, over the 16 MiB (16777216 bytes) limit");
   }
-  bson_error_t error;
-  if (!bson_validate_with_error(doc, static_cast<bson_validate_flags_t>(BSON_VALIDATE_UTF8 | BSON_VALIDATE_EMPTY_KEYS),
-                                &error)) {
-    fail(Code::encoding, std::string(what) + ": " + error.message);
-  }
-  check_utf8_deep(doc, what);
-  bson_iter_t iter;
-  if (!bson_iter_init(&iter, doc)) fail(Code::encoding, std::string(what) + ": corrupt BSON");
-  while (bson_iter_next(&iter)) {
-    const char *key = bson_iter_key(&iter);
-    if (key[0] == '$') {
-      fail(Code::encoding, std::string(what) + ": key '" + key + "' must not start with '$'");
-    }
-  }
+  walk_or_fail(doc, what, true);
 }
 
 bool find_value(const bson_t *doc, const char *key, bson_iter_t *iter) {

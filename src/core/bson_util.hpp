@@ -36,12 +36,13 @@ inline void init_out(bson_t *out) {
 // {} when `doc` is NULL.
 const bson_t *or_empty(const bson_t *doc);
 
-// True when `text` is valid UTF-8 without NUL bytes.
-bool valid_utf8(const char *text, size_t len);
+// True when `text` is valid UTF-8 (without NUL bytes unless `allow_nul`: BSON string values
+// may hold NUL, keys and C strings cannot).
+bool valid_utf8(const char *text, size_t len, bool allow_nul = false);
 inline bool valid_utf8(const std::string &s) { return valid_utf8(s.data(), s.size()); }
 
-// Checks a document the library will store (insert/replace/save): structurally valid,
-// UTF-8 strings and keys, no empty key, no top-level key starting with '$', at most the
+// Checks a document the library will store (insert/replace/save) in one pass: structurally
+// valid, UTF-8 keys and strings, no empty key, no top-level key starting with '$', at most the
 // 16 MiB MongoDB limit. Throws Code::encoding naming the problem.
 void check_storable(const bson_t *doc, const char *what);
 

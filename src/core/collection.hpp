@@ -20,6 +20,11 @@ class Collection {
  public:
   // Validates both names (INVALID_ARGUMENT).
   Collection(std::shared_ptr<Client> client, std::string db, std::string name);
+  // For names validated already (a model's name, the default connection's database): the
+  // per-operation path of model CRUD.
+  struct Prevalidated {};
+  Collection(std::shared_ptr<Client> client, std::string db, std::string name, Prevalidated)
+      : client_(std::move(client)), db_(std::move(db)), name_(std::move(name)) {}
 
   const std::shared_ptr<Client> &client() const { return client_; }
   const std::string &db() const { return db_; }

@@ -5,6 +5,7 @@
 
 #include "error.hpp"
 #include "library.hpp"
+#include "names.hpp"
 
 namespace mongo_odm {
 namespace connection {
@@ -63,6 +64,12 @@ void connect_locked(const char *url, const char *username, const char *password,
     fail(Code::configuration,
          "MongoDB connection parameters are not set: no database name (pass db_name, set MONGO_DB_NAME "
          "or name a default database in the URL)");
+  }
+  try {
+    check_database_name(state->db.c_str());
+  } catch (const Error &e) {
+    publish(nullptr);
+    throw Error(Code::configuration, "invalid database name: " + e.message());
   }
   try {
     client->ping();

@@ -18,7 +18,9 @@ Collection resolve(const Model &model) {
          "or a collection with mongo_odm_model_set_collection()");
   }
   auto state = connection::current_or_connect();
-  return Collection(state->client, state->db, name);
+  // Both names were checked already: the model's at mongo_odm_model_new(), the database's when
+  // the default connection was opened.
+  return Collection(state->client, state->db, name, Collection::Prevalidated{});
 }
 
 void save(Document &doc, bool exclude_none) {

@@ -1,6 +1,7 @@
 #include "document.hpp"
 
 #include <cstring>
+#include <memory>
 
 #include "bson_util.hpp"
 #include "ids.hpp"
@@ -69,7 +70,7 @@ bool known_type(bson_type_t t) {
 }
 
 void check_utf8_part(const char *key, const char *text, size_t len, const char *what) {
-  if (!text || !bson_utf8_validate(text, len, false)) {
+  if (!text || !valid_utf8(text, len, /*allow_nul=*/true)) {
     fail(Code::encoding, std::string("value of '") + key + "': " + what + " is not valid UTF-8");
   }
 }
@@ -105,7 +106,7 @@ void check_value(const char *key, const bson_value_t &v) {
         fail(Code::encoding, std::string("value of '") + key + "' is not a valid BSON document");
       }
       bson_error_t error;
-      if (!bson_validate_with_error(&view, BSON_VALIDATE_UTF8, &error)) {
+      if (!bson_validate_with_error(&view, BSON_VALIDATE_NONE, &error)) {
         fail(Code::encoding, std::string("value of '") + key + "': " + error.message);
       }
       check_utf8_deep(&view, (std::string("value of '") + key + "'").c_str());
@@ -141,8 +142,32 @@ Document::~Document() {
 }
 
 void Document::invalidate() {
-  index_valid_ = false;
+  value_filled_.clear();
   composite_state_ = CompositeState::unknown;
+}
+
+void Document::fields_changed() {
+  keys_valid_ = false;
+  invalidate();
+}
+
+void Document::ensure_keys() const {
+  if (keys_valid_) return;
+  keys_.clear();
+  bson_iter_t iter;
+  bson_iter_init(&iter, &fields_);
+  while (bson_iter_next(&iter)) keys_.push_back(KeyRef{iter.off, bson_iter_key_len(&iter)});
+  keys_valid_ = true;
+}
+
+long Document::find_key(const char *key, size_t len) const {
+  ensure_keys();
+  const uint8_t *data = bson_get_data(&fields_);
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    const KeyRef &k = keys_[i];
+    if (k.key_len == len && std::memcmp(data + k.offset + 1, key, len) == 0) return static_cast<long>(i);
+  }
+  return -1;
 }
 
 // --- id --------------------------------------------------------------------------------------
@@ -154,17 +179,23 @@ void Document::clear_id() {
   invalidate();
 }
 
-void Document::set_string_id(const char *id, size_t len) {
-  if (!valid_utf8(id, len)) fail(Code::encoding, "id is not valid UTF-8");
-  std::string fresh(id, len);  // before clear_id(): `id` may point into our own id
-  clear_id();
+void Document::set_string_id(const char *id, size_t len, bool trusted) {
+  if (!trusted && !valid_utf8(id, len)) fail(Code::encoding, "id is not valid UTF-8");
+  const bool aliases = id >= id_str_.data() && id < id_str_.data() + id_str_.size();
+  if (aliases) {
+    std::string fresh(id, len);  // `id` points into our own id: copy before clearing
+    clear_id();
+    id_str_ = std::move(fresh);
+  } else {
+    clear_id();
+    id_str_.assign(id, len);  // reuses the capacity of the previous id (cursor documents)
+  }
   id_kind_ = IdKind::string;
-  id_str_ = std::move(fresh);
 }
 
-void Document::set_raw_id(const bson_value_t &value) {
+void Document::set_raw_id(const bson_value_t &value, bool trusted) {
   if (value.value_type == BSON_TYPE_UTF8) {
-    set_string_id(value.value.v_utf8.str, value.value.v_utf8.len);
+    set_string_id(value.value.v_utf8.str, value.value.v_utf8.len, trusted);
     return;
   }
   if (value.value_type == BSON_TYPE_NULL) {
@@ -173,7 +204,7 @@ void Document::set_raw_id(const bson_value_t &value) {
     clear_id();
     return;
   }
-  check_value("_id", value);
+  if (!trusted) check_value("_id", value);
   bson_value_t copy;
   bson_value_copy(&value, &copy);  // before clear_id(): `value` may point into our own id
   clear_id();
@@ -288,7 +319,12 @@ void Document::append_id(bson_t *doc, const char *key) const {
 
 // --- fields ----------------------------------------------------------------------------------
 
-bool Document::find(const char *key, bson_iter_t *iter) const { return bson_iter_init_find(iter, &fields_, key); }
+bool Document::find(const char *key, bson_iter_t *iter) const {
+  const long i = find_key(key, std::strlen(key));
+  if (i < 0) return false;
+  return bson_iter_init_from_data_at_offset(iter, bson_get_data(&fields_), fields_.len, keys_[i].offset,
+                                            keys_[i].key_len);
+}
 
 void Document::replace_fields(const char *key, const bson_value_t *value) {
   bson_t rebuilt = BSON_INITIALIZER;
@@ -303,16 +339,19 @@ void Document::replace_fields(const char *key, const bson_value_t *value) {
   }
   bson_destroy(&fields_);
   bson_steal(&fields_, &rebuilt);
+  fields_changed();
 }
 
 void Document::set(const char *key, const bson_value_t &value) {
-  check_key(key);
-  if (is_id_key(key)) {
+  if (!key) fail(Code::invalid_argument, "key is NULL");
+  const size_t key_len = std::strlen(key);
+  check_key(key, key_len);
+  if (is_id_key(key, key_len)) {
     set_raw_id(value);
     return;
   }
   check_value(key, value);
-  if (const Field *field = model_->field(key)) Model::check_type(*field, value.value_type);
+  if (const Field *field = model_->field(key, key_len)) Model::check_type(*field, value.value_type);
 
   // The value may point into this document's own buffer (set(b, get(a))), which appending
   // can reallocate: copy such a value first.
@@ -329,12 +368,15 @@ void Document::set(const char *key, const bson_value_t &value) {
       copied = true;
     }
   }
-  bson_iter_t iter;
-  if (find(key, &iter)) {
+  if (find_key(key, key_len) >= 0) {
     replace_fields(key, source);
-  } else if (!bson_append_value(&fields_, key, -1, source)) {
-    if (copied) bson_value_destroy(&copy);
-    fail(Code::encoding, std::string("document is too large to add '") + key + "'");
+  } else {
+    const uint32_t offset = fields_.len - 1;  // the new element replaces the trailing NUL
+    if (!bson_append_value(&fields_, key, static_cast<int>(key_len), source)) {
+      if (copied) bson_value_destroy(&copy);
+      fail(Code::encoding, std::string("document is too large to add '") + key + "'");
+    }
+    keys_.push_back(KeyRef{offset, static_cast<uint32_t>(key_len)});  // keys_ was made valid by find_key
   }
   if (copied) bson_value_destroy(&copy);
   invalidate();
@@ -342,29 +384,31 @@ void Document::set(const char *key, const bson_value_t &value) {
 
 bool Document::has(const char *key) const {
   if (is_id_key(key)) return id_value() != nullptr;
-  bson_iter_t iter;
-  return find(key, &iter);
+  return find_key(key, std::strlen(key)) >= 0;
 }
 
 bool Document::is_extra(const char *key) const {
   if (is_id_key(key)) return false;
-  bson_iter_t iter;
-  return find(key, &iter) && model_->field(key) == nullptr;
+  return find_key(key, std::strlen(key)) >= 0 && model_->field(key) == nullptr;
 }
 
 const bson_value_t *Document::get(const char *key) const {
   if (is_id_key(key)) return id_value();
-  if (!index_valid_) {
-    index_.clear();
+  const long i = find_key(key, std::strlen(key));
+  if (i < 0) return nullptr;
+  if (value_filled_.size() != keys_.size()) {
+    // Sized once per version of the document, so every pointer handed out stays valid until
+    // the next modification (which clears value_filled_).
+    value_filled_.assign(keys_.size(), 0);
+    values_.resize(keys_.size());
+  }
+  if (!value_filled_[static_cast<size_t>(i)]) {
     bson_iter_t iter;
-    bson_iter_init(&iter, &fields_);
-    while (bson_iter_next(&iter)) index_.emplace_back(bson_iter_key(&iter), *bson_iter_value(&iter));
-    index_valid_ = true;
+    bson_iter_init_from_data_at_offset(&iter, bson_get_data(&fields_), fields_.len, keys_[i].offset, keys_[i].key_len);
+    values_[static_cast<size_t>(i)] = *bson_iter_value(&iter);
+    value_filled_[static_cast<size_t>(i)] = 1;
   }
-  for (const auto &entry : index_) {
-    if (std::strcmp(entry.first, key) == 0) return &entry.second;
-  }
-  return nullptr;
+  return &values_[static_cast<size_t>(i)];
 }
 
 bool Document::remove(const char *key) {
@@ -373,18 +417,17 @@ bool Document::remove(const char *key) {
     clear_id();
     return had;
   }
-  bson_iter_t iter;
-  if (!find(key, &iter)) return false;
+  if (find_key(key, std::strlen(key)) < 0) return false;
   replace_fields(key, nullptr);
-  invalidate();
   return true;
 }
 
 void Document::check_required() const {
   for (const Field &field : model_->fields()) {
     if (!field.required) continue;
-    bson_iter_t iter;
-    if (!find(field.name.c_str(), &iter)) fail(Code::validation, "field '" + field.name + "' is required");
+    if (find_key(field.name.data(), field.name.size()) < 0) {
+      fail(Code::validation, "field '" + field.name + "' is required");
+    }
   }
 }
 
@@ -406,56 +449,145 @@ void Document::to_bson(bool exclude_none, bson_t *out) const {
   }
 }
 
+namespace {
+
+// Which declared fields a load has seen (by index), without a heap allocation for the common
+// model sizes.
+class SeenFields {
+ public:
+  explicit SeenFields(size_t n) {
+    if (n > kInline) heap_.assign(n, 0);
+  }
+  // True the first time `i` is marked.
+  bool mark(size_t i) {
+    if (!heap_.empty()) {
+      if (heap_[i]) return false;
+      heap_[i] = 1;
+      return true;
+    }
+    const uint64_t bit = uint64_t{1} << (i % 64);
+    if (inline_[i / 64] & bit) return false;
+    inline_[i / 64] |= bit;
+    return true;
+  }
+  bool seen(size_t i) const { return heap_.empty() ? (inline_[i / 64] >> (i % 64)) & 1 : heap_[i] != 0; }
+
+ private:
+  static constexpr size_t kInline = 256;
+  uint64_t inline_[kInline / 64] = {};
+  std::vector<char> heap_;
+};
+
+}  // namespace
+
+void Document::assign_elements(const uint8_t *elements, size_t n) {
+  bson_reinit(&fields_);  // keeps an allocated buffer for the next document of a cursor
+  fields_changed();
+  if (n == 0) return;
+  // bson_concat() copies a document's elements in one memcpy; give it a view of them.
+  const size_t total = n + 5;
+  uint8_t stack_buf[2048];
+  std::unique_ptr<uint8_t[]> heap;
+  uint8_t *buf = stack_buf;
+  if (total > sizeof stack_buf) {
+    heap.reset(new uint8_t[total]);
+    buf = heap.get();
+  }
+  const uint32_t le = BSON_UINT32_TO_LE(static_cast<uint32_t>(total));
+  std::memcpy(buf, &le, 4);
+  std::memcpy(buf + 4, elements, n);
+  buf[total - 1] = 0;
+  bson_t view;
+  if (!bson_init_static(&view, buf, total) || !bson_concat(&fields_, &view)) {
+    fail(Code::encoding, "document is too large");
+  }
+}
+
 void Document::load(const bson_t *bson, bool untrusted) {
   if (untrusted) check_wellformed(bson, "document");
   clear_id();
-  bson_reinit(&fields_);
   invalidate();
 
   bson_iter_t iter;
   if (!bson_iter_init(&iter, bson)) fail(Code::encoding, "document is not valid BSON");
   const std::vector<Field> &declared = model_->fields();
+
+  // Fast path, for what servers return to schema-less models: "_id" first, nothing to check.
+  // The id is taken from the first element and the rest is copied in one block.
+  if (!untrusted && declared.empty()) {
+    if (bson_iter_next(&iter) && bson_iter_key_len(&iter) == 3 && is_underscore_id(bson_iter_key(&iter))) {
+      set_raw_id(*bson_iter_value(&iter), /*trusted=*/true);
+      assign_elements(bson_get_data(bson) + iter.next_off, bson->len - iter.next_off - 1);
+      return;
+    }
+    bson_iter_init(&iter, bson);
+  }
+
+  // "_id" is the id (a later duplicate is dropped, and an "id" key is an ordinary field);
+  // without "_id", the first "id" is the id.
+  bson_iter_t probe;
+  const bool has_underscore_id = bson_iter_init_find(&probe, bson, "_id");
+  SeenFields seen(declared.size());
   size_t required_seen = 0;
-  std::vector<char> seen;
-  if (!declared.empty()) seen.assign(declared.size(), 0);
-  bool have_underscore_id = false;
+  bool block = true;        // all id elements lead: copy the rest in one block
+  bool leading = true;
+  uint32_t block_start = 4;
+  bool have_id = false;
+  bson_value_t id_value;
   while (bson_iter_next(&iter)) {
     const char *key = bson_iter_key(&iter);
-    if (is_underscore_id(key)) {
-      set_raw_id(*bson_iter_value(&iter));
-      have_underscore_id = true;
+    const uint32_t key_len = bson_iter_key_len(&iter);
+    const bool id_element = has_underscore_id ? (key_len == 3 && is_underscore_id(key))
+                                              : (key_len == 2 && key[0] == 'i' && key[1] == 'd');
+    if (id_element) {
+      if (!have_id) {
+        id_value = *bson_iter_value(&iter);  // points into `bson`, borrowed for the call
+        have_id = true;
+      }
+      if (leading) {
+        block_start = iter.next_off;
+      } else {
+        block = false;
+      }
       continue;
     }
-    if (std::strcmp(key, "id") == 0) {
-      // "id" is the id only when there is no "_id"; otherwise the server copy wins.
-      bson_iter_t probe;
-      if (!have_underscore_id && !bson_iter_init_find(&probe, bson, "_id")) set_raw_id(*bson_iter_value(&iter));
-      continue;
-    }
+    leading = false;
     if (untrusted) {
-      if (key[0] == '\0') fail(Code::encoding, "document has an empty key");
+      if (key_len == 0) fail(Code::encoding, "document has an empty key");
       if (key[0] == '$') fail(Code::encoding, std::string("key '") + key + "' must not start with '$'");
     }
     if (!declared.empty()) {
-      if (const Field *field = model_->field(key)) {
+      if (const Field *field = model_->field(key, key_len)) {
         Model::check_type(*field, bson_iter_type(&iter));
         const size_t i = static_cast<size_t>(field - declared.data());
-        if (!seen[i]) {
-          seen[i] = 1;
-          if (field->required) ++required_seen;
-        }
+        if (seen.mark(i) && field->required) ++required_seen;
       }
     }
-    if (!bson_append_iter(&fields_, nullptr, 0, &iter)) fail(Code::encoding, "document is too large");
   }
   if (iter.err_off) fail(Code::encoding, "document is not valid BSON (corrupt at byte " + std::to_string(iter.err_off) + ")");
   size_t required_total = 0;
   for (const Field &f : declared) required_total += f.required ? 1 : 0;
   if (required_seen != required_total) {
     for (size_t i = 0; i < declared.size(); ++i) {
-      if (declared[i].required && !seen[i]) fail(Code::validation, "field '" + declared[i].name + "' is required");
+      if (declared[i].required && !seen.seen(i)) fail(Code::validation, "field '" + declared[i].name + "' is required");
     }
   }
+  if (have_id) set_raw_id(id_value, /*trusted=*/!untrusted);
+
+  if (block) {
+    assign_elements(bson_get_data(bson) + block_start, bson->len - block_start - 1);
+  } else {
+    bson_reinit(&fields_);
+    fields_changed();
+    bson_iter_init(&iter, bson);
+    while (bson_iter_next(&iter)) {
+      const char *key = bson_iter_key(&iter);
+      const bool id_element = has_underscore_id ? is_underscore_id(key) : std::strcmp(key, "id") == 0;
+      if (id_element) continue;
+      if (!bson_append_iter(&fields_, nullptr, 0, &iter)) fail(Code::encoding, "document is too large");
+    }
+  }
+  invalidate();
 }
 
 }  // namespace mongo_odm

@@ -36,8 +36,9 @@ class Document {
   // --- id ---------------------------------------------------------------------------------
   // The id as a string (see mongo_odm_doc_id()), or nullptr.
   const char *id_string() const;
-  void set_string_id(const char *id, size_t len);
-  void set_raw_id(const bson_value_t &value);
+  // `trusted`: the value comes from the server (already valid BSON/UTF-8): no checks.
+  void set_string_id(const char *id, size_t len, bool trusted = false);
+  void set_raw_id(const bson_value_t &value, bool trusted = false);
   void clear_id();
   // lightodm's `if not self.id`: false when unset or the empty string.
   bool id_is_truthy() const;
@@ -62,11 +63,23 @@ class Document {
   enum class CompositeState { unknown, ok, failed };
 
   void invalidate();
+  // Replaces the fields by `n` bytes of BSON elements (copied in one block).
+  void assign_elements(const uint8_t *elements, size_t n);
   void replace_fields(const char *key, const bson_value_t *value);  // nullptr value removes
   void check_required() const;
   void compute_composite() const;
   const bson_value_t *id_value() const;
+  // The element called `key` in fields_ (through the key index), or false.
   bool find(const char *key, bson_iter_t *iter) const;
+  struct KeyRef {
+    uint32_t offset;   // of the element's type byte in fields_' data
+    uint32_t key_len;
+  };
+  // Index into keys_ of `key`, or -1.
+  long find_key(const char *key, size_t len) const;
+  void ensure_keys() const;
+  // fields_ was rebuilt: offsets are stale.
+  void fields_changed();
 
   const Model *model_;
   IdKind id_kind_ = IdKind::none;
@@ -74,9 +87,12 @@ class Document {
   bson_value_t id_raw_{};  // owned copy when id_kind_ == raw
   bson_t fields_;
 
-  // Caches, rebuilt after any modification.
-  mutable bool index_valid_ = false;
-  mutable std::vector<std::pair<const char *, bson_value_t>> index_;
+  // Key index of fields_ (offsets, so appends keep it valid), and the values get() handed out
+  // (pointers into fields_, dropped after any modification).
+  mutable bool keys_valid_ = false;
+  mutable std::vector<KeyRef> keys_;
+  mutable std::vector<bson_value_t> values_;
+  mutable std::vector<uint8_t> value_filled_;
   mutable CompositeState composite_state_ = CompositeState::unknown;
   mutable std::string composite_id_;
   mutable Code composite_code_ = Code::ok;

@@ -8,6 +8,11 @@
 
 namespace mongo_odm {
 
+namespace {
+// Up to this many declared fields, comparing lengths then bytes beats hashing the key.
+constexpr size_t kLinearFields = 16;
+}  // namespace
+
 const char *field_type_name(FieldType type) {
   switch (type) {
     case FieldType::any: return "any";
@@ -88,17 +93,23 @@ void Model::add_field(const char *name, int type, unsigned flags) {
   if (flags & ~(kFieldRequired | kFieldNullable)) {
     fail(Code::invalid_argument, "field '" + std::string(name) + "': unknown flag bits");
   }
-  if (index_.count(std::string_view(name))) {
-    fail(Code::invalid_argument, "field '" + std::string(name) + "' is declared twice");
-  }
-  index_.emplace(name, fields_.size());
+  if (field(name)) fail(Code::invalid_argument, "field '" + std::string(name) + "' is declared twice");
   fields_.push_back(Field{name, static_cast<FieldType>(type), (flags & kFieldRequired) != 0,
                           (flags & kFieldNullable) != 0});
+  index_.clear();
+  if (fields_.size() > kLinearFields) {
+    for (size_t i = 0; i < fields_.size(); ++i) index_.emplace(std::string_view(fields_[i].name), i);
+  }
 }
 
-const Field *Model::field(const char *name) const {
-  if (fields_.empty()) return nullptr;
-  auto it = index_.find(std::string_view(name));
+const Field *Model::field(const char *name, size_t len) const {
+  if (fields_.size() <= kLinearFields) {
+    for (const Field &f : fields_) {
+      if (f.name.size() == len && std::memcmp(f.name.data(), name, len) == 0) return &f;
+    }
+    return nullptr;
+  }
+  auto it = index_.find(std::string_view(name, len));
   return it == index_.end() ? nullptr : &fields_[it->second];
 }
 

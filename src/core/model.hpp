@@ -4,8 +4,10 @@
 #include <bson/bson.h>
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
-#include <map>
+#include <string_view>
+#include <unordered_map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,8 +60,10 @@ class Model {
 
   void add_field(const char *name, int type, unsigned flags);
   const std::vector<Field> &fields() const { return fields_; }
-  // The declared field called `name`, or nullptr.
-  const Field *field(const char *name) const;
+  // The declared field called `name`, or nullptr. Called for every element of every loaded
+  // document: a length-first linear scan for small models, a hash table for large ones.
+  const Field *field(const char *name) const { return field(name, std::strlen(name)); }
+  const Field *field(const char *name, size_t len) const;
 
   // Throws VALIDATION when `value` (of BSON type `type`) does not fit `field`.
   static void check_type(const Field &field, bson_type_t type);
@@ -71,7 +75,8 @@ class Model {
   std::optional<std::string> collection_name_;
   std::vector<std::string> composite_key_;
   std::vector<Field> fields_;
-  std::map<std::string, size_t, std::less<>> index_;
+  // Views into fields_[i].name; rebuilt after every add_field (the vector may move them).
+  std::unordered_map<std::string_view, size_t> index_;
   std::shared_ptr<Collection> collection_;
 };
 

@@ -34,7 +34,10 @@ void check_collection_name(const char *name) {
 
 void check_key(const char *key) {
   if (!key) fail(Code::invalid_argument, "key is NULL");
-  const size_t len = std::strlen(key);
+  check_key(key, std::strlen(key));
+}
+
+void check_key(const char *key, size_t len) {
   if (len == 0) fail(Code::encoding, "key is empty");
   if (!valid_utf8(key, len)) fail(Code::encoding, "key is not valid UTF-8");
   if (key[0] == '$') fail(Code::encoding, std::string("key '") + key + "' must not start with '$'");

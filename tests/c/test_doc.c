@@ -359,11 +359,16 @@ static void test_set_value_other_types(void **state) {
   v.value.v_utf8.len = 4;
   assert_false(mongo_odm_doc_set_value(doc, "bad", &v, &err));
   assert_code(err, MONGO_ODM_ERROR_ENCODING);
-  /* a string with an embedded NUL is not storable as a key-safe UTF-8 string */
+  /* a BSON string value may hold NUL (it is length-prefixed; MongoDB stores it, keys cannot) */
   v.value.v_utf8.str = "a\0b";
   v.value.v_utf8.len = 3;
-  assert_false(mongo_odm_doc_set_value(doc, "bad", &v, &err));
-  assert_code(err, MONGO_ODM_ERROR_ENCODING);
+  assert_true(mongo_odm_doc_set_value(doc, "nul", &v, &err));
+  assert_ok(err);
+  const bson_value_t *nul = mongo_odm_doc_get(doc, "nul");
+  assert_non_null(nul);
+  assert_int_equal(nul->value.v_utf8.len, 3);
+  assert_memory_equal(nul->value.v_utf8.str, "a\0b", 3);
+  assert_true(mongo_odm_doc_remove(doc, "nul"));
   assert_false(mongo_odm_doc_set_value(doc, "bad", NULL, &err));
   assert_code(err, MONGO_ODM_ERROR_INVALID_ARGUMENT);
   assert_false(mongo_odm_doc_set_utf8(doc, "bad", "x\xc3", &err));
@@ -688,10 +693,13 @@ static void test_from_bson_maps_id_and_keeps_order(void **state) {
   mongo_odm_doc_destroy(doc);
   bson_destroy(src);
 
-  /* with both, "_id" wins wherever it is */
+  /* with both, "_id" wins wherever it is, and "id" is kept as an ordinary field (nothing
+     stored is lost; it comes back in to_bson after "_id") */
   src = tu_bson("{\"id\": \"from-id\", \"_id\": \"from-underscore\"}");
   doc = mongo_odm_doc_from_bson(f->plain, src, &err);
   assert_string_equal(mongo_odm_doc_id(doc), "from-underscore");
+  assert_keys(mongo_odm_doc_fields(doc), "id");
+  assert_to_bson_keys(doc, false, "_id,id");
   mongo_odm_doc_destroy(doc);
   bson_destroy(src);
 
