@@ -58,7 +58,9 @@ class AsyncCursor:
 
     The native cursor is created on first use, on a worker thread, and read in batches."""
 
-    _FETCH = 512  # documents per round trip to the worker thread
+    # Documents per round trip to the worker thread. The worker decodes them holding the GIL,
+    # which keeps the event loop thread waiting meanwhile: the batch bounds that stall.
+    _FETCH = 512
 
     def __init__(self, open_cursor: Callable[[], "_core.Cursor"]) -> None:
         self._open = open_cursor
@@ -99,7 +101,7 @@ class AsyncCursor:
             self._buffer = rest
             return out
         while length is None or len(out) < length:
-            want = self._FETCH * 4 if length is None else min(length - len(out), self._FETCH * 4)
+            want = self._FETCH if length is None else min(length - len(out), self._FETCH)
             batch = await self._fetch(want)
             if not batch:
                 break

@@ -281,6 +281,10 @@ void Encoder::slow_value(bson_t *out, const char *key, int key_len, PyObject *v)
     value(out, key, key_len, base);
   } else if (PyDict_Check(v)) {
     sub_document(out, key, key_len, v);
+  } else if (PyObject_IsInstance(v, g.timestamp_class) == 1) {
+    // Before the tuple check: Timestamp is a NamedTuple.
+    py::tuple t = py::reinterpret_borrow<py::tuple>(v);
+    check_append(bson_append_timestamp(out, key, key_len, t[0].cast<uint32_t>(), t[1].cast<uint32_t>()));
   } else if (PyList_Check(v) || PyTuple_Check(v)) {
     array(out, key, key_len, v);
   } else if (PyDateTime_Check(v)) {
@@ -298,9 +302,6 @@ void Encoder::slow_value(bson_t *out, const char *key, int key_len, PyObject *v)
     append_decimal(out, key, key_len, v);
   } else if (PyObject_IsInstance(v, g.pattern_class) == 1) {
     append_regex(out, key, key_len, v);
-  } else if (PyObject_IsInstance(v, g.timestamp_class) == 1) {
-    py::tuple t = py::reinterpret_borrow<py::tuple>(v);
-    check_append(bson_append_timestamp(out, key, key_len, t[0].cast<uint32_t>(), t[1].cast<uint32_t>()));
   } else if (PyObject_IsInstance(v, g.minkey_class) == 1) {
     check_append(bson_append_minkey(out, key, key_len));
   } else if (PyObject_IsInstance(v, g.maxkey_class) == 1) {

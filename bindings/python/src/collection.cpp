@@ -29,6 +29,20 @@ mongo_odm::Bson call(F &&fn, bool bulk = false) {
 
 mongo_odm_collection_t *raw(PyCollection &c) { return c.coll->get(); }
 
+// An update document, or an aggregation pipeline (list of stages) encoded as the BSON array
+// shape libmongo_odm expects for pipeline updates (keys "0", "1", ...).
+void encode_update(py::handle update, bson_t *out) {
+  if (PyList_Check(update.ptr()) || PyTuple_Check(update.ptr())) {
+    py::dict stages;
+    Py_ssize_t i = 0;
+    for (py::handle stage : update) stages[py::str(std::to_string(i++))] = stage;
+    if (i == 0) throw py::value_error("update pipeline must not be empty");
+    encode_document(stages, out);
+    return;
+  }
+  encode_document(update, out);
+}
+
 bool has_id_key(py::handle doc) { return PyDict_Check(doc.ptr()) && PyDict_GetItemString(doc.ptr(), "_id") != nullptr; }
 
 mongo_odm_cursor_t *start_cursor(const std::function<mongo_odm_cursor_t *(mongo_odm_error_t *)> &fn) {
@@ -174,11 +188,7 @@ exceptions of mongo_odm.errors.)doc")
            [](PyCollection &self, py::object filter, py::object update, bool upsert) {
              mongo_odm::Bson f, u, opts;
              encode_filter(filter, f.get(), false, "update_one");
-             if (PyList_Check(update.ptr())) {
-               encode_pipeline(update, u.get());
-             } else {
-               encode_document(update, u.get());
-             }
+             encode_update(update, u.get());
              BSON_APPEND_BOOL(opts.get(), "upsert", upsert);
              mongo_odm::Bson reply = call([&](bson_t *r, mongo_odm_error_t *e) {
                return mongo_odm_collection_update_one(raw(self), f.get(), u.get(), opts.get(), r, e);
@@ -191,7 +201,7 @@ exceptions of mongo_odm.errors.)doc")
            [](PyCollection &self, py::object filter, py::object update, bool upsert) {
              mongo_odm::Bson f, u, opts;
              encode_filter(filter, f.get(), false, "update_many");
-             encode_document(update, u.get());
+             encode_update(update, u.get());
              BSON_APPEND_BOOL(opts.get(), "upsert", upsert);
              mongo_odm::Bson reply = call([&](bson_t *r, mongo_odm_error_t *e) {
                return mongo_odm_collection_update_many(raw(self), f.get(), u.get(), opts.get(), r, e);

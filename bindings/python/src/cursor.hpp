@@ -18,7 +18,10 @@ class PyCursor {
   py::object next();
   py::list to_list(std::optional<int64_t> length);
   void close();
-  bool alive() const { return cursor_ != nullptr && !exhausted_; }
+  // pymongo's meaning: more documents may come (buffered ones count, like pymongo's deque).
+  bool alive() const {
+    return buffer_pos_ < static_cast<size_t>(py::len(buffer_)) || (cursor_ != nullptr && !exhausted_);
+  }
 
  private:
   std::unique_ptr<mongo_odm::Cursor> cursor_;

@@ -5,7 +5,7 @@
 //                       selected (both are ConnectionError)
 //   NOT_IMPLEMENTED  -> NotImplementedError   MISSING_ID, VALIDATION -> ValueError
 //   DUPLICATE_KEY    -> DuplicateKeyError (BulkWriteError for insert_many)
-//   SERVER           -> OperationFailure (code, details)
+//   SERVER           -> OperationFailure (code, details); WriteError when the reply has writeErrors
 //   ENCODING         -> InvalidDocument       TIMEOUT -> ExecutionTimeout (server code 50) or
 //                                                        NetworkTimeout
 //   INTERNAL         -> PyMongoError
@@ -65,7 +65,15 @@ void raise_error(const mongo_odm_error_t &error, const bson_t *reply, bool bulk)
       name = bulk ? "BulkWriteError" : "DuplicateKeyError";
       break;
     case MONGO_ODM_ERROR_SERVER:
-      name = bulk ? "BulkWriteError" : (error.server_code == 50 ? "ExecutionTimeout" : "OperationFailure");
+      if (bulk) {
+        name = "BulkWriteError";
+      } else if (error.server_code == 50) {
+        name = "ExecutionTimeout";
+      } else if (PyDict_Check(details.ptr()) && PyDict_GetItemString(details.ptr(), "writeErrors")) {
+        name = "WriteError";  // a refused single write, as pymongo reports it
+      } else {
+        name = "OperationFailure";
+      }
       break;
     case MONGO_ODM_ERROR_ENCODING:
       name = "InvalidDocument";
@@ -96,7 +104,7 @@ void raise_error(const mongo_odm_error_t &error, const bson_t *reply, bool bulk)
     }
     exc = cls(results);
   } else if (std::string(name) == "DuplicateKeyError" || std::string(name) == "OperationFailure" ||
-             std::string(name) == "ExecutionTimeout") {
+             std::string(name) == "ExecutionTimeout" || std::string(name) == "WriteError") {
     exc = cls(message, error.server_code, details);
   } else {
     exc = cls(message);

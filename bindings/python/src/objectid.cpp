@@ -133,7 +133,12 @@ Objects with a 12-byte ``.binary`` (pymongo's bson.ObjectId) are accepted too.)d
       .def("__copy__", [](const ObjectIdValue &v) { return v; })
       .def("__deepcopy__", [](const ObjectIdValue &v, py::object) { return v; })
       .def(py::pickle([](const ObjectIdValue &v) { return py::make_tuple(hex_of(v)); },
-                      [](py::tuple t) { return from_hex(t[0].cast<std::string>()); }));
+                      [](py::tuple t) { return from_hex(t[0].cast<std::string>()); }))
+      // Every pickle protocol goes through __reduce__: without it, protocols 0 and 1 take
+      // copyreg._reduce_ex, which allocates a bare pybind11 instance and aborts the process.
+      .def("__reduce__", [](py::object self) {
+        return py::make_tuple(py::type::of(self), py::make_tuple(hex_of(self.cast<const ObjectIdValue &>())));
+      });
   g_type = reinterpret_cast<PyTypeObject *>(cls.ptr());
 }
 

@@ -1,0 +1,139 @@
+"""Shared fixtures of mongo_odm's Python test suite.
+
+Every test talks to a real server (FerretDB, see scripts/ferretdb.sh): MONGO_URL, MONGO_USER and
+MONGO_PASSWORD come from the environment; when MONGO_URL is not set, the default FerretDB
+instance is started and its settings loaded. The suite uses its own database on that server
+(see pytest_configure).
+
+Collections get unique names (``t_<12 hex>``) and are dropped after each test, through a client
+of their own so that resetting the connection singleton never gets in the way of the cleanup.
+"""
+
+import os
+from typing import Callable, List, Optional
+from uuid import uuid4
+
+import pytest
+
+from helpers import FERRETDB, assert_healthy, ferretdb, parse_env_lines  # noqa: F401
+
+
+def pytest_configure(config):
+    if not os.environ.get("MONGO_URL"):
+        os.environ.update(parse_env_lines(ferretdb("start")))
+    # FerretDB's SQLite backend keeps each database in one file with one write lock: under
+    # concurrent writes from another suite on the same database (the C tests use MONGO_DB_NAME
+    # too) it interrupts queued writes ("interrupted (9)"). This suite works in a database of
+    # its own on the same server: <MONGO_DB_NAME>_python, or MONGO_ODM_PYTEST_DB when set.
+    base = os.environ.get("MONGO_DB_NAME") or "odm_test"
+    os.environ["MONGO_DB_NAME"] = os.environ.get("MONGO_ODM_PYTEST_DB") or f"{base}_python"
+
+
+# ------------------------------------------------------------------------------ settings
+class Settings:
+    url: str = ""
+    user: Optional[str] = None
+    password: Optional[str] = None
+    db_name: str = ""
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    s = Settings()
+    s.url = os.environ["MONGO_URL"]
+    s.user = os.environ.get("MONGO_USER") or None
+    s.password = os.environ.get("MONGO_PASSWORD") or None
+    s.db_name = os.environ.get("MONGO_DB_NAME") or "odm_test"
+    return s
+
+
+# ------------------------------------------------------------------------------ singleton reset
+def reset_singleton() -> None:
+    """Forgets the connection singleton the way lightodm's own conftest does."""
+    import mongo_odm.connection as conn_module
+    from mongo_odm.connection import MongoConnection
+
+    MongoConnection._instance = None
+    MongoConnection._client = None
+    MongoConnection._db = None
+    MongoConnection._async_client = None
+    MongoConnection._pending_params = None
+    conn_module._mongo_conn = None
+
+
+@pytest.fixture(autouse=True)
+def reset_connection():
+    """Each test starts without a connection and leaves none behind."""
+    import mongo_odm.connection as conn_module
+    from mongo_odm.connection import MongoConnection
+
+    reset_singleton()
+    yield
+    if MongoConnection._instance is not None:
+        MongoConnection._instance.close_connection()
+    reset_singleton()
+    assert conn_module._mongo_conn is None
+
+
+# ------------------------------------------------------------------------------ cleanup client
+@pytest.fixture(scope="session")
+def admin_client(settings):
+    """A client of its own (not the singleton): setup, inspection and cleanup."""
+    from mongo_odm.client import MongoClient
+
+    client = MongoClient(settings.url, username=settings.user, password=settings.password)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def admin_db(admin_client, settings):
+    return admin_client[settings.db_name]
+
+
+@pytest.fixture
+def new_name(admin_db) -> Callable[[], str]:
+    """Makes unique collection names; every collection named this way is dropped afterwards."""
+    made: List[str] = []
+
+    def make() -> str:
+        name = f"t_{uuid4().hex[:12]}"
+        made.append(name)
+        return name
+
+    yield make
+    for name in made:
+        admin_db[name].drop()
+
+
+@pytest.fixture
+def coll_name(new_name) -> str:
+    return new_name()
+
+
+@pytest.fixture
+def raw(admin_db, coll_name):
+    """The test collection, seen through the cleanup client (to inspect what was stored)."""
+    return admin_db[coll_name]
+
+
+# ------------------------------------------------------------------------------ models
+@pytest.fixture
+def User(coll_name):
+    """A plain model on the test collection."""
+    from mongo_odm import MongoBaseModel
+
+    class User(MongoBaseModel):
+        class Settings:
+            name = coll_name
+
+        name: str
+        age: int = 0
+        email: Optional[str] = None
+
+    return User
+
+
+@pytest.fixture
+def healthy():
+    return assert_healthy

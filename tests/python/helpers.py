@@ -1,0 +1,56 @@
+"""Helpers shared by the test modules (imported as ``helpers``; tests/python is on sys.path)."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+from typing import Optional
+
+REPO = Path(__file__).resolve().parents[2]
+FERRETDB = REPO / "scripts" / "ferretdb.sh"
+ID_VECTORS = REPO / "tests" / "data" / "id-vectors.json"
+
+# An address nothing listens on; the URL option keeps server selection short.
+UNREACHABLE_URL = "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=300"
+
+def with_url_option(url: str, key: str, value) -> str:
+    """Appends a URI option to a MongoDB URL (with or without a path or options already)."""
+    if "?" in url:
+        return f"{url}&{key}={value}"
+    base = url if url.count("/") >= 3 else url + "/"
+    return f"{base}?{key}={value}"
+
+
+def parse_env_lines(text: str) -> dict:
+    """The ``export KEY=value`` lines printed by scripts/ferretdb.sh, as a dict."""
+    out = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line.startswith("export "):
+            continue
+        key, _, value = line[len("export ") :].partition("=")
+        out[key] = shlex.split(value)[0] if value else ""
+    return out
+
+def ferretdb(*args: str) -> str:
+    """Runs scripts/ferretdb.sh and returns its stdout."""
+    return subprocess.run([str(FERRETDB), *args], check=True, capture_output=True, text=True, timeout=300).stdout
+
+def assert_healthy() -> None:
+    """The process and the connection still work after an error."""
+    from mongo_odm import _core, get_database
+
+    assert _core.decode(_core.encode({"ok": [1, "two", {"three": 3.0}]})) == {"ok": [1, "two", {"three": 3.0}]}
+    assert get_database().command("ping")["ok"] == 1.0
+
+def python_of_venv(venv: Path) -> Path:
+    return venv / "bin" / "python"
+
+def run_python(code: str, env: Optional[dict] = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Runs code in a fresh interpreter of the test venv."""
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout, env=env or dict(os.environ)
+    )
