@@ -9,6 +9,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
 OPS=${BENCH_OPS:-10000}
 ITERATIONS=${BENCH_ITERATIONS:-5}
+WRITE_OPS=${BENCH_WRITE_OPS:-1000}
+SCAN_OPS=${BENCH_SCAN_OPS:-1000}
 STREAM_DOCS=${BENCH_STREAM_DOCS:-100000}
 DATE=$(date -u +%Y-%m-%d)
 
@@ -26,15 +28,15 @@ section "benchmark virtualenv (build/venv-bench: mongo_odm + lightodm 0.2.0, pym
 python_env venv-bench "lightodm==0.2.0" pymongo motor matplotlib
 
 section "C benchmark: libmongo_odm vs libmongoc"
-build/bench/bench/c/mongo_odm_bench --ops "$OPS" --iterations "$ITERATIONS" --stream-docs "$STREAM_DOCS" \
+build/bench/bench/c/mongo_odm_bench --ops "$OPS" --write-ops "$WRITE_OPS" --scan-ops "$SCAN_OPS" --iterations "$ITERATIONS" --stream-docs "$STREAM_DOCS" \
   | tee build/bench-c.jsonl
 
 section "Python benchmark: mongo_odm vs lightodm vs pymongo"
-"$VENV_PY" bench/python/bench.py --ops "$OPS" --iterations "$ITERATIONS" --stream-docs "$STREAM_DOCS" \
+"$VENV_PY" bench/python/bench.py --ops "$OPS" --write-ops "$WRITE_OPS" --scan-ops "$SCAN_OPS" --iterations "$ITERATIONS" --stream-docs "$STREAM_DOCS" \
   --out build/bench-py.json
 
 section "report"
 mkdir -p bench/results
 "$VENV_PY" bench/report.py --python build/bench-py.json --c build/bench-c.jsonl \
   --out "bench/results/$DATE.json" --png "bench/results/$DATE.png" --doc docs/benchmarks.md \
-  --command "scripts/bench.sh   # OPS=$OPS ITERATIONS=$ITERATIONS STREAM_DOCS=$STREAM_DOCS"
+  --command "scripts/bench.sh   # OPS=$OPS WRITE_OPS=$WRITE_OPS SCAN_OPS=$SCAN_OPS ITERATIONS=$ITERATIONS STREAM_DOCS=$STREAM_DOCS"

@@ -22,7 +22,10 @@
 
 #define MAX_ITER 32
 
-static int g_ops = 10000;
+static int g_ops = 10000;       /* get by _id, over this many documents */
+static int g_write_ops = 1000;  /* saves into an emptied collection; updates over this many */
+static int g_scan_ops = 1000;   /* filtered reads over this many documents */
+static int g_insert_count = 10000; /* documents of the insert_many task */
 static int g_iterations = 5;
 static int g_stream_docs = 100000;
 static const char *g_only = NULL;
@@ -231,7 +234,7 @@ static void measure(const char *task, int ops, task_fn odm, task_fn raw, void (*
 
 static void odm_small_create(int it) {
   mongo_odm_error_t e;
-  for (int i = 0; i < g_ops; ++i) {
+  for (int i = 0; i < g_write_ops; ++i) {
     mongo_odm_doc_t *d = mongo_odm_doc_new(g_small_model);
     for (int k = 0; k < 7; ++k) mongo_odm_doc_set_utf8(d, FIELD[k], g_small[i].s[k], &e);
     for (int k = 0; k < 6; ++k) mongo_odm_doc_set_int32(d, FIELD[7 + k], g_small[i].n[k], &e);
@@ -244,7 +247,7 @@ static void odm_small_create(int it) {
 static void raw_small_create(int it) {
   bson_t opts = BSON_INITIALIZER;
   BSON_APPEND_BOOL(&opts, "upsert", true);
-  for (int i = 0; i < g_ops; ++i) {
+  for (int i = 0; i < g_write_ops; ++i) {
     char id[25];
     mongo_odm_generate_id(id);
     bson_t doc = BSON_INITIALIZER, filter = BSON_INITIALIZER;
@@ -309,7 +312,7 @@ static void raw_small_get(int it) {
 
 static void odm_small_find_filter(int it) {
   mongo_odm_error_t e;
-  for (int i = 0; i < g_ops; ++i) {
+  for (int i = 0; i < g_scan_ops; ++i) {
     bson_t filter = BSON_INITIALIZER;
     BSON_APPEND_UTF8(&filter, "field1", g_small[i].s[0]);
     mongo_odm_doc_t *d = mongo_odm_find_one(g_small_model, &filter, NULL, &e);
@@ -321,7 +324,7 @@ static void odm_small_find_filter(int it) {
 }
 
 static void raw_small_find_filter(int it) {
-  for (int i = 0; i < g_ops; ++i) {
+  for (int i = 0; i < g_scan_ops; ++i) {
     bson_t filter = BSON_INITIALIZER;
     BSON_APPEND_UTF8(&filter, "field1", g_small[i].s[0]);
     raw_find_one(&filter);
@@ -332,7 +335,7 @@ static void raw_small_find_filter(int it) {
 
 static void odm_small_update(int it) {
   mongo_odm_error_t e;
-  for (int i = 0; i < g_ops; ++i) {
+  for (int i = 0; i < g_write_ops; ++i) {
     bson_t filter = BSON_INITIALIZER, update = BSON_INITIALIZER, set;
     BSON_APPEND_UTF8(&filter, "_id", g_small[i].id);
     BSON_APPEND_DOCUMENT_BEGIN(&update, "$set", &set);
@@ -346,7 +349,7 @@ static void odm_small_update(int it) {
 }
 
 static void raw_small_update(int it) {
-  for (int i = 0; i < g_ops; ++i) {
+  for (int i = 0; i < g_write_ops; ++i) {
     bson_t filter = BSON_INITIALIZER, update = BSON_INITIALIZER, set;
     BSON_APPEND_UTF8(&filter, "_id", g_small[i].id);
     BSON_APPEND_DOCUMENT_BEGIN(&update, "$set", &set);
@@ -410,12 +413,13 @@ static void raw_find_many(int it) {
 
 static mongo_odm_doc_t **g_insert_docs;
 static bson_t **g_insert_raw;
+static int g_insert_docs_n;
 
 static void drop_small(void) { raw_drop("small"); }
 
 static void odm_insert_many(int it) {
   mongo_odm_error_t e;
-  if (!mongo_odm_insert_many(g_small_model, g_insert_docs, (size_t)g_ops, &e)) die("insert_many", &e);
+  if (!mongo_odm_insert_many(g_small_model, g_insert_docs, (size_t)g_insert_docs_n, &e)) die("insert_many", &e);
   (void)it;
 }
 
@@ -423,7 +427,7 @@ static void raw_insert_many(int it) {
   mongoc_client_t *c = mongoc_client_pool_pop(g_pool);
   mongoc_collection_t *coll = raw_coll(c, "small");
   bson_error_t error;
-  if (!mongoc_collection_insert_many(coll, (const bson_t **)g_insert_raw, (size_t)g_ops, NULL, NULL, &error)) {
+  if (!mongoc_collection_insert_many(coll, (const bson_t **)g_insert_raw, (size_t)g_insert_docs_n, NULL, NULL, &error)) {
     fprintf(stderr, "raw insert_many: %s\n", error.message);
     exit(1);
   }
@@ -432,12 +436,22 @@ static void raw_insert_many(int it) {
   (void)it;
 }
 
-static void load_small(void) {
+/* Loads the first `count` small documents into both databases (ids recorded in g_small) and
+ * keeps them, as model documents and as BSON, for insert_many. */
+static void load_small(int count) {
   mongo_odm_error_t e;
   raw_drop("small");
-  mongo_odm_doc_t **docs = calloc((size_t)g_ops, sizeof *docs);
-  bson_t **raw = calloc((size_t)g_ops, sizeof *raw);
-  for (int i = 0; i < g_ops; ++i) {
+  if (g_insert_docs) {
+    for (int i = 0; i < g_insert_docs_n; ++i) {
+      mongo_odm_doc_destroy(g_insert_docs[i]);
+      bson_destroy(g_insert_raw[i]);
+    }
+    free(g_insert_docs);
+    free(g_insert_raw);
+  }
+  mongo_odm_doc_t **docs = calloc((size_t)count, sizeof *docs);
+  bson_t **raw = calloc((size_t)count, sizeof *raw);
+  for (int i = 0; i < count; ++i) {
     docs[i] = mongo_odm_doc_new(g_small_model);
     snprintf(g_small[i].id, sizeof g_small[i].id, "%s", mongo_odm_doc_id(docs[i]));
     for (int k = 0; k < 7; ++k) mongo_odm_doc_set_utf8(docs[i], FIELD[k], g_small[i].s[k], &e);
@@ -445,11 +459,11 @@ static void load_small(void) {
     raw[i] = bson_new();
     small_to_bson(&g_small[i], g_small[i].id, raw[i]);
   }
-  if (!mongo_odm_insert_many(g_small_model, docs, (size_t)g_ops, &e)) die("load odm", &e);
+  if (!mongo_odm_insert_many(g_small_model, docs, (size_t)count, &e)) die("load odm", &e);
   mongoc_client_t *c = mongoc_client_pool_pop(g_pool);
   mongoc_collection_t *coll = raw_coll(c, "small");
   bson_error_t error;
-  if (!mongoc_collection_insert_many(coll, (const bson_t **)raw, (size_t)g_ops, NULL, NULL, &error)) {
+  if (!mongoc_collection_insert_many(coll, (const bson_t **)raw, (size_t)count, NULL, NULL, &error)) {
     fprintf(stderr, "load raw: %s\n", error.message);
     exit(1);
   }
@@ -457,6 +471,7 @@ static void load_small(void) {
   mongoc_client_pool_push(g_pool, c);
   g_insert_docs = docs;
   g_insert_raw = raw;
+  g_insert_docs_n = count;
 }
 
 static void load_tweets(const char *name, int count) {
@@ -508,11 +523,14 @@ static void stream(void) {
 int main(int argc, char **argv) {
   for (int i = 1; i < argc; ++i) {
     if (!strcmp(argv[i], "--ops") && i + 1 < argc) g_ops = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--write-ops") && i + 1 < argc) g_write_ops = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--scan-ops") && i + 1 < argc) g_scan_ops = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--iterations") && i + 1 < argc) g_iterations = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--stream-docs") && i + 1 < argc) g_stream_docs = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--only") && i + 1 < argc) g_only = argv[++i];
     else {
-      fprintf(stderr, "usage: %s [--ops N] [--iterations N] [--stream-docs N] [--only task]\n", argv[0]);
+      fprintf(stderr, "usage: %s [--ops N] [--write-ops N] [--scan-ops N] [--iterations N] [--stream-docs N] "
+                      "[--only task]\n", argv[0]);
       return 2;
     }
   }
@@ -539,23 +557,27 @@ int main(int argc, char **argv) {
   g_tweet_model = mongo_odm_model_new("tweet", &e);
   for (int k = 0; k < 7; ++k) mongo_odm_model_add_field(g_small_model, FIELD[k], MONGO_ODM_TYPE_UTF8, MONGO_ODM_FIELD_REQUIRED, &e);
   for (int k = 0; k < 6; ++k) mongo_odm_model_add_field(g_small_model, FIELD[7 + k], MONGO_ODM_TYPE_INT64, MONGO_ODM_FIELD_REQUIRED, &e);
-  make_small(g_ops);
+  int most = g_ops > g_insert_count ? g_ops : g_insert_count;
+  if (g_write_ops > most) most = g_write_ops;
+  if (g_scan_ops > most) most = g_scan_ops;
+  make_small(most);
 
-  raw_drop("small");
-  measure("small_create", g_ops, odm_small_create, raw_small_create, NULL);
-  load_small();
-  raw_index("small", "field1");
+  measure("small_create", g_write_ops, odm_small_create, raw_small_create, drop_small);
+  load_small(g_ops);
   measure("small_get", g_ops, odm_small_get, raw_small_get, NULL);
-  measure("small_find_filter", g_ops, odm_small_find_filter, raw_small_find_filter, NULL);
-  measure("small_update", g_ops, odm_small_update, raw_small_update, NULL);
+  load_small(g_scan_ops > g_write_ops ? g_scan_ops : g_write_ops);
+  raw_index("small", "field1");
+  measure("small_find_filter", g_scan_ops, odm_small_find_filter, raw_small_find_filter, NULL);
+  measure("small_update", g_write_ops, odm_small_update, raw_small_update, NULL);
   if (!g_only || !strcmp(g_only, "find_many")) load_tweets("tweet", g_tweets);
   measure("find_many", 1, odm_find_many, raw_find_many, NULL);
+  load_small(g_insert_count);
   measure("insert_many", 1, odm_insert_many, raw_insert_many, drop_small);
   stream();
 
   raw_drop("small");
   raw_drop("tweet");
-  for (int i = 0; i < g_ops; ++i) {
+  for (int i = 0; i < g_insert_docs_n; ++i) {
     mongo_odm_doc_destroy(g_insert_docs[i]);
     bson_destroy(g_insert_raw[i]);
   }

@@ -87,42 +87,53 @@ class Runner:
         print(f"{task:24s} {line}", flush=True)
 
 
-def db_tasks(runner: Runner, ops: int) -> None:
+def db_tasks(runner: Runner, ops: int, write_ops: int, scan_ops: int) -> None:
+    """The server-backed tasks. FerretDB 1.24 (SQLite) costs shape the op counts (see
+    bench/NOTES.md): a write to an existing collection scans it (O(n) per update, upsert or
+    delete) and only {_id: ...} filters use an index, so writes and filtered reads run against
+    collections of `write_ops` / `scan_ops` documents; reads by _id use `ops`."""
     systems = runner.systems
-    small = data.small_docs(ops)
+    small = data.small_docs(max(ops, write_ops, scan_ops))
     tweets = data.tweet_docs(10_000)
-    nested = data.nested_docs(1_000)
+    nested = data.nested_docs(scan_ops)
     large = data.large_doc()
 
-    # small_create: Model(**small).save()
-    for s in systems.values():
+    # small_create: Model(**small).save(), into an emptied collection each iteration
+    def empty_small(s: Any) -> List[Dict[str, Any]]:
         s.drop("small")
-    runner.measure("small_create", ops, lambda s: small, lambda s, docs: s.small_create(docs))
+        return small[:write_ops]
 
-    # Reads and updates over a fixed set of `ops` small documents (field1 indexed).
+    runner.measure("small_create", write_ops, empty_small, lambda s, docs: s.small_create(docs))
+
+    # get by _id over `ops` documents
     ids: Dict[str, List[str]] = {}
     for name, s in systems.items():
         s.drop("small")
-        ids[name] = s.load("small", small)
-        s.create_index("small", "field1")
-    values = [d["field1"] for d in small]
+        ids[name] = s.load("small", small[:ops])
     runner.measure("small_get", ops, lambda s: ids[s.name], lambda s, i: s.small_get(i))
-    runner.measure("small_find_filter", ops, lambda s: values, lambda s, v: s.small_find_filter(v))
-    runner.measure("small_update", ops, lambda s: ids[s.name], lambda s, i: s.small_update(i))
 
-    # async: 1,000 concurrent asave()/aget()
+    # find_one by a field and update_one by _id over `scan_ops` documents
+    for name, s in systems.items():
+        s.drop("small")
+        ids[name] = s.load("small", small[:scan_ops])
+        s.create_index("small", "field1")
+    values = [d["field1"] for d in small[:scan_ops]]
+    runner.measure("small_find_filter", scan_ops, lambda s: values, lambda s, v: s.small_find_filter(v))
+    runner.measure("small_update", scan_ops, lambda s: ids[s.name], lambda s, i: s.small_update(i))
+
+    # async: 1,000 concurrent asave() / aget()
     batch = small[:1000]
 
     def fresh_models(s: Any) -> List[Any]:
         s.drop("small")
         return s.make_small_models(batch)
 
-    runner.measure("async_save", 1000, fresh_models, lambda s, models: s.async_save(models))
+    runner.measure("async_save", len(batch), fresh_models, lambda s, models: s.async_save(models))
     async_ids: Dict[str, List[str]] = {}
     for name, s in systems.items():
         s.drop("small")
         async_ids[name] = s.load("small", batch)
-    runner.measure("async_get", 1000, lambda s: async_ids[s.name], lambda s, i: s.async_get(i))
+    runner.measure("async_get", len(batch), lambda s: async_ids[s.name], lambda s, i: s.async_get(i))
 
     # find_many: Model.find({}) over 10,000 tweets (one op)
     for s in systems.values():
@@ -130,19 +141,21 @@ def db_tasks(runner: Runner, ops: int) -> None:
         s.load("tweet", tweets)
     runner.measure("find_many", 1, lambda s: len(tweets), lambda s, n: s.find_many(n))
 
-    # insert_many: one insert_many of `ops` small models (models built untimed)
+    # insert_many: one insert_many of 10,000 small models (models built untimed)
     def insert_prepare(s: Any) -> List[Any]:
         s.drop("small")
-        return s.make_small_models(small)
+        return s.make_small_models(small[:10_000])
 
     runner.measure("insert_many", 1, insert_prepare, lambda s, models: s.insert_many(models))
 
-    # large_create: Model(**large).save(), 10 times
-    for s in systems.values():
+    # large_create: Model(**large).save(), 10 times, into an emptied collection
+    def empty_large(s: Any) -> Dict[str, Any]:
         s.drop("large")
-    runner.measure("large_create", 10, lambda s: large, lambda s, doc: s.large_create(doc, 10))
+        return large
 
-    # nested_find: find_one by a nested field, 1,000 times
+    runner.measure("large_create", 10, empty_large, lambda s, doc: s.large_create(doc, 10))
+
+    # nested_find: find_one by a nested field over `scan_ops` nested documents
     for s in systems.values():
         s.drop("nested")
         s.load("nested", nested)
@@ -244,7 +257,9 @@ def main() -> None:
         stream_child(sys.argv[2], sys.argv[3])
         return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--ops", type=int, default=10_000, help="ops of the single-document tasks")
+    parser.add_argument("--ops", type=int, default=10_000, help="ops of get-by-id and of the codec tasks")
+    parser.add_argument("--write-ops", type=int, default=1_000, help="ops (and collection size) of write tasks")
+    parser.add_argument("--scan-ops", type=int, default=1_000, help="ops (and collection size) of filtered reads")
     parser.add_argument("--iterations", type=int, default=5, help="measured iterations (after 1 warm-up)")
     parser.add_argument("--stream-docs", type=int, default=100_000)
     parser.add_argument("--out", required=True)
@@ -259,7 +274,7 @@ def main() -> None:
     runner = Runner(systems, args.iterations, loop)
     started = time.time()
     if "db" not in skip:
-        db_tasks(runner, args.ops)
+        db_tasks(runner, args.ops, args.write_ops, args.scan_ops)
     if "codec" not in skip:
         codec_tasks(runner, args.ops)
     memory = stream_memory(args.stream_docs) if "stream" not in skip else {}
@@ -273,7 +288,8 @@ def main() -> None:
     result = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": machine(),
-        "config": {"ops": args.ops, "iterations": args.iterations, "warmup": 1, "stream_docs": args.stream_docs,
+        "config": {"ops": args.ops, "write_ops": args.write_ops, "scan_ops": args.scan_ops,
+                   "iterations": args.iterations, "warmup": 1, "stream_docs": args.stream_docs,
                    "server": "FerretDB v1.24.2 (SQLite), same machine", "systems": SYSTEMS},
         "versions": versions(),
         "tasks": runner.results,
