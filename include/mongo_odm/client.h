@@ -20,10 +20,18 @@
 MONGO_ODM_BEGIN_DECLS
 
 /* Creates a client for `url` (required). username and password are optional and, when given,
- * override credentials in the URL; they are never read from the environment here. Does not
- * contact the server: call mongo_odm_client_ping() to check it.
+ * override credentials in the URL (also with an authMechanism written in the URL); they are
+ * never read from the environment here. Does not contact the server: call
+ * mongo_odm_client_ping() to check it. A user without a password (or with an empty one) for
+ * SCRAM or PLAIN authentication is accepted here, but every operation of the client then fails
+ * with CONNECTION ("Authentication failed: ...") without contacting the server. TLS options
+ * come from the URL (tls, tlsCAFile, tlsCertificateKeyFile, tlsCertificateKeyFilePassword,
+ * tlsAllowInvalidCertificates, tlsAllowInvalidHostnames, ...); TLS failures are CONNECTION
+ * errors of the operations. The passphrase of an encrypted client key is never asked on the
+ * terminal: without tlsCertificateKeyFilePassword such a key fails to load (CONNECTION).
  * Returns a new client to release with mongo_odm_client_destroy(), or NULL with:
- * INVALID_ARGUMENT when url is NULL, not UTF-8 or not a valid MongoDB URI. */
+ * INVALID_ARGUMENT when url is NULL, not UTF-8 or not a valid MongoDB URI, or when it asks for
+ * authMechanism=MONGODB-X509 without enabling TLS. */
 MONGO_ODM_API(mongo_odm_client_t *) mongo_odm_client_new(const char *url, const char *username,
                                                          const char *password,
                                                          mongo_odm_error_t *error);

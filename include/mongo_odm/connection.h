@@ -38,7 +38,10 @@ MONGO_ODM_BEGIN_DECLS
  * Errors: CONFIGURATION when there is no URL (message contains "MongoDB connection
  * parameters") or no database name; INVALID_ARGUMENT for a URL libmongoc cannot parse or
  * arguments that are not UTF-8; CONNECTION when the ping fails (unreachable server,
- * authentication or TLS failure), its message starting "Failed to initialize MongoDB". */
+ * authentication or TLS failure, a username without a password), its message starting
+ * "Failed to initialize MongoDB". A server that requires authentication answers the ping of a
+ * client without credentials: such a connect succeeds, and the operations then fail with
+ * SERVER (server_code 13, Unauthorized). */
 MONGO_ODM_API(bool) mongo_odm_connect(const char *url, const char *username, const char *password,
                                       const char *db_name, mongo_odm_error_t *error);
 

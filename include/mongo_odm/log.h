@@ -5,8 +5,9 @@
  * goes through the function set here. It is quiet by default: nothing is written until a
  * level is chosen, either with mongo_odm_log_set_level() or with the environment variable
  * MONGO_ODM_LOG=error|warning|info|debug, read once at the first mongo_odm_init() (explicit or
- * implicit). Messages never contain a password: the passwords of live clients are replaced by
- * "*****" before a message reaches the handler.
+ * implicit). Messages never contain a password: the passwords of live clients (and the
+ * passphrases of their client keys, tlsCertificateKeyFilePassword) are replaced by "*****"
+ * before a message reaches the handler.
  */
 #ifndef MONGO_ODM_LOG_H
 #define MONGO_ODM_LOG_H

@@ -1,5 +1,6 @@
 #include "client.hpp"
 
+#include <cctype>
 #include <cstring>
 
 #include "bson_util.hpp"
@@ -52,6 +53,76 @@ std::string url_password_as_written(const char *url) {
   return text.substr(colon + 1, at - colon - 1);
 }
 
+// `text` with every character but RFC 3986's unreserved ones percent-encoded (for userinfo).
+std::string percent_encode(const char *text) {
+  static const char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const unsigned char *p = reinterpret_cast<const unsigned char *>(text); *p; ++p) {
+    if (std::isalnum(*p) || *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+      out += static_cast<char>(*p);
+    } else {
+      out += '%';
+      out += hex[*p >> 4];
+      out += hex[*p & 15];
+    }
+  }
+  return out;
+}
+
+// `url` with its credentials replaced by `username` / `password` where those are non-NULL
+// (each part of the URL's own userinfo is kept, as written, otherwise). libmongoc checks the
+// credentials against authMechanism while it parses, so an override must be in the text it
+// parses: setting it on the parsed URI afterwards is too late for
+// "mongodb://host/?authMechanism=SCRAM-SHA-256" with a separate username and password.
+// The userinfo ends at the last '@' before the first '/' or '?' after the scheme, as in
+// url_password_as_written().
+std::string with_credentials(const char *url, const char *username, const char *password) {
+  const std::string text(url);
+  if (!username && !password) return text;
+  const size_t scheme = text.find("://");
+  if (scheme == std::string::npos) return text;  // not a URL: libmongoc reports it
+  const size_t start = scheme + 3;
+  size_t end = text.find_first_of("/?", start);
+  if (end == std::string::npos) end = text.size();
+  size_t at = text.rfind('@', end);
+  if (at != std::string::npos && at < start) at = std::string::npos;
+  std::string user_part, password_part;
+  bool has_password = false;
+  if (at != std::string::npos) {
+    const std::string userinfo = text.substr(start, at - start);
+    const size_t colon = userinfo.find(':');
+    user_part = userinfo.substr(0, colon);
+    if (colon != std::string::npos) {
+      password_part = userinfo.substr(colon + 1);
+      has_password = true;
+    }
+  }
+  if (username) user_part = percent_encode(username);
+  if (password) {
+    password_part = percent_encode(password);
+    has_password = true;
+  }
+  std::string out = text.substr(0, start);
+  if (!user_part.empty() || has_password) {
+    out += user_part;
+    if (has_password) out += ":" + password_part;
+    out += "@";
+  }
+  out += text.substr(at == std::string::npos ? start : at + 1);
+  return out;
+}
+
+// True when `uri` names a user but no password (or an empty one) for a mechanism that needs
+// one: the default mechanism (SCRAM), SCRAM-SHA-1, SCRAM-SHA-256 or PLAIN.
+bool password_missing(const mongoc_uri_t *uri) {
+  const char *user = mongoc_uri_get_username(uri);
+  const char *password = mongoc_uri_get_password(uri);
+  if (!user || !*user || (password && *password)) return false;
+  const char *mechanism = mongoc_uri_get_auth_mechanism(uri);
+  return !mechanism || !std::strcmp(mechanism, "SCRAM-SHA-1") || !std::strcmp(mechanism, "SCRAM-SHA-256") ||
+         !std::strcmp(mechanism, "PLAIN");
+}
+
 mongoc_client_pool_t *new_pool(const mongoc_uri_t *uri) {
   bson_error_t error;
   mongoc_client_pool_t *pool = mongoc_client_pool_new_with_error(uri, &error);
@@ -76,23 +147,42 @@ std::shared_ptr<Client> Client::create(const char *url, const char *username, co
   // Registered first, so any message built below (even a parse error) is already redacted.
   std::unique_ptr<SecretRegistration> secret;
   if (password && *password) secret = std::make_unique<SecretRegistration>(password);
+  const std::string full_url = with_credentials(url, username, password);
   // The password written in the URL, as written, for the duration of the parse: libmongoc
   // quotes it in some parse errors and warnings ('Password "..." must not have unescaped
   // chars'), which are not URL forms redact_url() would recognize.
-  SecretRegistration url_secret(url_password_as_written(url));
+  SecretRegistration url_secret(url_password_as_written(full_url.c_str()));
 
   bson_error_t error;
-  mongoc_uri_t *uri = mongoc_uri_new_with_error(url, &error);
+  mongoc_uri_t *uri = mongoc_uri_new_with_error(full_url.c_str(), &error);
   if (!uri) fail(Code::invalid_argument, std::string("invalid MongoDB URL: ") + error.message);
   std::shared_ptr<Client> client(new Client());
   client->uri_ = uri;
-  if (username && !mongoc_uri_set_username(uri, username)) fail(Code::invalid_argument, "invalid username");
-  if (password && !mongoc_uri_set_password(uri, password)) fail(Code::invalid_argument, "invalid password");
   if (!secret) {
     const char *url_password = mongoc_uri_get_password(uri);
     if (url_password && *url_password) secret = std::make_unique<SecretRegistration>(url_password);
   }
   client->secret_ = std::move(secret);
+  // The passphrase of an encrypted client key is a secret too.
+  const char *key_password = mongoc_uri_get_option_as_utf8(uri, MONGOC_URI_TLSCERTIFICATEKEYFILEPASSWORD, nullptr);
+  if (key_password && *key_password) client->key_secret_ = std::make_unique<SecretRegistration>(key_password);
+  // libmongoc 1.23 dereferences a NULL password in SCRAM (a crash, fixed upstream by
+  // CDRIVER-5550) and fails an empty one with a SCRAM error: such a client never reaches the
+  // server, its operations fail as an authentication failure (see lease()).
+  client->password_missing_ = password_missing(uri);
+  // MONGODB-X509 makes libmongoc open TLS streams even when the URL does not enable TLS, with
+  // no TLS options: it crashes in its monitor thread. X.509 needs TLS and a client certificate.
+  const char *mechanism = mongoc_uri_get_auth_mechanism(uri);
+  if (mechanism && !std::strcmp(mechanism, "MONGODB-X509") && !mongoc_uri_get_tls(uri)) {
+    fail(Code::invalid_argument,
+         "authMechanism=MONGODB-X509 needs TLS: set tls=true and tlsCertificateKeyFile in the URL");
+  }
+  // Without a passphrase, OpenSSL asks for the one of an encrypted key on the terminal (from
+  // libmongoc's monitor thread, which then blocks, and so does closing the client). An empty
+  // passphrase makes loading an encrypted key fail instead, as a TLS error.
+  if (mongoc_uri_get_option_as_utf8(uri, MONGOC_URI_TLSCERTIFICATEKEYFILE, nullptr) && !key_password) {
+    mongoc_uri_set_option_as_utf8(uri, MONGOC_URI_TLSCERTIFICATEKEYFILEPASSWORD, "");
+  }
   apply_defaults(uri);
   if (const char *db = mongoc_uri_get_database(uri)) client->default_db_ = db;
   client->generation_ = library::fork_generation();
@@ -118,6 +208,10 @@ void Client::reset_after_fork(unsigned generation) {
 }
 
 Client::Lease Client::lease() {
+  if (password_missing_) {
+    fail(Code::connection,
+         "Authentication failed: a username without a password (SCRAM and PLAIN authentication need one)");
+  }
   const unsigned generation = library::fork_generation();
   if (generation != generation_.load(std::memory_order_relaxed)) reset_after_fork(generation);
   mongoc_client_pool_t *pool = pool_.load(std::memory_order_acquire);

@@ -18,9 +18,10 @@ namespace mongo_odm {
 
 class Client {
  public:
-  // Parses `url` (INVALID_ARGUMENT when it is not a MongoDB URI), applies the library's
-  // option defaults where the URL sets none, overrides credentials with username/password
-  // when they are non-NULL, and creates the pool. No server call.
+  // Parses `url` with credentials overridden by username/password when they are non-NULL
+  // (INVALID_ARGUMENT when it is not a MongoDB URI, or asks for MONGODB-X509 without TLS),
+  // applies the library's option defaults where the URL sets none, and creates the pool.
+  // No server call.
   static std::shared_ptr<Client> create(const char *url, const char *username, const char *password);
   ~Client();
   Client(const Client &) = delete;
@@ -36,6 +37,8 @@ class Client {
     Lease(const Lease &) = delete;
     ~Lease();
     mongoc_client_t *get() const { return client_; }
+    // The fork generation the connection was borrowed in (library::fork_generation()).
+    unsigned generation() const { return generation_; }
 
    private:
     Client *owner_;
@@ -44,7 +47,8 @@ class Client {
     unsigned generation_;
   };
 
-  // Borrows a connection; TIMEOUT when none frees up within waitQueueTimeoutMS.
+  // Borrows a connection; TIMEOUT when none frees up within waitQueueTimeoutMS, CONNECTION
+  // without a server call when the credentials name a user but no password.
   Lease lease();
 
   // {ping: 1} on admin.
@@ -69,6 +73,8 @@ class Client {
   std::mutex fork_mutex_;
   std::string default_db_;
   std::unique_ptr<SecretRegistration> secret_;
+  std::unique_ptr<SecretRegistration> key_secret_;  // tlsCertificateKeyFilePassword
+  bool password_missing_ = false;                   // a user without a password: never authenticates
 };
 
 }  // namespace mongo_odm

@@ -55,6 +55,7 @@ Code classify_bson_error(const bson_error_t &error) {
       if (error.code == MONGOC_ERROR_CLIENT_TOO_BIG) return Code::encoding;
       return Code::connection;
     case MONGOC_ERROR_SASL:
+    case MONGOC_ERROR_SCRAM:  // SCRAM refused the credentials client-side (e.g. SASLprep)
       return Code::connection;
     case MONGOC_ERROR_BSON:
       return Code::encoding;

@@ -45,6 +45,9 @@ SecretRegistration::~SecretRegistration() {
   if (it != registry().end() && --it->second == 0) registry().erase(it);
 }
 
+void lock_secrets_for_fork() { registry_mutex().lock(); }
+void unlock_secrets_after_fork() { registry_mutex().unlock(); }
+
 std::string redact_url(std::string url) {
   size_t pos = 0;
   while ((pos = url.find("://", pos)) != std::string::npos) {

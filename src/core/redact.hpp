@@ -1,7 +1,8 @@
 // Keeps passwords out of every message the library produces (errors and logs).
 //
-// Each live client registers its password; redact() replaces every registered password, and
-// the password part of any "scheme://user:password@" in the text, with "*****".
+// Each live client registers its password (and its client key's passphrase); redact() replaces
+// every registered secret, and the password part of any "scheme://user:password@" in the text,
+// with "*****".
 #pragma once
 
 #include <string>
@@ -26,5 +27,9 @@ std::string redact(std::string text);
 
 // Masks the password of "scheme://user:password@host" forms in `url` (for display).
 std::string redact_url(std::string url);
+
+// Hold the registry mutex across fork() (library.cpp's pthread_atfork handlers).
+void lock_secrets_for_fork();
+void unlock_secrets_after_fork();
 
 }  // namespace mongo_odm

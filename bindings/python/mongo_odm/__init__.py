@@ -14,6 +14,10 @@ library libmongo_odm (bundled); the only runtime dependency is pydantic.
         name: str
 
     User(name="Ada").save()
+
+The library is silent unless asked: ``mongo_odm.set_log_level("debug")`` (or the environment
+variable MONGO_ODM_LOG=debug) writes its and libmongoc's messages to stderr, passwords masked;
+see ``mongo_odm.log``.
 """
 
 from mongo_odm import _core
@@ -30,6 +34,7 @@ from mongo_odm.connection import (
     get_database,
     get_mongo_connection,
 )
+from mongo_odm.log import get_log_level, set_log_level
 from mongo_odm.model import MongoBaseModel, generate_composite_id, generate_id
 
 __version__ = _core.__version__
@@ -51,5 +56,7 @@ __all__ = [
     "MinKey",
     "MaxKey",
     "errors",
+    "set_log_level",
+    "get_log_level",
     "__version__",
 ]

@@ -39,9 +39,13 @@ A libmongo_odm client: a thread-safe pool of connections to one deployment.
 
 Client(url, username=None, password=None) creates a pool of its own (the library's option
 defaults apply unless the URL sets them); default_client() borrows the default connection's.)doc")
-      .def(py::init([](const std::string &url, std::optional<std::string> username, std::optional<std::string> password) {
+      .def(py::init([](py::object url, py::object username, py::object password) {
+             std::optional<std::string> url_text = text_argument(url, "url");
+             if (!url_text) throw py::type_error("url must be str, not None");
+             std::optional<std::string> user_text = text_argument(username, "username");
+             std::optional<std::string> password_text = text_argument(password, "password");
              PyClient c;
-             c.client.emplace(url, username, password);
+             c.client.emplace(*url_text, user_text, password_text);
              return c;
            }),
            py::arg("url"), py::arg("username") = py::none(), py::arg("password") = py::none())

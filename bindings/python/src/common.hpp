@@ -6,6 +6,9 @@
 
 #include <mongo_odm.hpp>
 
+#include <optional>
+#include <string>
+
 namespace py = pybind11;
 
 namespace mongo_odm_py {
@@ -19,6 +22,11 @@ namespace mongo_odm_py {
 [[noreturn]] void raise_named(const char *name, const std::string &message);
 // The class mongo_odm.errors.<name>.
 py::object error_class(const char *name);
+// The text of a URL, credential or name argument (str, or bytes holding UTF-8), nullopt for
+// None. Raises TypeError / ValueError (a lone surrogate, a NUL character) naming the argument
+// but never quoting it, since it may hold a password: pybind11's own "incompatible function
+// arguments" error would repeat every argument of the call.
+std::optional<std::string> text_argument(py::handle value, const char *name);
 
 // --- codec: Python objects <-> BSON ----------------------------------------------------------
 // Encodes a mapping as a top-level document ("_id" first, as the server stores it) into `out`

@@ -6,6 +6,8 @@
 //   NOT_IMPLEMENTED  -> NotImplementedError   MISSING_ID, VALIDATION -> ValueError
 //   DUPLICATE_KEY    -> DuplicateKeyError (BulkWriteError for insert_many)
 //   SERVER           -> OperationFailure (code, details); WriteError when the reply has writeErrors
+//                       (BulkWriteError for insert_many; a command that failed as a whole, e.g.
+//                       Unauthorized, is an OperationFailure there too, as in pymongo)
 //   ENCODING         -> InvalidDocument       TIMEOUT -> ExecutionTimeout (server code 50) or
 //                                                        NetworkTimeout
 //   INTERNAL         -> PyMongoError
@@ -27,6 +29,30 @@ py::object errors_module() {
 }  // namespace
 
 py::object error_class(const char *name) { return errors_module().attr(name); }
+
+std::optional<std::string> text_argument(py::handle value, const char *name) {
+  if (value.is_none()) return std::nullopt;
+  const char *data = nullptr;
+  Py_ssize_t size = 0;
+  if (PyUnicode_Check(value.ptr())) {
+    data = PyUnicode_AsUTF8AndSize(value.ptr(), &size);
+    if (!data) {
+      PyErr_Clear();  // its message quotes the offending text
+      throw py::value_error(std::string(name) + " is not valid UTF-8 (it contains a lone surrogate)");
+    }
+  } else if (PyBytes_Check(value.ptr())) {
+    data = PyBytes_AS_STRING(value.ptr());
+    size = PyBytes_GET_SIZE(value.ptr());
+  } else {
+    throw py::type_error(std::string(name) + " must be str or None, not " + Py_TYPE(value.ptr())->tp_name);
+  }
+  std::string text(data, static_cast<size_t>(size));
+  // The C API reads NUL-terminated strings: a NUL would silently cut a password short.
+  if (text.find('\0') != std::string::npos) {
+    throw py::value_error(std::string(name) + " must not contain NUL characters");
+  }
+  return text;
+}
 
 void raise_named(const char *name, const std::string &message) {
   py::object cls = error_class(name);
@@ -65,7 +91,7 @@ void raise_error(const mongo_odm_error_t &error, const bson_t *reply, bool bulk)
       name = bulk ? "BulkWriteError" : "DuplicateKeyError";
       break;
     case MONGO_ODM_ERROR_SERVER:
-      if (bulk) {
+      if (bulk && PyDict_Check(details.ptr()) && PyDict_GetItemString(details.ptr(), "writeErrors")) {
         name = "BulkWriteError";
       } else if (error.server_code == 50) {
         name = "ExecutionTimeout";
