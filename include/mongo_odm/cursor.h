@@ -11,6 +11,11 @@
  *   while (mongo_odm_cursor_next(cursor, &doc)) { ... }
  *   if (mongo_odm_cursor_error(cursor, &error)) { ... the iteration stopped on an error ... }
  *   mongo_odm_cursor_destroy(cursor);
+ *
+ * After fork(), a cursor opened before it belongs to the parent (it reads from the parent's
+ * connection): in the child, mongo_odm_cursor_next() and mongo_odm_cursor_next_bson() fail
+ * with MONGO_ODM_ERROR_CONNECTION, and mongo_odm_cursor_destroy() releases it without telling
+ * the server (the parent keeps reading it). Open a new cursor in the child.
  */
 #ifndef MONGO_ODM_CURSOR_H
 #define MONGO_ODM_CURSOR_H

@@ -1,8 +1,11 @@
 // mongo_odm/connection.h
+#include <pthread.h>
+
 #include <mutex>
 #include <vector>
 
 #include "../core/connection.hpp"
+#include "../core/library.hpp"
 #include "capi.hpp"
 
 using mongo_odm::capi::guard;
@@ -19,11 +22,24 @@ std::vector<mongo_odm_client_t *> &retired() {
   return *v;
 }
 
-void retire_locked() {
-  if (!g_handle) return;
-  std::atomic_store(&g_handle->impl, std::shared_ptr<mongo_odm::Client>());
+// Returns the retired handle's client reference: the caller drops it after unlocking, so that
+// closing a pool (network I/O, other locks) never happens under g_handle_mutex.
+std::shared_ptr<mongo_odm::Client> retire_locked() {
+  if (!g_handle) return nullptr;
+  auto impl = std::atomic_exchange(&g_handle->impl, std::shared_ptr<mongo_odm::Client>());
   retired().push_back(g_handle);
   g_handle = nullptr;
+  return impl;
+}
+
+// g_handle_mutex is held across fork() like the core's mutexes (see library.hpp): a child
+// forked while another thread was in mongo_odm_default_client() would find it locked forever.
+void lock_handle_for_fork() { g_handle_mutex.lock(); }
+void unlock_handle_after_fork() { g_handle_mutex.unlock(); }
+
+void hold_handle_mutex_across_fork() {
+  static std::once_flag once;
+  std::call_once(once, [] { pthread_atfork(lock_handle_for_fork, unlock_handle_after_fork, unlock_handle_after_fork); });
 }
 
 }  // namespace
@@ -34,7 +50,7 @@ namespace capi {
 // Frees every default-client handle; called once the library has shut down (library.cpp).
 void free_default_client_handles() {
   std::lock_guard<std::mutex> lock(g_handle_mutex);
-  retire_locked();
+  (void)retire_locked();
   for (mongo_odm_client_t *h : retired()) delete h;
   retired().clear();
 }
@@ -47,10 +63,14 @@ extern "C" {
 bool mongo_odm_connect(const char *url, const char *username, const char *password, const char *db_name,
                        mongo_odm_error_t *error) {
   return guard(error, false, [&] {
+    mongo_odm::library::ensure_initialized();
+    hold_handle_mutex_across_fork();
+    std::shared_ptr<mongo_odm::Client> old;
     {
       std::lock_guard<std::mutex> lock(g_handle_mutex);
-      retire_locked();
+      old = retire_locked();
     }
+    old.reset();
     mongo_odm::connection::connect(url, username, password, db_name);
     return true;
   });
@@ -62,10 +82,12 @@ bool mongo_odm_is_connected(void) {
 
 void mongo_odm_disconnect(void) {
   mongo_odm::capi::quiet(0, [] {
+    std::shared_ptr<mongo_odm::Client> old;
     {
       std::lock_guard<std::mutex> lock(g_handle_mutex);
-      retire_locked();
+      old = retire_locked();
     }
+    old.reset();
     mongo_odm::connection::disconnect();
     return 0;
   });
@@ -74,9 +96,11 @@ void mongo_odm_disconnect(void) {
 mongo_odm_client_t *mongo_odm_default_client(mongo_odm_error_t *error) {
   return guard(error, static_cast<mongo_odm_client_t *>(nullptr), [&] {
     auto state = mongo_odm::connection::current_or_connect();
+    hold_handle_mutex_across_fork();  // after current_or_connect() initialized the library
+    std::shared_ptr<mongo_odm::Client> old;
     std::lock_guard<std::mutex> lock(g_handle_mutex);
     if (g_handle && std::atomic_load(&g_handle->impl) == state->client) return g_handle;
-    retire_locked();
+    old = retire_locked();
     g_handle = new mongo_odm_client_t{state->client, true};
     return g_handle;
   });

@@ -101,6 +101,9 @@ std::shared_ptr<const State> current() {
   return g_state;
 }
 
+void lock_for_fork() { g_state_mutex.lock(); }
+void unlock_after_fork() { g_state_mutex.unlock(); }
+
 std::shared_ptr<const State> current_or_connect() {
   if (auto state = current()) return state;
   library::ensure_initialized();

@@ -25,5 +25,9 @@ std::shared_ptr<const State> current();
 // The current connection, opened from the environment when there is none.
 std::shared_ptr<const State> current_or_connect();
 
+// Hold the state mutex across fork() (library.cpp's pthread_atfork handlers).
+void lock_for_fork();
+void unlock_after_fork();
+
 }  // namespace connection
 }  // namespace mongo_odm

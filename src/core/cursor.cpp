@@ -1,5 +1,6 @@
 #include "cursor.hpp"
 
+#include "library.hpp"
 #include "model.hpp"
 
 namespace mongo_odm {
@@ -15,9 +16,14 @@ Cursor::Cursor(std::shared_ptr<Client> client, Client::Lease lease, mongoc_colle
 Cursor::~Cursor() {
   // Before the lease returns the connection to the pool (member destruction runs after this).
   current_.reset();
+  // In a child, mongoc_cursor_destroy() would send killCursors on the parent's socket and kill
+  // the parent's server cursor: the inherited libmongoc objects are abandoned instead.
+  if (inherited()) return;
   mongoc_cursor_destroy(cursor_);
   mongoc_collection_destroy(collection_);
 }
+
+bool Cursor::inherited() const { return lease_.generation() != library::fork_generation(); }
 
 void Cursor::record_mongoc_error() {
   bson_error_t error;
@@ -33,6 +39,12 @@ void Cursor::record_mongoc_error() {
 bool Cursor::next_bson(const bson_t **doc) {
   *doc = nullptr;
   if (error_ || exhausted_) return false;
+  if (inherited()) {
+    error_ = Error(Code::connection,
+                   "cursor: this cursor was opened before fork() and its connection belongs to the parent "
+                   "process; open a new cursor in the child");
+    return false;
+  }
   if (mongoc_cursor_next(cursor_, doc)) return true;
   *doc = nullptr;
   record_mongoc_error();

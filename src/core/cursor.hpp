@@ -1,5 +1,10 @@
 // A query cursor: owns its pooled connection, its libmongoc cursor and, for model cursors,
 // the one document it hands out at a time.
+//
+// A cursor opened before fork() is the parent's: its libmongoc cursor reads from the parent's
+// socket (shared with the child by fork). In the child it fails with CONNECTION instead of
+// reading, and destroying it there leaves the parent's cursor alone (no killCursors is sent
+// on the parent's socket; the little memory it holds is abandoned, like the parent's pool).
 #pragma once
 
 #include <bson/bson.h>
@@ -35,6 +40,8 @@ class Cursor {
 
  private:
   void record_mongoc_error();
+  // True in a child process for a cursor its parent opened before fork().
+  bool inherited() const;
 
   std::shared_ptr<Client> client_;
   Client::Lease lease_;

@@ -9,6 +9,7 @@
 #include "connection.hpp"
 #include "error.hpp"
 #include "log.hpp"
+#include "redact.hpp"
 
 namespace mongo_odm {
 namespace library {
@@ -22,7 +23,24 @@ int g_refs = 0;
 std::atomic<int> g_state{fresh};
 std::atomic<unsigned> g_fork_generation{0};
 
-void on_fork_child() { g_fork_generation.fetch_add(1, std::memory_order_relaxed); }
+void on_fork_prepare() {
+  connection::lock_for_fork();
+  log::lock_for_fork();
+  lock_secrets_for_fork();
+}
+
+void on_fork_parent() {
+  unlock_secrets_after_fork();
+  log::unlock_after_fork();
+  connection::unlock_after_fork();
+}
+
+void on_fork_child() {
+  unlock_secrets_after_fork();
+  log::unlock_after_fork();
+  connection::unlock_after_fork();
+  g_fork_generation.fetch_add(1, std::memory_order_relaxed);
+}
 
 // Caller holds g_mutex.
 void start_locked() {
@@ -33,7 +51,7 @@ void start_locked() {
     fail(Code::internal, "mongo_odm_cleanup() has shut the driver down; it cannot be used again in this process");
   }
   static std::once_flag atfork_once;
-  std::call_once(atfork_once, [] { pthread_atfork(nullptr, nullptr, on_fork_child); });
+  std::call_once(atfork_once, [] { pthread_atfork(on_fork_prepare, on_fork_parent, on_fork_child); });
   mongoc_init();
   log::install();
   g_state.store(running, std::memory_order_release);

@@ -16,5 +16,11 @@ void ensure_initialized();
 // Incremented in the child after every fork(); pools compare it to notice they were inherited.
 unsigned fork_generation();
 
+// fork() copies only the calling thread: a mutex another thread holds at that moment stays
+// locked forever in the child. The pthread_atfork handlers installed at init therefore hold
+// the library's short-lived mutexes (connection state, log sink, secret registry) across
+// fork() and release them in the parent and in the child. Each of those mutexes is a leaf
+// (nothing else is locked while it is held), so the order they are taken in cannot deadlock.
+
 }  // namespace library
 }  // namespace mongo_odm

@@ -117,6 +117,9 @@ void install() {
   mongoc_log_set_handler(mongoc_handler, nullptr);
 }
 
+void lock_for_fork() { sink_mutex().lock(); }
+void unlock_after_fork() { sink_mutex().unlock(); }
+
 void write(int lvl, const std::string &message) { deliver(lvl, "mongo_odm", message.c_str()); }
 
 }  // namespace log

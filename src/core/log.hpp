@@ -27,5 +27,9 @@ void write(int level, const std::string &message);
 
 inline bool enabled(int lvl) { return lvl <= level(); }
 
+// Hold the sink mutex across fork() (library.cpp's pthread_atfork handlers).
+void lock_for_fork();
+void unlock_after_fork();
+
 }  // namespace log
 }  // namespace mongo_odm

@@ -198,3 +198,11 @@ char *tu_server_url(const char *userinfo, const char *suffix) {
            suffix);
   return out;
 }
+
+void tu_apply_skip_filter(void) {
+  const char *pattern = getenv("MONGO_ODM_TEST_SKIP");
+  if (pattern && *pattern) {
+    fprintf(stderr, "MONGO_ODM_TEST_SKIP=%s: matching tests are skipped\n", pattern);
+    cmocka_set_skip_filter(pattern);
+  }
+}

@@ -112,6 +112,10 @@ char *tu_keys(const bson_t *doc, char *buf, size_t size);
  * tu_server_url(NULL, "/?maxPoolSize=1"). Free with free(). */
 char *tu_server_url(const char *userinfo, const char *suffix);
 
+/* Applies MONGO_ODM_TEST_SKIP (a cmocka glob, e.g. "test_fork_*") to the suite about to run:
+ * matching tests are reported as skipped. Used by tests/valgrind/run.sh, nowhere else. */
+void tu_apply_skip_filter(void);
+
 /* Sets/restores an environment variable around a test (value NULL unsets). tu_env_save()
  * returns the old value (malloc()ed or NULL) for tu_env_restore(). */
 char *tu_env_save(const char *name);
