@@ -123,23 +123,33 @@ inline std::string generate_id() {
 
 inline std::string generate_composite_id(const std::vector<std::string> &values) {
   std::vector<const char *> ptrs;
+  std::vector<size_t> lengths;
   ptrs.reserve(values.size());
-  for (const auto &v : values) ptrs.push_back(v.c_str());
+  lengths.reserve(values.size());
+  for (const auto &v : values) {
+    ptrs.push_back(v.data());
+    lengths.push_back(v.size());
+  }
   char out[33];
   mongo_odm_error_t error;
-  check(mongo_odm_generate_composite_id(ptrs.data(), ptrs.size(), out, &error), error);
+  check(mongo_odm_generate_composite_id_n(ptrs.data(), lengths.data(), ptrs.size(), out, &error), error);
   return std::string(out, 32);
 }
 
 inline std::string generate_id_from_pairs(const std::vector<std::pair<std::string, std::string>> &pairs) {
   std::vector<const char *> keys, values;
+  std::vector<size_t> key_lengths, value_lengths;
   for (const auto &p : pairs) {
-    keys.push_back(p.first.c_str());
-    values.push_back(p.second.c_str());
+    keys.push_back(p.first.data());
+    key_lengths.push_back(p.first.size());
+    values.push_back(p.second.data());
+    value_lengths.push_back(p.second.size());
   }
   char out[33];
   mongo_odm_error_t error;
-  check(mongo_odm_generate_id_from_pairs(keys.data(), values.data(), pairs.size(), out, &error), error);
+  check(mongo_odm_generate_id_from_pairs_n(keys.data(), key_lengths.data(), values.data(), value_lengths.data(),
+                                           pairs.size(), out, &error),
+        error);
   return std::string(out, 32);
 }
 

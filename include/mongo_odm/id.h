@@ -39,6 +39,21 @@ MONGO_ODM_API(bool) mongo_odm_generate_id_from_pairs(const char *const *keys, co
                                                      size_t n_pairs, char out[33],
                                                      mongo_odm_error_t *error);
 
+/* mongo_odm_generate_composite_id for values that may hold NUL bytes: value i is the
+ * lengths[i] bytes at values[i] (a NUL among them is hashed like any other byte, as Python's
+ * str does). `lengths` NULL means every value ends at its NUL. Same errors. */
+MONGO_ODM_API(bool) mongo_odm_generate_composite_id_n(const char *const *values, const size_t *lengths,
+                                                      size_t n_values, char out[33],
+                                                      mongo_odm_error_t *error);
+
+/* mongo_odm_generate_id_from_pairs for keys and values that may hold NUL bytes: key i is the
+ * key_lengths[i] bytes at keys[i], value i the value_lengths[i] bytes at values[i]. Either
+ * lengths array may be NULL (those strings end at their NUL). Same errors. */
+MONGO_ODM_API(bool) mongo_odm_generate_id_from_pairs_n(const char *const *keys, const size_t *key_lengths,
+                                                       const char *const *values,
+                                                       const size_t *value_lengths, size_t n_pairs,
+                                                       char out[33], mongo_odm_error_t *error);
+
 /* True when `str` is 24 hex characters (either case), i.e. parses as an ObjectId. */
 MONGO_ODM_API(bool) mongo_odm_id_is_object_id(const char *str);
 

@@ -12,6 +12,19 @@ const bson_t *or_empty(const bson_t *doc) {
   return doc ? doc : &empty;
 }
 
+namespace {
+
+// libbson's validation, except that with allow_nul it also accepts "\xC0\x80" (the overlong,
+// "modified UTF-8" form of NUL), which is not UTF-8: drivers refuse to decode it (Python's
+// codec included), so a value holding it could be stored but never read back. 0xC0 never
+// occurs in UTF-8, so refusing the byte refuses exactly that form.
+bool slow_valid_utf8(const char *text, size_t len, bool allow_nul) {
+  if (allow_nul && std::memchr(text, 0xC0, len)) return false;
+  return bson_utf8_validate(text, len, allow_nul);
+}
+
+}  // namespace
+
 bool valid_utf8(const char *text, size_t len, bool allow_nul) {
   // Fast path: plain ASCII without NUL, eight bytes at a time. Anything else (or a NUL) goes to
   // libbson's full validation, which gives the verdict.
@@ -22,10 +35,10 @@ bool valid_utf8(const char *text, size_t len, bool allow_nul) {
   for (; i + 8 <= len; i += 8) {
     uint64_t w;
     std::memcpy(&w, p + i, 8);
-    if ((w & kHigh) || ((w - kOnes) & ~w & kHigh)) return bson_utf8_validate(text, len, allow_nul);
+    if ((w & kHigh) || ((w - kOnes) & ~w & kHigh)) return slow_valid_utf8(text, len, allow_nul);
   }
   for (; i < len; ++i) {
-    if (p[i] == 0 || p[i] >= 0x80) return bson_utf8_validate(text, len, allow_nul);
+    if (p[i] == 0 || p[i] >= 0x80) return slow_valid_utf8(text, len, allow_nul);
   }
   return true;
 }
@@ -90,8 +103,21 @@ std::string walk(bson_iter_t *iter, int depth, bool storable) {
       }
       case BSON_TYPE_DOCUMENT:
       case BSON_TYPE_ARRAY: {
+        // bson_init_static() checks the embedded document's trailing NUL, which libbson 1.23's
+        // bson_iter_recurse() and bson_validate() do not: a document whose last byte is not 0
+        // would pass them, be stored, and be refused by every reader.
+        uint32_t doc_len = 0;
+        const uint8_t *data = nullptr;
+        if (BSON_ITER_HOLDS_DOCUMENT(iter)) {
+          bson_iter_document(iter, &doc_len, &data);
+        } else {
+          bson_iter_array(iter, &doc_len, &data);
+        }
+        bson_t embedded;
         bson_iter_t child;
-        if (!bson_iter_recurse(iter, &child)) return std::string("the value of '") + key + "' is corrupt";
+        if (!data || !bson_init_static(&embedded, data, doc_len) || !bson_iter_init(&child, &embedded)) {
+          return std::string("the value of '") + key + "' is corrupt";
+        }
         std::string inner = walk(&child, depth + 1, storable);
         if (!inner.empty()) return inner;
         checked_text = false;

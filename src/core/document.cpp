@@ -75,6 +75,19 @@ void check_utf8_part(const char *key, const char *text, size_t len, const char *
   }
 }
 
+// Bytes handed in as an embedded document (or a code scope): framed, valid BSON, UTF-8.
+void check_embedded(const char *key, const uint8_t *data, uint32_t len, const char *what) {
+  bson_t view;
+  if (!data || !bson_init_static(&view, data, len)) {
+    fail(Code::encoding, std::string("value of '") + key + "'" + what + " is not a valid BSON document");
+  }
+  bson_error_t error;
+  if (!bson_validate_with_error(&view, BSON_VALIDATE_NONE, &error)) {
+    fail(Code::encoding, std::string("value of '") + key + "'" + what + ": " + error.message);
+  }
+  check_utf8_deep(&view, (std::string("value of '") + key + "'" + what).c_str());
+}
+
 }  // namespace
 
 void check_value(const char *key, const bson_value_t &v) {
@@ -90,7 +103,24 @@ void check_value(const char *key, const bson_value_t &v) {
       check_utf8_part(key, v.value.v_symbol.symbol, v.value.v_symbol.len, "symbol");
       break;
     case BSON_TYPE_CODE:
-      check_utf8_part(key, v.value.v_code.code, v.value.v_code.code_len, "code");
+      // bson_append_value() writes code, DBPointer collections and code-with-scope code as C
+      // strings (up to the NUL, whatever the length field says): check those bytes.
+      check_utf8_part(key, v.value.v_code.code, v.value.v_code.code ? std::strlen(v.value.v_code.code) : 0, "code");
+      break;
+    case BSON_TYPE_DBPOINTER:
+      if (!v.value.v_dbpointer.collection) {
+        fail(Code::invalid_argument, std::string("value of '") + key + "': DBPointer collection is NULL");
+      }
+      check_utf8_part(key, v.value.v_dbpointer.collection, std::strlen(v.value.v_dbpointer.collection),
+                      "DBPointer collection");
+      break;
+    case BSON_TYPE_CODEWSCOPE:
+      check_utf8_part(key, v.value.v_codewscope.code,
+                      v.value.v_codewscope.code ? std::strlen(v.value.v_codewscope.code) : 0, "code");
+      if (!v.value.v_codewscope.scope_data) {
+        fail(Code::invalid_argument, std::string("value of '") + key + "': code scope is NULL");
+      }
+      check_embedded(key, v.value.v_codewscope.scope_data, v.value.v_codewscope.scope_len, " (code scope)");
       break;
     case BSON_TYPE_REGEX:
       if (!v.value.v_regex.regex || !v.value.v_regex.options) {
@@ -100,18 +130,9 @@ void check_value(const char *key, const bson_value_t &v) {
       check_utf8_part(key, v.value.v_regex.options, std::strlen(v.value.v_regex.options), "regex options");
       break;
     case BSON_TYPE_DOCUMENT:
-    case BSON_TYPE_ARRAY: {
-      bson_t view;
-      if (!v.value.v_doc.data || !bson_init_static(&view, v.value.v_doc.data, v.value.v_doc.data_len)) {
-        fail(Code::encoding, std::string("value of '") + key + "' is not a valid BSON document");
-      }
-      bson_error_t error;
-      if (!bson_validate_with_error(&view, BSON_VALIDATE_NONE, &error)) {
-        fail(Code::encoding, std::string("value of '") + key + "': " + error.message);
-      }
-      check_utf8_deep(&view, (std::string("value of '") + key + "'").c_str());
+    case BSON_TYPE_ARRAY:
+      check_embedded(key, v.value.v_doc.data, v.value.v_doc.data_len, "");
       break;
-    }
     case BSON_TYPE_BINARY:
       if (!v.value.v_binary.data && v.value.v_binary.data_len) {
         fail(Code::invalid_argument, std::string("value of '") + key + "': binary data is NULL");
@@ -180,7 +201,8 @@ void Document::clear_id() {
 }
 
 void Document::set_string_id(const char *id, size_t len, bool trusted) {
-  if (!trusted && !valid_utf8(id, len)) fail(Code::encoding, "id is not valid UTF-8");
+  // (a bson_value_t from the caller may hold a NULL string: refuse it as for other values)
+  if (!trusted && (!id || !valid_utf8(id, len))) fail(Code::encoding, "id is not valid UTF-8");
   const bool aliases = id >= id_str_.data() && id < id_str_.data() + id_str_.size();
   if (aliases) {
     std::string fresh(id, len);  // `id` points into our own id: copy before clearing

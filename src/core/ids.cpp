@@ -48,7 +48,7 @@ std::string composite_id(const std::vector<std::string_view> &values) {
   for (const auto &v : values) total += v.size();
   joined.reserve(total);
   for (size_t i = 0; i < values.size(); ++i) {
-    if (!valid_utf8(values[i].data(), values[i].size())) {
+    if (!valid_utf8(values[i].data(), values[i].size(), true)) {
       fail(Code::encoding, "composite id value " + std::to_string(i) + " is not valid UTF-8");
     }
     joined.append(values[i]);
@@ -74,7 +74,7 @@ void append_escaped(std::string &out, std::string_view text) {
 std::string pair_id(std::vector<std::pair<std::string_view, std::string_view>> pairs) {
   if (pairs.empty()) fail(Code::invalid_argument, "pair id needs at least one key/value pair");
   for (const auto &p : pairs) {
-    if (!valid_utf8(p.first.data(), p.first.size()) || !valid_utf8(p.second.data(), p.second.size())) {
+    if (!valid_utf8(p.first.data(), p.first.size(), true) || !valid_utf8(p.second.data(), p.second.size(), true)) {
       fail(Code::encoding, "pair id key or value is not valid UTF-8");
     }
   }

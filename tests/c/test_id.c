@@ -128,6 +128,39 @@ static void test_pair_id_errors(void **state) {
   assert_code(err, MONGO_ODM_ERROR_ENCODING);
 }
 
+/* The _n variants hash every byte, NUL included (as Python hashes str()), so values that
+ * differ only after a NUL get different ids; with NULL lengths they equal the C-string forms. */
+static void test_ids_with_lengths(void **state) {
+  (void)state;
+  char out[33], other[33], plain[33];
+  mongo_odm_error_t err;
+  const char *values[] = {"a\0b", "1"};
+  const size_t lengths[] = {3, 1};
+  assert_true(mongo_odm_generate_composite_id_n(values, lengths, 2, out, &err));
+  assert_string_equal(out, "1c288c80043d0d7f789914a3a912dd90"); /* md5(b"a\x00b1") */
+  const char *values2[] = {"a\0c", "1"};
+  assert_true(mongo_odm_generate_composite_id_n(values2, lengths, 2, other, &err));
+  assert_string_not_equal(out, other);
+  assert_true(mongo_odm_generate_composite_id_n(values, NULL, 2, other, &err));
+  assert_true(mongo_odm_generate_composite_id(values, 2, plain, &err));
+  assert_string_equal(other, plain); /* md5("a1") */
+  const char *bad[] = {"ok\0\xff"};
+  const size_t bad_len[] = {4};
+  assert_false(mongo_odm_generate_composite_id_n(bad, bad_len, 1, out, &err));
+  assert_code(err, MONGO_ODM_ERROR_ENCODING);
+
+  const char *keys[] = {"k\0x", "k"};
+  const size_t key_lengths[] = {3, 1};
+  const char *pair_values[] = {"v", "w\0z"};
+  const size_t value_lengths[] = {1, 3};
+  assert_true(mongo_odm_generate_id_from_pairs_n(keys, key_lengths, pair_values, value_lengths, 2, out, &err));
+  assert_string_equal(out, "e04abdb41c0f89ead343dfd8102b0649");
+  /* with NULL lengths both keys are "k": given twice */
+  assert_false(mongo_odm_generate_id_from_pairs_n(keys, NULL, pair_values, NULL, 2, out, &err));
+  assert_code(err, MONGO_ODM_ERROR_INVALID_ARGUMENT);
+  assert_contains(err.message, "twice");
+}
+
 /* A composite-key document renders typed values as Python's str() does before hashing. */
 static void check_rendering(const bson_value_t *value, const char *python_str) {
   mongo_odm_error_t err;
@@ -192,6 +225,7 @@ int main(void) {
       cmocka_unit_test(test_pair_vectors),
       cmocka_unit_test(test_composite_id_errors),
       cmocka_unit_test(test_pair_id_errors),
+      cmocka_unit_test(test_ids_with_lengths),
       cmocka_unit_test(test_python_str_rendering),
   };
   return cmocka_run_group_tests_name("id", tests, tu_setup_library, tu_teardown_library);

@@ -13,6 +13,7 @@
  *               mongo_odm_log_level_name
  * id.h:         mongo_odm_generate_id mongo_odm_generate_composite_id
  *               mongo_odm_generate_id_from_pairs mongo_odm_id_is_object_id
+ *               mongo_odm_generate_composite_id_n mongo_odm_generate_id_from_pairs_n
  * connection.h: mongo_odm_connect mongo_odm_is_connected mongo_odm_disconnect
  *               mongo_odm_default_client mongo_odm_default_database_name
  * client.h:     mongo_odm_client_new mongo_odm_client_destroy mongo_odm_client_ping
@@ -174,6 +175,13 @@ static void test_ids(void **state) {
   EXPECT_INVALID(mongo_odm_generate_id_from_pairs(NULL, values, 1, out, ERR));
   EXPECT_INVALID(mongo_odm_generate_id_from_pairs(keys, NULL, 1, out, ERR));
   EXPECT_INVALID(mongo_odm_generate_id_from_pairs(keys, values, 2, out, ERR));
+  EXPECT_INVALID(mongo_odm_generate_composite_id_n(values, NULL, 1, NULL, ERR));
+  EXPECT_INVALID(mongo_odm_generate_composite_id_n(NULL, NULL, 1, out, ERR));
+  EXPECT_INVALID(mongo_odm_generate_composite_id_n(values, NULL, 2, out, ERR));
+  EXPECT_INVALID(mongo_odm_generate_id_from_pairs_n(keys, NULL, values, NULL, 1, NULL, ERR));
+  EXPECT_INVALID(mongo_odm_generate_id_from_pairs_n(NULL, NULL, values, NULL, 1, out, ERR));
+  EXPECT_INVALID(mongo_odm_generate_id_from_pairs_n(keys, NULL, NULL, NULL, 1, out, ERR));
+  EXPECT_INVALID(mongo_odm_generate_id_from_pairs_n(keys, NULL, values, NULL, 2, out, ERR));
   const char *keys2[] = {"k", "k2"};
   EXPECT_INVALID(mongo_odm_generate_id_from_pairs(keys2, values, 2, out, ERR)); /* NULL value */
   assert_false(mongo_odm_id_is_object_id(NULL));

@@ -37,6 +37,16 @@ std::string py_repr(PyObject *obj) {
 
 std::string type_name(PyObject *obj) { return Py_TYPE(obj)->tp_name; }
 
+// Whether the type of `obj` is `cls` or a subclass (ABC registrations included). Unlike
+// isinstance(), it does not ask the object for its __class__, which an object may fake (then
+// the encoder would read it as a type it does not have) or make raise. An exception raised
+// by a __subclasscheck__ propagates instead of being left pending.
+bool of_type(PyObject *obj, PyObject *cls) {
+  const int r = PyObject_IsSubclass(reinterpret_cast<PyObject *>(Py_TYPE(obj)), cls);
+  if (r < 0) throw py::error_already_set();
+  return r == 1;
+}
+
 class Encoder {
  public:
   void document(bson_t *out, PyObject *mapping, bool top_level);
@@ -117,6 +127,12 @@ void Encoder::document(bson_t *out, PyObject *mapping, bool top_level) {
     const Py_ssize_t n = PyList_GET_SIZE(items);
     for (Py_ssize_t i = 0; i < n; ++i) {
       PyObject *item = PyList_GET_ITEM(items, i);
+      // items() is the mapping's own code: it may give anything, not only (key, value) pairs.
+      if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2) {
+        PyErr_Format(PyExc_TypeError, "items() of %s must give (key, value) pairs, not %s", Py_TYPE(mapping)->tp_name,
+                     Py_TYPE(item)->tp_name);
+        throw py::error_already_set();
+      }
       PyObject *key = PyTuple_GET_ITEM(item, 0);
       if (id && PyUnicode_Check(key) && PyUnicode_CompareWithASCIIString(key, "_id") == 0) continue;
       append_key_value(out, key, PyTuple_GET_ITEM(item, 1));
@@ -240,10 +256,17 @@ void Encoder::append_regex(bson_t *out, const char *key, int key_len, PyObject *
   } else {
     Py_ssize_t len;
     const char *s = PyUnicode_AsUTF8AndSize(pattern.ptr(), &len);
-    if (!s) throw py::error_already_set();
+    if (!s) {
+      PyErr_Clear();  // a lone surrogate
+      invalid(std::string("regex pattern of key '") + key + "' is not valid UTF-8");
+    }
     text.assign(s, static_cast<size_t>(len));
   }
   if (text.find('\0') != std::string::npos) invalid(std::string("regex pattern of key '") + key + "' contains NUL");
+  // A bytes pattern is stored as it is: BSON wants UTF-8, which no reader would decode otherwise.
+  if (!bson_utf8_validate(text.data(), text.size(), false)) {
+    invalid(std::string("regex pattern of key '") + key + "' is not valid UTF-8");
+  }
   const long flags = PyLong_AsLong(flags_obj.ptr());
   std::string options;  // BSON wants them sorted
   if (flags & 2) options += 'i';
@@ -253,6 +276,33 @@ void Encoder::append_regex(bson_t *out, const char *key, int key_len, PyObject *
   if (flags & 32) options += 'u';
   if (flags & 64) options += 'x';
   check_append(bson_append_regex_w_len(out, key, key_len, text.c_str(), static_cast<int>(text.size()), options.c_str()));
+}
+
+// A part of a Timestamp (a NamedTuple anyone can build with any values): an int in [0, 2**32).
+uint32_t timestamp_part(PyObject *ts, Py_ssize_t i, const char *key) {
+  const char *what = i == 0 ? "time" : "inc";
+  // isinstance() believes an object's __class__: check the layout before reading it as a tuple.
+  if (!PyTuple_Check(ts)) {
+    PyErr_Format(PyExc_TypeError, "Timestamp of key '%s' is not a tuple (%s)", key, Py_TYPE(ts)->tp_name);
+    throw py::error_already_set();
+  }
+  if (PyTuple_GET_SIZE(ts) != 2) {
+    PyErr_Format(PyExc_TypeError, "Timestamp of key '%s' must have 2 fields, not %zd", key, PyTuple_GET_SIZE(ts));
+    throw py::error_already_set();
+  }
+  PyObject *part = PyTuple_GET_ITEM(ts, i);
+  if (!PyLong_Check(part)) {
+    PyErr_Format(PyExc_TypeError, "Timestamp %s of key '%s' must be an int, not %s", what, key, Py_TYPE(part)->tp_name);
+    throw py::error_already_set();
+  }
+  int overflow = 0;
+  const long long n = PyLong_AsLongLongAndOverflow(part, &overflow);
+  if (n == -1 && PyErr_Occurred()) throw py::error_already_set();
+  if (overflow || n < 0 || n > static_cast<long long>(UINT32_MAX)) {
+    PyErr_Format(PyExc_OverflowError, "Timestamp %s of key '%s' must be in [0, 2**32)", what, key);
+    throw py::error_already_set();
+  }
+  return static_cast<uint32_t>(n);
 }
 
 void Encoder::append_decimal(bson_t *out, const char *key, int key_len, PyObject *v) {
@@ -281,10 +331,10 @@ void Encoder::slow_value(bson_t *out, const char *key, int key_len, PyObject *v)
     value(out, key, key_len, base);
   } else if (PyDict_Check(v)) {
     sub_document(out, key, key_len, v);
-  } else if (PyObject_IsInstance(v, g.timestamp_class) == 1) {
+  } else if (of_type(v, g.timestamp_class)) {
     // Before the tuple check: Timestamp is a NamedTuple.
-    py::tuple t = py::reinterpret_borrow<py::tuple>(v);
-    check_append(bson_append_timestamp(out, key, key_len, t[0].cast<uint32_t>(), t[1].cast<uint32_t>()));
+    const uint32_t time = timestamp_part(v, 0, key);
+    check_append(bson_append_timestamp(out, key, key_len, time, timestamp_part(v, 1, key)));
   } else if (PyList_Check(v) || PyTuple_Check(v)) {
     array(out, key, key_len, v);
   } else if (PyDateTime_Check(v)) {
@@ -293,20 +343,23 @@ void Encoder::slow_value(bson_t *out, const char *key, int key_len, PyObject *v)
     check_append(bson_append_binary(out, key, key_len, BSON_SUBTYPE_BINARY,
                                     reinterpret_cast<const uint8_t *>(PyBytes_AS_STRING(v)),
                                     static_cast<uint32_t>(PyBytes_GET_SIZE(v))));
-  } else if (PyObject_IsInstance(v, g.uuid_class) == 1) {
+  } else if (of_type(v, g.uuid_class)) {
     py::object raw = py::reinterpret_steal<py::object>(PyObject_GetAttrString(v, "bytes"));
-    if (!raw || !PyBytes_Check(raw.ptr()) || PyBytes_GET_SIZE(raw.ptr()) != 16) throw py::error_already_set();
+    if (!raw) throw py::error_already_set();
+    if (!PyBytes_Check(raw.ptr()) || PyBytes_GET_SIZE(raw.ptr()) != 16) {  // a subclass's own .bytes
+      invalid(std::string("UUID of key '") + key + "' does not give 16 bytes");
+    }
     check_append(bson_append_binary(out, key, key_len, BSON_SUBTYPE_UUID,
                                     reinterpret_cast<const uint8_t *>(PyBytes_AS_STRING(raw.ptr())), 16));
-  } else if (PyObject_IsInstance(v, g.decimal_class) == 1) {
+  } else if (of_type(v, g.decimal_class)) {
     append_decimal(out, key, key_len, v);
-  } else if (PyObject_IsInstance(v, g.pattern_class) == 1) {
+  } else if (of_type(v, g.pattern_class)) {
     append_regex(out, key, key_len, v);
-  } else if (PyObject_IsInstance(v, g.minkey_class) == 1) {
+  } else if (of_type(v, g.minkey_class)) {
     check_append(bson_append_minkey(out, key, key_len));
-  } else if (PyObject_IsInstance(v, g.maxkey_class) == 1) {
+  } else if (of_type(v, g.maxkey_class)) {
     check_append(bson_append_maxkey(out, key, key_len));
-  } else if (PyObject_IsInstance(v, g_mapping_abc) == 1) {
+  } else if (of_type(v, g_mapping_abc)) {
     sub_document(out, key, key_len, v);
   } else {
     bson_oid_t oid;
@@ -324,8 +377,7 @@ void Encoder::slow_value(bson_t *out, const char *key, int key_len, PyObject *v)
 
 void encode_document(py::handle mapping, bson_t *out) {
   PyObject *obj = mapping.ptr();
-  if (!PyDict_Check(obj) && PyObject_IsInstance(obj, g_mapping_abc) != 1) {
-    if (PyErr_Occurred()) throw py::error_already_set();
+  if (!PyDict_Check(obj) && !of_type(obj, g_mapping_abc)) {
     PyErr_Format(PyExc_TypeError,
                  "document must be an instance of dict or another collections.abc.Mapping, not %s",
                  Py_TYPE(obj)->tp_name);

@@ -20,7 +20,8 @@ std::string hex_of(const ObjectIdValue &v) {
 }
 
 ObjectIdValue from_hex(const std::string &text) {
-  if (!mongo_odm_id_is_object_id(text.c_str())) {
+  // (the size too: the C function sees a C string, which a NUL in `text` would cut short)
+  if (text.size() != 24 || !mongo_odm_id_is_object_id(text.c_str())) {
     raise_named("InvalidId", "'" + text + "' is not a valid ObjectId, it must be a 12-byte input or a 24-character hex string");
   }
   ObjectIdValue v;
