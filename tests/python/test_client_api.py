@@ -396,3 +396,50 @@ def test_failing_command_is_operation_failure():
         get_database().command({"definitelyNotACommand": 1})
     assert info.value.code == 59
     assert info.value.details["codeName"] == "CommandNotFound"
+
+
+# ------------------------------------------------------------------------------ pool release
+def _connections_to(url: str) -> set:
+    """Local ends of this process's ESTABLISHED TCP connections to the server of `url`."""
+    from urllib.parse import urlsplit
+
+    port = urlsplit(url).port or 27017
+    found = set()
+    with open("/proc/self/net/tcp") as f:
+        for line in f.read().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[2].split(":")[1], 16) == port and fields[3] == "01":
+                found.add(fields[1])
+    return found
+
+
+def test_close_releases_the_pool(settings, coll_name):
+    """close() closes the connections even though the client's databases cache collections
+    (a Database holds its collections, each collection holds its Database)."""
+    import gc
+
+    before = _connections_to(settings.url)
+    client = MongoClient(settings.url, username=settings.user, password=settings.password)
+    coll = client[settings.db_name][coll_name]
+    coll.insert_one({"a": 1})
+    mine = _connections_to(settings.url) - before
+    assert mine, "the client opened no connection"
+    client.close()
+    del coll
+    gc.collect()
+    assert not (mine & _connections_to(settings.url))
+
+
+def test_dropped_client_releases_the_pool(settings, coll_name):
+    """A client dropped without close() is collected with its cached databases and collections."""
+    import gc
+
+    before = _connections_to(settings.url)
+    client = MongoClient(settings.url, username=settings.user, password=settings.password)
+    client[settings.db_name][coll_name].find_one({})
+    assert client[settings.db_name][coll_name].database is client[settings.db_name]
+    mine = _connections_to(settings.url) - before
+    assert mine, "the client opened no connection"
+    del client
+    gc.collect()
+    assert not (mine & _connections_to(settings.url))

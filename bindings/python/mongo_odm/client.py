@@ -102,7 +102,15 @@ class MongoClient:
         self._native.drop_database(name)
 
     def close(self) -> None:
-        """Closes the pool (for the default client: closes the default connection)."""
+        """Closes the pool (for the default client: closes the default connection).
+
+        The databases and collections this client cached are forgotten; a collection the
+        caller still holds keeps the pool open until it is released (as in the C API).
+        """
+        with self._lock:
+            databases, self._databases = self._databases, {}
+        for db in databases.values():
+            db._collections.clear()
         self._native.close()
 
     def __enter__(self) -> "MongoClient":

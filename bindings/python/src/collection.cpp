@@ -78,7 +78,25 @@ A collection with pymongo's method names, implemented on libmongo_odm's C API.
 
 find_one, find, insert_one, insert_many, replace_one, update_one, update_many, delete_one,
 delete_many, count_documents, aggregate, create_index, drop. Errors are the pymongo-named
-exceptions of mongo_odm.errors.)doc")
+exceptions of mongo_odm.errors.)doc",
+                            // A Database caches its collections and each collection holds its
+                            // Database: let the garbage collector see that reference, so a
+                            // client dropped without close() still frees its pool.
+                            py::custom_type_setup([](PyHeapTypeObject *heap_type) {
+                              PyTypeObject *type = &heap_type->ht_type;
+                              type->tp_flags |= Py_TPFLAGS_HAVE_GC;
+                              type->tp_traverse = [](PyObject *self, visitproc visit, void *arg) -> int {
+                                Py_VISIT(Py_TYPE(self));
+                                auto &c = py::cast<PyCollection &>(py::handle(self));
+                                Py_VISIT(c.database.ptr());
+                                return 0;
+                              };
+                              type->tp_clear = [](PyObject *self) -> int {
+                                auto &c = py::cast<PyCollection &>(py::handle(self));
+                                c.database = py::none();
+                                return 0;
+                              };
+                            }))
       .def_readonly("name", &PyCollection::name)
       .def_property_readonly("full_name", [](const PyCollection &c) { return c.database_name + "." + c.name; })
       .def_readonly("database_name", &PyCollection::database_name)
