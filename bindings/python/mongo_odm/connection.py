@@ -187,7 +187,14 @@ def get_mongo_connection() -> MongoConnection:
 
 def get_collection(collection_name: str):
     """A collection of the default database."""
-    return get_mongo_connection().get_collection(collection_name)
+    conn = _mongo_conn if _mongo_conn is not None else get_mongo_connection()
+    db = conn._db
+    if db is not None:
+        # The per-operation path of every model method: straight to the database's cache.
+        coll = db._collections.get(collection_name)
+        if coll is not None:
+            return coll
+    return conn.get_collection(collection_name)
 
 
 async def get_async_database(db_name: Optional[str] = None) -> AsyncDatabase:

@@ -9,6 +9,7 @@ subclass overrides them (a pymongo or motor collection works too).
 from __future__ import annotations
 
 import asyncio
+import weakref
 from typing import Any, AsyncIterator, Dict, Iterator, List, Optional, Type, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -19,6 +20,9 @@ from mongo_odm.connection import get_async_database, get_collection
 __all__ = ["MongoBaseModel", "generate_id", "generate_composite_id", "T"]
 
 T = TypeVar("T", bound="MongoBaseModel")
+
+# Per model class: does its id field map to "_id" by alias? (see _uses_mongo_id_alias)
+_ID_ALIAS: "weakref.WeakKeyDictionary[type, bool]" = weakref.WeakKeyDictionary()
 
 # afind() turns documents into models in slices of this size, yielding to the event loop in
 # between, so a large result never holds the loop for long.
@@ -57,13 +61,20 @@ class MongoBaseModel(BaseModel):
     # ------------------------------------------------------------------ model plumbing
     @classmethod
     def _uses_mongo_id_alias(cls) -> bool:
-        field = cls.model_fields.get("id")
-        if field is None:
-            return False
-        alias = getattr(field, "serialization_alias", None) or getattr(field, "alias", None)
-        if alias is None:
-            alias = getattr(field, "validation_alias", None)
-        return alias == "_id"
+        # Called on every load and save: the answer is fixed once the class is built (pydantic
+        # rebuilds model_fields only when the class is (re)defined), so it is kept per class.
+        cached = _ID_ALIAS.get(cls)
+        if cached is None:
+            field = cls.model_fields.get("id")
+            if field is None:
+                cached = False
+            else:
+                alias = getattr(field, "serialization_alias", None) or getattr(field, "alias", None)
+                if alias is None:
+                    alias = getattr(field, "validation_alias", None)
+                cached = alias == "_id"
+            _ID_ALIAS[cls] = cached
+        return cached
 
     @model_validator(mode="after")
     def _compute_composite_key(self):
@@ -97,8 +108,10 @@ class MongoBaseModel(BaseModel):
 
     @classmethod
     def _get_collection_name(cls) -> str:
-        cls._validate_collection_name()
-        return cls.Settings.name
+        name = getattr(getattr(cls, "Settings", None), "name", None)
+        if name is None:
+            cls._validate_collection_name()  # raises the NotImplementedError that says why
+        return name
 
     @classmethod
     def get_collection(cls):
