@@ -4,6 +4,9 @@
 #   2. the same C suites under AddressSanitizer + UndefinedBehaviorSanitizer
 #   3. the Python suite (pytest) against the package installed with `pip install .`
 #   4. lightodm 0.2.0's own test suite, unmodified, run against mongo_odm
+#   5. security (auth, TLS, logging) and reliability (faults, fork, soak) suites in Python
+#   6. the libFuzzer targets (clang), MONGO_ODM_FUZZ_SECONDS each on the committed corpus
+#   7. valgrind memcheck over the C suites and a Python workload
 # and prints how many tests each part ran. Exits non-zero if anything failed.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -30,7 +33,7 @@ run_ctest() {
 }
 
 section "dependencies"
-scripts/deps.sh
+scripts/deps.sh --fuzz
 
 section "server"
 use_test_server test
@@ -48,6 +51,10 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 section "Python package (pip install . into build/venv-test)"
 python_env venv-test "pytest>=7" "pytest-asyncio>=0.21" "hypothesis>=6" mongomock
 
+section "pymongo's bson package, the codec property tests' reference (build/bson-ref, not importable by the suite)"
+[ -d build/bson-ref/bson ] || "$VENV_PY" -m pip install -q --no-deps --target build/bson-ref "pymongo>=4.6,<5"
+export MONGO_ODM_REFERENCE_BSON="$ROOT/build/bson-ref"
+
 section "Python suite (tests/python)"
 "$VENV_PY" -m pytest tests/python -q -p no:cacheprovider --junitxml=build/python-junit.xml || true
 line=$("$VENV_PY" tests/junit_summary.py build/python-junit.xml "Python (pytest)") || FAILED=1
@@ -56,6 +63,24 @@ SUMMARY+=("$line")
 section "lightodm 0.2.0's own test suite, unmodified, against mongo_odm"
 tests/lightodm/run.sh "$VENV_PY" | tee build/lightodm.log || FAILED=1
 SUMMARY+=("$(tail -n 1 build/lightodm.log)")
+
+section "Security suite (tests/security: auth, TLS, logging)"
+"$VENV_PY" -m pytest tests/security -q -p no:cacheprovider --junitxml=build/security-junit.xml || true
+line=$("$VENV_PY" tests/junit_summary.py build/security-junit.xml "Python security (pytest)") || FAILED=1
+SUMMARY+=("$line")
+
+section "Reliability suite (tests/reliability: faults, fork, soak)"
+"$VENV_PY" -m pytest tests/reliability -q -p no:cacheprovider --junitxml=build/reliability-junit.xml || true
+line=$("$VENV_PY" tests/junit_summary.py build/reliability-junit.xml "Python reliability (pytest)") || FAILED=1
+SUMMARY+=("$line")
+
+section "Fuzzing (tests/fuzz, libFuzzer)"
+MONGO_ODM_FUZZ_SECONDS=${MONGO_ODM_FUZZ_SECONDS:-20} tests/fuzz/run.sh | tee build/fuzz.log || FAILED=1
+SUMMARY+=("$(grep '^fuzz:' build/fuzz.log | tail -n 1 || echo 'fuzz: no summary')")
+
+section "valgrind memcheck (tests/valgrind)"
+MONGO_ODM_VALGRIND_PYTHON="$VENV_PY" tests/valgrind/run.sh | tee build/valgrind.log || FAILED=1
+SUMMARY+=("$(tail -n 1 build/valgrind.log)")
 
 section "summary"
 printf '%s\n' "${SUMMARY[@]}"
