@@ -2,6 +2,7 @@
 #include <Python.h>
 #include <datetime.h>
 
+#include <cstring>
 #include <string>
 
 #include "civil_time.hpp"
@@ -32,6 +33,43 @@ PyObject *decode_utf8(const char *s, size_t len, const char *what) {
   }
   return str;
 }
+
+// Keys repeat: every document of a result has the same ones. A small direct-mapped cache of
+// key str objects (guarded by the GIL, which every decode holds) saves allocating each key
+// again and, more, hashing it again when it goes into the dict: a str caches its own hash.
+// Short keys only; a slot keeps its str alive until another key takes the slot.
+class KeyCache {
+ public:
+  PyObject *get(const char *s, uint32_t len) {
+    if (len == 0 || len > kMaxLen) return decode_utf8(s, len, "a key");
+    uint32_t h = 2166136261u;  // FNV-1a
+    for (uint32_t i = 0; i < len; ++i) h = (h ^ static_cast<unsigned char>(s[i])) * 16777619u;
+    Slot &slot = slots_[h & (kSlots - 1)];
+    if (slot.str && slot.len == len && std::memcmp(slot.bytes, s, len) == 0) {
+      Py_INCREF(slot.str);
+      return slot.str;
+    }
+    PyObject *str = decode_utf8(s, len, "a key");
+    Py_XDECREF(slot.str);
+    Py_INCREF(str);
+    slot.str = str;
+    slot.len = len;
+    std::memcpy(slot.bytes, s, len);
+    return str;
+  }
+
+ private:
+  static constexpr uint32_t kMaxLen = 24;
+  static constexpr uint32_t kSlots = 256;
+  struct Slot {
+    PyObject *str = nullptr;
+    uint32_t len = 0;
+    char bytes[kMaxLen];
+  };
+  Slot slots_[kSlots];
+};
+
+KeyCache key_cache;
 
 PyObject *decode_datetime(int64_t ms) {
   const int64_t days = floor_div(ms, 86400000LL);
@@ -181,7 +219,7 @@ PyObject *decode_doc(const bson_t *doc, int depth) {
   if (!bson_iter_init(&iter, doc)) invalid_bson("corrupt BSON document");
   py::object dict = py::reinterpret_steal<py::object>(checked(PyDict_New()));
   while (bson_iter_next(&iter)) {
-    py::object key = py::reinterpret_steal<py::object>(decode_utf8(bson_iter_key(&iter), bson_iter_key_len(&iter), "a key"));
+    py::object key = py::reinterpret_steal<py::object>(key_cache.get(bson_iter_key(&iter), bson_iter_key_len(&iter)));
     py::object value = py::reinterpret_steal<py::object>(decode(&iter, depth));
     if (PyDict_SetItem(dict.ptr(), key.ptr(), value.ptr()) < 0) throw py::error_already_set();
   }

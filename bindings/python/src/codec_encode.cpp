@@ -16,6 +16,13 @@ namespace mongo_odm_py {
 namespace {
 
 constexpr size_t kMaxDepth = 100;        // MongoDB's nesting limit
+
+// The str "_id", made once (interned: its hash is computed once too); owned for the life of
+// the process. Called with the GIL held.
+PyObject *id_key() {
+  static PyObject *key = PyUnicode_InternFromString("_id");
+  return key;
+}
 constexpr uint32_t kMaxDocument = 16 * 1024 * 1024;
 
 PyObject *g_mapping_abc = nullptr;  // collections.abc.Mapping
@@ -61,7 +68,7 @@ class Encoder {
   void append_regex(bson_t *out, const char *key, int key_len, PyObject *v);
   void append_decimal(bson_t *out, const char *key, int key_len, PyObject *v);
   void enter(PyObject *container);
-  void leave() { stack_.pop_back(); }
+  void leave() { --depth_; }
   [[noreturn]] void invalid(const std::string &message) { raise_named("InvalidDocument", message); }
   [[noreturn]] void cannot_encode(const char *key, PyObject *v) {
     invalid("cannot encode object: " + py_repr(v) + ", of type: " + type_name(v) + " (key '" + key + "')");
@@ -70,17 +77,19 @@ class Encoder {
     if (!ok) raise_named("InvalidDocument", "BSON document too large");
   }
 
-  std::vector<PyObject *> stack_;  // containers on the current path: cycle detection
+  // Containers on the current path (cycle detection), in place: no allocation per encode.
+  PyObject *stack_[kMaxDepth];
+  size_t depth_ = 0;
 };
 
 void Encoder::enter(PyObject *container) {
-  if (stack_.size() >= kMaxDepth) {
+  if (depth_ >= kMaxDepth) {
     invalid("document nesting exceeds " + std::to_string(kMaxDepth) + " levels");
   }
-  if (std::find(stack_.begin(), stack_.end(), container) != stack_.end()) {
+  if (std::find(stack_, stack_ + depth_, container) != stack_ + depth_) {
     invalid("cannot encode a document or list that contains itself (cycle detected)");
   }
-  stack_.push_back(container);
+  stack_[depth_++] = container;
 }
 
 void Encoder::append_key_value(bson_t *out, PyObject *key, PyObject *v) {
@@ -101,7 +110,8 @@ void Encoder::document(bson_t *out, PyObject *mapping, bool top_level) {
     PyObject *id = nullptr;
     if (top_level) {
       // The server stores _id first; put it there, as drivers do.
-      id = PyDict_GetItemString(mapping, "_id");  // borrowed
+      id = PyDict_GetItemWithError(mapping, id_key());  // borrowed
+      if (!id && PyErr_Occurred()) throw py::error_already_set();
       if (id) value(out, "_id", 3, id);
     }
     PyObject *key, *v;
@@ -119,7 +129,7 @@ void Encoder::document(bson_t *out, PyObject *mapping, bool top_level) {
     py::object guard = py::reinterpret_steal<py::object>(items);
     PyObject *id = nullptr;
     if (top_level) {
-      id = PyObject_GetItem(mapping, py::str("_id").ptr());
+      id = PyObject_GetItem(mapping, id_key());
       if (!id) PyErr_Clear();
     }
     py::object id_guard = py::reinterpret_steal<py::object>(id);
