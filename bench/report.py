@@ -177,6 +177,10 @@ def main() -> None:
     if c_rows:
         text += ["", "## C: libmongo_odm model API vs plain libmongoc", ""] + c_rows
     text += ["", "## Memory: streaming tweet-sized documents", ""] + mem_rows
+    failures = py.get("failures", {})
+    if failures:
+        text += ["", "## Tasks that did not complete", ""]
+        text += [f"- `{task}`: {error}" for task, error in failures.items()]
     print("\n".join(text))
     met = sum(v["met"] for v in verdicts)
     print(f"\ntargets met: {met} of {len(verdicts)}")

@@ -61,10 +61,21 @@ class Runner:
         self.iterations = iterations
         self.loop = loop
         self.results: Dict[str, Dict[str, Any]] = {}
+        self.failures: Dict[str, str] = {}  # task -> the error that stopped it
 
     def measure(self, task: str, ops: int, prepare: Callable[[Any], Any], run: Callable[[Any, Any], Any]) -> None:
         """prepare(system) -> arg (untimed, every iteration); run(system, arg) is timed."""
         samples: Dict[str, Dict[str, List[float]]] = {n: {"wall": [], "cpu": []} for n in self.systems}
+        try:
+            self._run_iterations(samples, prepare, run)
+        except Exception as exc:  # one task's failure (e.g. a server timeout) must not lose the run
+            self.failures[task] = f"{type(exc).__name__}: {exc}"
+            print(f"{task:24s} FAILED: {self.failures[task]}", flush=True)
+            return
+        self._record(task, ops, samples)
+
+    def _run_iterations(self, samples: Dict[str, Dict[str, List[float]]], prepare: Callable[[Any], Any],
+                        run: Callable[[Any, Any], Any]) -> None:
         for iteration in range(self.iterations + 1):
             for name, system in self.systems.items():
                 arg = prepare(system)
@@ -76,6 +87,8 @@ class Runner:
                 if iteration > 0:  # iteration 0 is the warm-up
                     samples[name]["wall"].append(w1 - w0)
                     samples[name]["cpu"].append(c1 - c0)
+
+    def _record(self, task: str, ops: int, samples: Dict[str, Dict[str, List[float]]]) -> None:
         task_result = {}
         for name, s in samples.items():
             wall, cpu = statistics.median(s["wall"]), statistics.median(s["cpu"])
@@ -304,6 +317,7 @@ def main() -> None:
         "tasks": runner.results,
         "ratios": ratios,
         "memory": memory,
+        "failures": runner.failures,
         "seconds": time.time() - started,
     }
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
