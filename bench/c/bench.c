@@ -281,12 +281,12 @@ static void odm_small_get(int it) {
 }
 
 /* find_one by a filter, keeping a copy of the result (what a program does with it). */
-static void raw_find_one(const bson_t *filter) {
+static void raw_find_one(const char *collection, const bson_t *filter) {
   bson_t opts = BSON_INITIALIZER;
   BSON_APPEND_INT32(&opts, "limit", 1);
   BSON_APPEND_BOOL(&opts, "singleBatch", true);
   mongoc_client_t *c = mongoc_client_pool_pop(g_pool);
-  mongoc_collection_t *coll = raw_coll(c, "small");
+  mongoc_collection_t *coll = raw_coll(c, collection);
   mongoc_cursor_t *cursor = mongoc_collection_find_with_opts(coll, filter, &opts, NULL);
   const bson_t *doc;
   if (!mongoc_cursor_next(cursor, &doc)) {
@@ -305,7 +305,7 @@ static void raw_small_get(int it) {
   for (int i = 0; i < g_ops; ++i) {
     bson_t filter = BSON_INITIALIZER;
     BSON_APPEND_UTF8(&filter, "_id", g_small[i % g_loaded].id);
-    raw_find_one(&filter);
+    raw_find_one("small", &filter);
     bson_destroy(&filter);
   }
   (void)it;
@@ -328,7 +328,7 @@ static void raw_small_find_filter(int it) {
   for (int i = 0; i < g_scan_ops; ++i) {
     bson_t filter = BSON_INITIALIZER;
     BSON_APPEND_UTF8(&filter, "field1", g_small[i].s[0]);
-    raw_find_one(&filter);
+    raw_find_one("small", &filter);
     bson_destroy(&filter);
   }
   (void)it;
@@ -500,6 +500,169 @@ static void load_tweets(const char *name, int count) {
   }
 }
 
+/* ---- large_create and nested_find --------------------------------------------------------- */
+
+/* The ODM benchmark's large flat document (as bench/python/data.py's large_doc()): field1..125
+ * strings of 20-34 characters, field126..250 ints, and image_field, 2,413,251 bytes of binary. */
+enum { LARGE_FIELDS = 250, LARGE_IMAGE = 2413251, LARGE_OPS = 10 };
+static char g_large_key[LARGE_FIELDS][12];
+static char g_large_str[125][35];
+static int32_t g_large_int[125];
+static uint8_t *g_large_image;
+static mongo_odm_model_t *g_large_model;
+static mongo_odm_model_t *g_nested_model;
+
+static void make_large(void) {
+  for (int i = 0; i < LARGE_FIELDS; ++i) snprintf(g_large_key[i], sizeof g_large_key[i], "field%d", i + 1);
+  for (int i = 0; i < 125; ++i) word(g_large_str[i], 20 + (int)(rnd() % 15));
+  for (int i = 0; i < 125; ++i) g_large_int[i] = (int32_t)(rnd() % 1000000000);
+  g_large_image = malloc(LARGE_IMAGE);
+  for (int i = 0; i < LARGE_IMAGE; ++i) g_large_image[i] = (uint8_t)rnd();
+}
+
+static void odm_large_create(int it) {
+  mongo_odm_error_t e;
+  bson_value_t image;
+  image.value_type = BSON_TYPE_BINARY;
+  image.value.v_binary.subtype = BSON_SUBTYPE_BINARY;
+  image.value.v_binary.data = g_large_image;
+  image.value.v_binary.data_len = LARGE_IMAGE;
+  for (int n = 0; n < LARGE_OPS; ++n) {
+    mongo_odm_doc_t *d = mongo_odm_doc_new(g_large_model);
+    for (int i = 0; i < 125; ++i) mongo_odm_doc_set_utf8(d, g_large_key[i], g_large_str[i], &e);
+    for (int i = 0; i < 125; ++i) mongo_odm_doc_set_int32(d, g_large_key[125 + i], g_large_int[i], &e);
+    if (!mongo_odm_doc_set_value(d, "image_field", &image, &e)) die("set image", &e);
+    if (!mongo_odm_doc_save(d, false, &e)) die("save large", &e);
+    mongo_odm_doc_destroy(d);
+  }
+  (void)it;
+}
+
+static void raw_large_create(int it) {
+  bson_t opts = BSON_INITIALIZER;
+  BSON_APPEND_BOOL(&opts, "upsert", true);
+  for (int n = 0; n < LARGE_OPS; ++n) {
+    char id[25];
+    mongo_odm_generate_id(id);
+    bson_t doc = BSON_INITIALIZER, filter = BSON_INITIALIZER;
+    BSON_APPEND_UTF8(&doc, "_id", id);
+    for (int i = 0; i < 125; ++i) BSON_APPEND_UTF8(&doc, g_large_key[i], g_large_str[i]);
+    for (int i = 0; i < 125; ++i) BSON_APPEND_INT32(&doc, g_large_key[125 + i], g_large_int[i]);
+    BSON_APPEND_BINARY(&doc, "image_field", BSON_SUBTYPE_BINARY, g_large_image, LARGE_IMAGE);
+    BSON_APPEND_UTF8(&filter, "_id", id);
+    mongoc_client_t *c = mongoc_client_pool_pop(g_pool);
+    mongoc_collection_t *coll = raw_coll(c, "large");
+    bson_error_t error;
+    if (!mongoc_collection_replace_one(coll, &filter, &doc, &opts, NULL, &error)) {
+      fprintf(stderr, "raw replace_one (large): %s\n", error.message);
+      exit(1);
+    }
+    mongoc_collection_destroy(coll);
+    mongoc_client_pool_push(g_pool, c);
+    bson_destroy(&doc);
+    bson_destroy(&filter);
+  }
+  bson_destroy(&opts);
+  (void)it;
+}
+
+static void drop_large(void) { raw_drop("large"); }
+
+/* A nested_large_doc-like document (as data.py's nested_docs()): five embedded documents of
+ * 15 strings, an array of four such documents, seven embedded documents of 15 ints; the
+ * benchmark finds by embedded_str_doc_1.field1 = "key<i>". */
+static void nested_to_bson(int i, bson_t *out) {
+  char value[31], key[16];
+  for (int d = 1; d <= 5; ++d) {
+    char name[32];
+    snprintf(name, sizeof name, "embedded_str_doc_%d", d);
+    bson_t sub;
+    BSON_APPEND_DOCUMENT_BEGIN(out, name, &sub);
+    for (int k = 1; k <= 15; ++k) {
+      snprintf(key, sizeof key, "field%d", k);
+      if (d == 1 && k == 1) snprintf(value, sizeof value, "key%06d", i);
+      else word(value, 30);
+      BSON_APPEND_UTF8(&sub, key, value);
+    }
+    bson_append_document_end(out, &sub);
+  }
+  bson_t array;
+  BSON_APPEND_ARRAY_BEGIN(out, "embedded_str_doc_array", &array);
+  for (int a = 0; a < 4; ++a) {
+    char index[4];
+    snprintf(index, sizeof index, "%d", a);
+    bson_t sub;
+    BSON_APPEND_DOCUMENT_BEGIN(&array, index, &sub);
+    for (int k = 1; k <= 15; ++k) {
+      snprintf(key, sizeof key, "field%d", k);
+      word(value, 30);
+      BSON_APPEND_UTF8(&sub, key, value);
+    }
+    bson_append_document_end(&array, &sub);
+  }
+  bson_append_array_end(out, &array);
+  for (int d = 8; d <= 14; ++d) {
+    char name[32];
+    snprintf(name, sizeof name, "embedded_int_doc_%d", d);
+    bson_t sub;
+    BSON_APPEND_DOCUMENT_BEGIN(out, name, &sub);
+    for (int k = 1; k <= 15; ++k) {
+      snprintf(key, sizeof key, "field%d", k);
+      BSON_APPEND_INT32(&sub, key, (int32_t)(rnd() % 1000000));
+    }
+    bson_append_document_end(out, &sub);
+  }
+}
+
+static void load_nested(int count) {
+  mongo_odm_error_t e;
+  mongo_odm_client_t *client = mongo_odm_default_client(&e);
+  const char *dbs[2] = {g_db_odm, g_db_raw};
+  bson_t **docs = calloc((size_t)count, sizeof *docs);
+  for (int i = 0; i < count; ++i) {
+    docs[i] = bson_new();
+    nested_to_bson(i, docs[i]);
+  }
+  for (int d = 0; d < 2; ++d) {
+    mongo_odm_collection_t *oc = mongo_odm_collection_new(client, dbs[d], "nested", &e);
+    mongo_odm_collection_drop(oc, &e);
+    if (!mongo_odm_collection_insert_many(oc, (const bson_t *const *)docs, (size_t)count, NULL, NULL, &e)) {
+      die("load nested", &e);
+    }
+    mongo_odm_collection_destroy(oc);
+  }
+  for (int i = 0; i < count; ++i) bson_destroy(docs[i]);
+  free(docs);
+  raw_index("nested", "embedded_str_doc_1.field1");
+}
+
+static void odm_nested_find(int it) {
+  mongo_odm_error_t e;
+  for (int i = 0; i < g_scan_ops; ++i) {
+    char value[16];
+    snprintf(value, sizeof value, "key%06d", i);
+    bson_t filter = BSON_INITIALIZER;
+    BSON_APPEND_UTF8(&filter, "embedded_str_doc_1.field1", value);
+    mongo_odm_doc_t *d = mongo_odm_find_one(g_nested_model, &filter, NULL, &e);
+    if (!d) die("find_one (nested)", &e);
+    mongo_odm_doc_destroy(d);
+    bson_destroy(&filter);
+  }
+  (void)it;
+}
+
+static void raw_nested_find(int it) {
+  for (int i = 0; i < g_scan_ops; ++i) {
+    char value[16];
+    snprintf(value, sizeof value, "key%06d", i);
+    bson_t filter = BSON_INITIALIZER;
+    BSON_APPEND_UTF8(&filter, "embedded_str_doc_1.field1", value);
+    raw_find_one("nested", &filter);
+    bson_destroy(&filter);
+  }
+  (void)it;
+}
+
 static void stream(void) {
   if (g_only && strcmp(g_only, "stream") != 0) return;
   load_tweets("stream", g_stream_docs);
@@ -577,6 +740,18 @@ int main(int argc, char **argv) {
   measure("find_many", 1, odm_find_many, raw_find_many, NULL);
   load_small(g_insert_count);
   measure("insert_many", 1, odm_insert_many, raw_insert_many, drop_small);
+  g_large_model = mongo_odm_model_new("large", &e);
+  g_nested_model = mongo_odm_model_new("nested", &e);
+  if (!g_only || !strcmp(g_only, "large_create")) {
+    make_large();
+    measure("large_create", LARGE_OPS, odm_large_create, raw_large_create, drop_large);
+    raw_drop("large");
+  }
+  if (!g_only || !strcmp(g_only, "nested_find")) {
+    load_nested(g_scan_ops);
+    measure("nested_find", g_scan_ops, odm_nested_find, raw_nested_find, NULL);
+    raw_drop("nested");
+  }
   stream();
 
   raw_drop("small");
@@ -590,6 +765,9 @@ int main(int argc, char **argv) {
   free(g_small);
   mongo_odm_model_destroy(g_small_model);
   mongo_odm_model_destroy(g_tweet_model);
+  mongo_odm_model_destroy(g_large_model);
+  mongo_odm_model_destroy(g_nested_model);
+  free(g_large_image);
   mongoc_client_pool_destroy(g_pool);
   mongoc_uri_destroy(uri);
   mongo_odm_cleanup();

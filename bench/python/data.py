@@ -77,13 +77,15 @@ def tweet_docs(n: int, seed: int = 2) -> List[Dict[str, Any]]:
     return out
 
 
-def large_doc(seed: int = 3, fields: int = 94_355) -> Dict[str, Any]:
-    """large_doc.json-like: one flat document of about 2.7 MB (12-character keys, strings and ints)."""
+def large_doc(seed: int = 3) -> Dict[str, Any]:
+    """flat_large_doc.json-like (the ODM benchmark's large flat document, about 2.4 MB of BSON):
+    field1..field125 strings of 20-34 characters, field126..field250 ints, and image_field,
+    2,413,251 bytes of binary data (the size of that file's PNG)."""
     rng = random.Random(seed)
     doc: Dict[str, Any] = {}
-    while len(doc) < fields:
-        key = _word(rng, 12)
-        doc[key] = _word(rng, 12) if rng.random() < 0.85 else rng.randrange(10**9)
+    for i in range(1, 251):
+        doc[f"field{i}"] = _word(rng, rng.randrange(20, 35)) if i <= 125 else rng.randrange(10**9)
+    doc["image_field"] = rng.randbytes(2_413_251)
     return doc
 
 

@@ -11,6 +11,12 @@
  * socketTimeoutMS=20000, heartbeatFrequencyMS=10000, waitQueueTimeoutMS=10000,
  * retryWrites=true, retryReads=true. An option written in the URL always wins.
  * (minPoolSize, maxIdleTimeMS and maxConnecting have no libmongoc equivalent and are not set.)
+ *
+ * fork(): clients, collections and models made before a fork() keep working in the child,
+ * which gets a pool of its own at its first operation (the parent's is left to the parent).
+ * fork() waits, up to 2 s, for operations other threads have in flight and holds new ones
+ * back until it returns, so that no lock they take (libmongoc's, OpenSSL's) is inherited
+ * locked. A cursor opened before fork() stays the parent's (see cursor.h).
  */
 #ifndef MONGO_ODM_CONNECTION_H
 #define MONGO_ODM_CONNECTION_H

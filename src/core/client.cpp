@@ -212,6 +212,7 @@ Client::Lease Client::lease() {
     fail(Code::connection,
          "Authentication failed: a username without a password (SCRAM and PLAIN authentication need one)");
   }
+  library::OperationScope scope;  // before the fork generation is read
   const unsigned generation = library::fork_generation();
   if (generation != generation_.load(std::memory_order_relaxed)) reset_after_fork(generation);
   mongoc_client_pool_t *pool = pool_.load(std::memory_order_acquire);
@@ -219,7 +220,7 @@ Client::Lease Client::lease() {
   if (!client) {
     fail(Code::timeout, "no pooled connection became free within waitQueueTimeoutMS");
   }
-  return Lease(this, pool, client, generation);
+  return Lease(this, pool, client, generation, std::move(scope));
 }
 
 Client::Lease::Lease(Lease &&other) noexcept

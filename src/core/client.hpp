@@ -10,8 +10,10 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
+#include "library.hpp"
 #include "redact.hpp"
 
 namespace mongo_odm {
@@ -27,11 +29,14 @@ class Client {
   Client(const Client &) = delete;
   Client &operator=(const Client &) = delete;
 
-  // A pooled connection, returned to the pool when the lease ends.
+  // A pooled connection, returned to the pool when the lease ends. The lease lease() returns
+  // is also the operation's library::OperationScope (fork() waits for it); a lease moved
+  // elsewhere (into a Cursor) leaves the scope behind, to end with the calling function.
   class Lease {
    public:
-    Lease(Client *owner, mongoc_client_pool_t *pool, mongoc_client_t *client, unsigned generation)
-        : owner_(owner), pool_(pool), client_(client), generation_(generation) {}
+    Lease(Client *owner, mongoc_client_pool_t *pool, mongoc_client_t *client, unsigned generation,
+          library::OperationScope scope)
+        : owner_(owner), pool_(pool), client_(client), generation_(generation), scope_(std::move(scope)) {}
     Lease(Lease &&other) noexcept;
     Lease &operator=(Lease &&) = delete;
     Lease(const Lease &) = delete;
@@ -45,6 +50,7 @@ class Client {
     mongoc_client_pool_t *pool_;
     mongoc_client_t *client_;
     unsigned generation_;
+    std::optional<library::OperationScope> scope_;  // empty in a moved-to lease
   };
 
   // Borrows a connection; TIMEOUT when none frees up within waitQueueTimeoutMS, CONNECTION

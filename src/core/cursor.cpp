@@ -45,6 +45,7 @@ bool Cursor::next_bson(const bson_t **doc) {
                    "process; open a new cursor in the child");
     return false;
   }
+  library::OperationScope scope;  // the first next() sends the query; later ones getMore
   if (mongoc_cursor_next(cursor_, doc)) return true;
   *doc = nullptr;
   record_mongoc_error();

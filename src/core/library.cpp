@@ -4,7 +4,10 @@
 #include <pthread.h>
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
+#include <string>
+#include <thread>
 
 #include "connection.hpp"
 #include "error.hpp"
@@ -23,7 +26,34 @@ int g_refs = 0;
 std::atomic<int> g_state{fresh};
 std::atomic<unsigned> g_fork_generation{0};
 
+// The fork gate (see OperationScope in library.hpp). Sequentially consistent on both sides:
+// a scope counts itself, then checks for a pending fork; the fork marks itself pending, then
+// reads the count; so at least one of the two sees the other.
+std::atomic<bool> g_fork_pending{false};
+std::atomic<int> g_operations{0};
+thread_local int t_scope_depth = 0;
+
+// Waits, by polling, for the operations in flight to end. No condition variable: one that
+// other threads wait on at fork() time is not safe to use in the child.
+void quiesce_operations() {
+  g_fork_pending.store(true);
+  const auto start = std::chrono::steady_clock::now();
+  const auto bound = start + std::chrono::milliseconds(kForkQuiesceMs);
+  int left = g_operations.load();
+  while (left > t_scope_depth) {  // a thread forking from inside an operation counts its own
+    if (std::chrono::steady_clock::now() >= bound) {
+      log::write(log::warning, "fork(): " + std::to_string(left - t_scope_depth) +
+                                   " operation(s) of other threads still running after " +
+                                   std::to_string(kForkQuiesceMs) + " ms; forking anyway");
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+    left = g_operations.load();
+  }
+}
+
 void on_fork_prepare() {
+  quiesce_operations();  // before taking the log mutex: the warning above goes through it
   connection::lock_for_fork();
   log::lock_for_fork();
   lock_secrets_for_fork();
@@ -33,6 +63,7 @@ void on_fork_parent() {
   unlock_secrets_after_fork();
   log::unlock_after_fork();
   connection::unlock_after_fork();
+  g_fork_pending.store(false);
 }
 
 void on_fork_child() {
@@ -40,6 +71,8 @@ void on_fork_child() {
   log::unlock_after_fork();
   connection::unlock_after_fork();
   g_fork_generation.fetch_add(1, std::memory_order_relaxed);
+  g_operations.store(t_scope_depth);  // the other threads' operations do not exist here
+  g_fork_pending.store(false);
 }
 
 // Caller holds g_mutex.
@@ -92,6 +125,25 @@ void ensure_initialized() {
 bool is_shut_down() { return g_state.load(std::memory_order_acquire) == shut_down; }
 
 unsigned fork_generation() { return g_fork_generation.load(std::memory_order_relaxed); }
+
+OperationScope::OperationScope() : active_(true) {
+  if (t_scope_depth++ > 0) {  // nested in this thread's own operation: already counted
+    g_operations.fetch_add(1);
+    return;
+  }
+  for (;;) {
+    g_operations.fetch_add(1);
+    if (!g_fork_pending.load()) return;
+    g_operations.fetch_sub(1);  // a fork() is waiting for the count to drop: let it go first
+    while (g_fork_pending.load()) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+}
+
+OperationScope::~OperationScope() {
+  if (!active_) return;
+  g_operations.fetch_sub(1);
+  --t_scope_depth;
+}
 
 }  // namespace library
 }  // namespace mongo_odm

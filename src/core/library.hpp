@@ -21,6 +21,28 @@ unsigned fork_generation();
 // the library's short-lived mutexes (connection state, log sink, secret registry) across
 // fork() and release them in the parent and in the child. Each of those mutexes is a leaf
 // (nothing else is locked while it is held), so the order they are taken in cannot deadlock.
+//
+// Locks of libmongoc and OpenSSL cannot be held that way, and operations take them: a new
+// connection's SCRAM nonce and a new session id come from OpenSSL's RAND, whose DRBG lock a
+// thread inside RAND_bytes() holds. A child forked at that moment blocked forever on its first
+// authentication. So every server operation runs inside an OperationScope, and the prepare
+// handler makes fork() wait until no scope is open (new ones wait for fork() to return), for at
+// most kForkQuiesceMs; past that bound fork() goes on (and logs a warning) rather than stall.
+// Scopes nest on one thread without waiting. What stays outside: libmongoc's own background
+// threads, which with TLS run handshakes (and so RAND) when they (re)connect a monitor.
+constexpr int kForkQuiesceMs = 2000;
+
+class OperationScope {
+ public:
+  OperationScope();  // waits while a fork() is being prepared, then counts this operation
+  ~OperationScope();
+  OperationScope(OperationScope &&other) noexcept : active_(other.active_) { other.active_ = false; }
+  OperationScope &operator=(OperationScope &&) = delete;
+  OperationScope(const OperationScope &) = delete;
+
+ private:
+  bool active_;
+};
 
 }  // namespace library
 }  // namespace mongo_odm

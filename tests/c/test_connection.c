@@ -1,6 +1,7 @@
 /* The default connection (connect(), MongoConnection) and clients of one's own, against the
  * test server named by MONGO_URL / MONGO_USER / MONGO_PASSWORD / MONGO_DB_NAME. */
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -546,6 +547,80 @@ static void test_fork_while_other_threads_hold_library_locks(void **state) {
   assert_true(mongo_odm_client_ping(client, &err));
 }
 
+typedef struct {
+  mongo_odm_collection_t *coll;
+  volatile int started, ok;
+  int64_t count;
+  double ended;
+} slow_count_t;
+
+/* A count the server takes most of a second over (a $regex filter is not pushed down to
+ * SQLite: FerretDB reads and matches every document), with nothing to do on the client side. */
+static void *slow_count(void *arg) {
+  slow_count_t *w = arg;
+  mongo_odm_error_t e;
+  bson_t *filter = BCON_NEW("pad", "{", "$regex", BCON_UTF8("z$"), "}");
+  __atomic_store_n(&w->started, 1, __ATOMIC_RELEASE);
+  w->ok = mongo_odm_collection_count_documents(w->coll, filter, NULL, &w->count, &e);
+  w->ended = now_seconds();
+  bson_destroy(filter);
+  return NULL;
+}
+
+/* Regression (a pre-fork server's worker hung in CI): libmongoc and OpenSSL take locks inside
+ * operations that the library cannot hold across fork(). A thread inside RAND_bytes() (a SCRAM
+ * nonce, a session id) holds OpenSSL's DRBG lock, and a child forked at that moment blocked
+ * forever in its own first authentication. So fork() waits for the library's operations in
+ * flight (library.hpp, OperationScope): here a slow count is running in another thread when the
+ * main thread forks; fork() returns only after it ended, and the child authenticates on its own
+ * new pool. (Without the gate fork() returns at once, mid-count.) */
+static void test_fork_waits_for_operations_in_flight(void **state) {
+  (void)state;
+  enum { DOCS = 8000 };
+  mongo_odm_error_t err;
+  mongo_odm_client_t *client = mongo_odm_default_client(&err);
+  assert_non_null(client);
+  char *name = tu_unique_name("forkgate");
+  slow_count_t w = {0};
+  w.coll = mongo_odm_collection_new(client, mongo_odm_default_database_name(), name, &err);
+  assert_non_null(w.coll);
+  bson_t **docs = calloc(DOCS, sizeof *docs);
+  for (int i = 0; i < DOCS; ++i) docs[i] = BCON_NEW("i", BCON_INT32(i), "pad", BCON_UTF8("0123456789abcdef0123456789abcdef"));
+  assert_true(mongo_odm_collection_insert_many(w.coll, (const bson_t *const *)docs, DOCS, NULL, NULL, &err));
+  for (int i = 0; i < DOCS; ++i) bson_destroy(docs[i]);
+  free(docs);
+
+  pthread_t thread;
+  assert_int_equal(pthread_create(&thread, NULL, slow_count, &w), 0);
+  while (!__atomic_load_n(&w.started, __ATOMIC_ACQUIRE)) sched_yield();
+  const struct timespec pause = {0, 20 * 1000 * 1000};
+  nanosleep(&pause, NULL); /* the count is at the server (it takes it ~500 ms on this machine) */
+  fflush(NULL);
+  const double before_fork = now_seconds();
+  const pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    mongo_odm_error_t e;
+    mongo_odm_client_t *own = mongo_odm_default_client(&e);
+    _exit(own && mongo_odm_client_ping(own, &e) ? 0 : 5);
+  }
+  const double after_fork = now_seconds();
+  assert_int_equal(pthread_join(thread, NULL), 0);
+  assert_true(w.ok);
+  assert_int_equal(w.count, 0);
+  assert_int_equal(wait_child(pid, 10.0), 0);
+  /* the count was still running when fork() was called, and had ended when it returned
+   * (w.ended is taken just after the call returned: allow for that step) */
+  if (!(w.ended > before_fork && w.ended <= after_fork + 0.05)) {
+    print_error("fork() called at 0.000 s, returned at %.3f s; the count ended at %.3f s\n",
+                after_fork - before_fork, w.ended - before_fork);
+    fail();
+  }
+  assert_true(mongo_odm_collection_drop(w.coll, &err));
+  mongo_odm_collection_destroy(w.coll);
+  free(name);
+}
+
 /* How the fork tests' children end, after their mongo_odm_cleanup(): _exit(), not exit(). A leak
  * checker at a child's exit (LeakSanitizer in the ASan build, valgrind) would report what only
  * the parent's threads reference (they do not exist in the child: its pool's monitor threads,
@@ -747,6 +822,7 @@ int main(void) {
       cmocka_unit_test_setup(test_concurrent_default_client_first_use, connect_from_env),
       cmocka_unit_test_setup(test_fork_child_gets_its_own_pool, connect_from_env),
       cmocka_unit_test_setup(test_fork_while_other_threads_hold_library_locks, connect_from_env),
+      cmocka_unit_test_setup(test_fork_waits_for_operations_in_flight, connect_from_env),
       cmocka_unit_test_setup(test_fork_children_while_parent_threads_work, connect_from_env),
       cmocka_unit_test_setup(test_fork_cursor_opened_before_fork_stays_the_parents, connect_from_env),
   };
