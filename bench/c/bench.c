@@ -636,11 +636,15 @@ static void load_nested(int count) {
   raw_index("nested", "embedded_str_doc_1.field1");
 }
 
+/* FerretDB does not push a filter on a nested field down to SQLite: it reads and matches every
+ * document (~1 ms per nested document here), so the finds cycle over NESTED_DOCS documents. */
+enum { NESTED_DOCS = 10 };
+
 static void odm_nested_find(int it) {
   mongo_odm_error_t e;
   for (int i = 0; i < g_scan_ops; ++i) {
     char value[16];
-    snprintf(value, sizeof value, "key%06d", i);
+    snprintf(value, sizeof value, "key%06d", i % NESTED_DOCS);
     bson_t filter = BSON_INITIALIZER;
     BSON_APPEND_UTF8(&filter, "embedded_str_doc_1.field1", value);
     mongo_odm_doc_t *d = mongo_odm_find_one(g_nested_model, &filter, NULL, &e);
@@ -654,7 +658,7 @@ static void odm_nested_find(int it) {
 static void raw_nested_find(int it) {
   for (int i = 0; i < g_scan_ops; ++i) {
     char value[16];
-    snprintf(value, sizeof value, "key%06d", i);
+    snprintf(value, sizeof value, "key%06d", i % NESTED_DOCS);
     bson_t filter = BSON_INITIALIZER;
     BSON_APPEND_UTF8(&filter, "embedded_str_doc_1.field1", value);
     raw_find_one("nested", &filter);
@@ -748,7 +752,7 @@ int main(int argc, char **argv) {
     raw_drop("large");
   }
   if (!g_only || !strcmp(g_only, "nested_find")) {
-    load_nested(g_scan_ops);
+    load_nested(NESTED_DOCS);
     measure("nested_find", g_scan_ops, odm_nested_find, raw_nested_find, NULL);
     raw_drop("nested");
   }

@@ -28,17 +28,19 @@ void save(Document &doc, bool exclude_none) {
   if (!doc.model()->has_composite_key() && !doc.has_effective_id()) {
     fail(Code::missing_id, "Document ID is required");
   }
-  Bson body;
-  doc.to_bson(exclude_none, body.get());
-  if (body.get()->len > static_cast<uint32_t>(kMaxBsonSize)) {
-    fail(Code::encoding, "document is " + std::to_string(body.get()->len) +
-                             " bytes, over the 16 MiB (16777216 bytes) limit");
-  }
+  // The replacement is the fields without _id: the server takes it from the filter.
+  Bson scratch;
+  const bson_t *body = doc.replacement(exclude_none, scratch.get());
   Bson filter;
   doc.append_id(filter.get());
+  // What the server stores: {_id, fields...} (the filter's 5 bytes of framing are not in it).
+  const uint64_t stored = uint64_t{body->len} + filter.get()->len - 5;
+  if (stored > static_cast<uint64_t>(kMaxBsonSize)) {
+    fail(Code::encoding, "document is " + std::to_string(stored) + " bytes, over the 16 MiB (16777216 bytes) limit");
+  }
   Bson opts;
   BSON_APPEND_BOOL(opts.get(), "upsert", true);
-  coll.replace_one(filter.get(), body.get(), opts.get(), nullptr, /*checked=*/true);
+  coll.replace_one(filter.get(), body, opts.get(), nullptr, /*checked=*/true);
 }
 
 bool remove(const Document &doc) {

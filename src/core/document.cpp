@@ -145,11 +145,15 @@ void check_value(const char *key, const bson_value_t &v) {
 
 Document::Document(const Model *model) : model_(model) {
   bson_init(&fields_);
+  keys_.reserve(model->fields().size() + 4);  // one allocation for a model's fields, not log2(n)
   id_kind_ = IdKind::string;
   id_str_ = ids::new_object_id();
 }
 
-Document::Document(const Model *model, NoId) : model_(model) { bson_init(&fields_); }
+Document::Document(const Model *model, NoId) : model_(model) {
+  bson_init(&fields_);
+  keys_.reserve(model->fields().size() + 4);
+}
 
 Document::Document(const Document &other)
     : model_(other.model_), id_kind_(other.id_kind_), id_str_(other.id_str_) {
@@ -451,6 +455,17 @@ void Document::check_required() const {
       fail(Code::validation, "field '" + field.name + "' is required");
     }
   }
+}
+
+const bson_t *Document::replacement(bool exclude_none, bson_t *scratch) const {
+  check_required();
+  if (!exclude_none) return &fields_;
+  bson_iter_t iter;
+  bson_iter_init(&iter, &fields_);
+  while (bson_iter_next(&iter)) {
+    if (!BSON_ITER_HOLDS_NULL(&iter)) bson_append_iter(scratch, nullptr, 0, &iter);
+  }
+  return scratch;
 }
 
 void Document::to_bson(bool exclude_none, bson_t *out) const {
