@@ -214,6 +214,63 @@ void sec_log_dump(void) {
 
 /* ------------------------------------------------------------------------------ errors */
 
+int sec_suite_setup(void **state) {
+  (void)state;
+  unsetenv("MONGO_URL");
+  unsetenv("MONGO_USER");
+  unsetenv("MONGO_PASSWORD");
+  unsetenv("MONGO_DB_NAME");
+  mongo_odm_init();
+  return 0;
+}
+
+int sec_suite_teardown(void **state) {
+  (void)state;
+  sec_log_release();
+  mongo_odm_disconnect();
+  mongo_odm_cleanup();
+  return 0;
+}
+
+int sec_test_setup(void **state) {
+  (void)state;
+  sec_log_capture(MONGO_ODM_LOG_DEBUG);
+  return 0;
+}
+
+int sec_test_teardown(void **state) {
+  (void)state;
+  mongo_odm_disconnect();
+  sec_log_assert_no_secret(NULL);
+  sec_log_release();
+  return 0;
+}
+
+void sec_crud_roundtrip(mongo_odm_client_t *client, const char *db) {
+  mongo_odm_error_t err;
+  char *name = tu_unique_name("sec");
+  mongo_odm_collection_t *coll = mongo_odm_collection_new(client, db, name, &err);
+  assert_non_null(coll);
+  bson_t *doc = tu_bson("{\"_id\": \"a\", \"v\": 1}");
+  if (!mongo_odm_collection_insert_one(coll, doc, NULL, NULL, &err)) {
+    print_error("insert_one: %s: %s\n", mongo_odm_error_code_name(err.code), err.message);
+    fail();
+  }
+  bson_t out;
+  bool found = false;
+  assert_true(mongo_odm_collection_find_one(coll, NULL, NULL, &out, &found, &err));
+  assert_true(found);
+  tu_assert_bson_int(&out, "v", 1);
+  bson_destroy(&out);
+  int64_t n = -1;
+  assert_true(mongo_odm_collection_count_documents(coll, NULL, NULL, &n, &err));
+  assert_int_equal(n, 1);
+  assert_true(mongo_odm_collection_drop(coll, &err));
+  bson_destroy(doc);
+  mongo_odm_collection_destroy(coll);
+  free(name);
+}
+
 double sec_now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);

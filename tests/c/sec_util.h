@@ -44,6 +44,20 @@ void sec_log_assert_no_secret(const char *extra);
 /* Prints the captured messages (for a failing test). */
 void sec_log_dump(void);
 
+/* Group setup of the auth and TLS suites: unsets MONGO_URL/USER/PASSWORD/DB_NAME (they would be
+ * connect()'s fallbacks and override URL credentials; these suites pass everything
+ * explicitly) and initializes the library. Group teardown: log handler back, disconnect,
+ * cleanup. Per test: debug logging captured; after it, disconnect and no message may hold a
+ * secret. cmocka signatures. */
+int sec_suite_setup(void **state);
+int sec_suite_teardown(void **state);
+int sec_test_setup(void **state);
+int sec_test_teardown(void **state);
+
+/* Through `client`, in database `db`: inserts {_id: "a", v: 1} into a new collection, finds
+ * it, counts 1, drops the collection. Fails the test on any error. */
+void sec_crud_roundtrip(mongo_odm_client_t *client, const char *db);
+
 /* Seconds on a monotonic clock. */
 double sec_now(void);
 

@@ -16,65 +16,6 @@
 /* An auth failure is fast (no server selection wait). */
 #define AUTH_FAILURE_SECONDS 5.0
 
-static int setup(void **state) {
-  (void)state;
-  /* Only explicit arguments here: the MONGO_* variables of the main test server would be the
-   * connect() fallbacks (and override URL credentials). */
-  unsetenv("MONGO_URL");
-  unsetenv("MONGO_USER");
-  unsetenv("MONGO_PASSWORD");
-  unsetenv("MONGO_DB_NAME");
-  mongo_odm_init();
-  return 0;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  sec_log_release();
-  mongo_odm_disconnect();
-  mongo_odm_cleanup();
-  return 0;
-}
-
-static int each_setup(void **state) {
-  (void)state;
-  /* Every test runs with debug logging captured: no message may hold a secret. */
-  sec_log_capture(MONGO_ODM_LOG_DEBUG);
-  return 0;
-}
-
-static int each_teardown(void **state) {
-  (void)state;
-  mongo_odm_disconnect();
-  sec_log_assert_no_secret(NULL);
-  sec_log_release();
-  return 0;
-}
-
-/* Inserts, reads back and counts one document through `client`. */
-static void crud_roundtrip(mongo_odm_client_t *client) {
-  mongo_odm_error_t err;
-  char *name = tu_unique_name("auth");
-  mongo_odm_collection_t *coll = mongo_odm_collection_new(client, DB, name, &err);
-  assert_non_null(coll);
-  bson_t *doc = tu_bson("{\"_id\": \"a\", \"v\": 1}");
-  assert_true(mongo_odm_collection_insert_one(coll, doc, NULL, NULL, &err));
-  assert_ok(err);
-  bson_t out;
-  bool found = false;
-  assert_true(mongo_odm_collection_find_one(coll, NULL, NULL, &out, &found, &err));
-  assert_true(found);
-  tu_assert_bson_int(&out, "v", 1);
-  bson_destroy(&out);
-  int64_t n = -1;
-  assert_true(mongo_odm_collection_count_documents(coll, NULL, NULL, &n, &err));
-  assert_int_equal(n, 1);
-  assert_true(mongo_odm_collection_drop(coll, &err));
-  bson_destroy(doc);
-  mongo_odm_collection_destroy(coll);
-  free(name);
-}
-
 /* listDatabases needs an authenticated user on this server. */
 static bool list_databases(mongo_odm_client_t *client, mongo_odm_error_t *err) {
   bson_t *cmd = tu_bson("{\"listDatabases\": 1, \"nameOnly\": true}");
@@ -94,7 +35,7 @@ static void assert_own_client_works(const char *url, const char *user, const cha
     print_error("listDatabases failed: %s: %s\n", mongo_odm_error_code_name(err.code), err.message);
     fail();
   }
-  crud_roundtrip(client);
+  sec_crud_roundtrip(client, DB);
   mongo_odm_client_destroy(client);
 }
 
@@ -110,7 +51,7 @@ static void test_scram_with_credentials_in_the_url(void **state) {
   mongo_odm_client_t *client = mongo_odm_default_client(&err);
   assert_non_null(client);
   assert_true(list_databases(client, &err));
-  crud_roundtrip(client);
+  sec_crud_roundtrip(client, DB);
   mongo_odm_disconnect();
   assert_own_client_works(url, NULL, NULL);
   free(url);
@@ -389,7 +330,7 @@ static void test_debug_log_of_a_session_has_no_password(void **state) {
   mongo_odm_error_t err;
   assert_true(mongo_odm_connect(url, NULL, NULL, DB, &err));
   mongo_odm_client_t *client = mongo_odm_default_client(&err);
-  crud_roundtrip(client);
+  sec_crud_roundtrip(client, DB);
   mongo_odm_disconnect(); /* libmongoc: Couldn't send "endSessions" (FerretDB lacks it) */
   free(url);
   url = sec_url(NULL, "127.0.0.1", "SEC_AUTH_PORT", TIMEOUTS);
@@ -403,18 +344,18 @@ static void test_debug_log_of_a_session_has_no_password(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_scram_with_credentials_in_the_url, each_setup, each_teardown),
-      cmocka_unit_test_setup_teardown(test_scram_sha_256_named_explicitly, each_setup, each_teardown),
-      cmocka_unit_test_setup_teardown(test_scram_with_credentials_as_arguments, each_setup, each_teardown),
-      cmocka_unit_test_setup_teardown(test_wrong_password_is_a_connection_error, each_setup, each_teardown),
-      cmocka_unit_test_setup_teardown(test_right_password_of_another_user_is_refused, each_setup, each_teardown),
-      cmocka_unit_test_setup_teardown(test_user_without_password_is_a_connection_error, each_setup, each_teardown),
-      cmocka_unit_test_setup_teardown(test_password_refused_by_saslprep_is_a_connection_error, each_setup,
-                                      each_teardown),
-      cmocka_unit_test_setup_teardown(test_no_credentials_then_operations_are_unauthorized, each_setup, each_teardown),
-      cmocka_unit_test_setup_teardown(test_x509_without_tls_is_an_invalid_argument, each_setup, each_teardown),
-      cmocka_unit_test_setup_teardown(test_url_password_is_redacted_in_every_error, each_setup, each_teardown),
-      cmocka_unit_test_setup_teardown(test_debug_log_of_a_session_has_no_password, each_setup, each_teardown),
+      cmocka_unit_test_setup_teardown(test_scram_with_credentials_in_the_url, sec_test_setup, sec_test_teardown),
+      cmocka_unit_test_setup_teardown(test_scram_sha_256_named_explicitly, sec_test_setup, sec_test_teardown),
+      cmocka_unit_test_setup_teardown(test_scram_with_credentials_as_arguments, sec_test_setup, sec_test_teardown),
+      cmocka_unit_test_setup_teardown(test_wrong_password_is_a_connection_error, sec_test_setup, sec_test_teardown),
+      cmocka_unit_test_setup_teardown(test_right_password_of_another_user_is_refused, sec_test_setup, sec_test_teardown),
+      cmocka_unit_test_setup_teardown(test_user_without_password_is_a_connection_error, sec_test_setup, sec_test_teardown),
+      cmocka_unit_test_setup_teardown(test_password_refused_by_saslprep_is_a_connection_error, sec_test_setup,
+                                      sec_test_teardown),
+      cmocka_unit_test_setup_teardown(test_no_credentials_then_operations_are_unauthorized, sec_test_setup, sec_test_teardown),
+      cmocka_unit_test_setup_teardown(test_x509_without_tls_is_an_invalid_argument, sec_test_setup, sec_test_teardown),
+      cmocka_unit_test_setup_teardown(test_url_password_is_redacted_in_every_error, sec_test_setup, sec_test_teardown),
+      cmocka_unit_test_setup_teardown(test_debug_log_of_a_session_has_no_password, sec_test_setup, sec_test_teardown),
   };
-  return cmocka_run_group_tests_name("security: authentication", tests, setup, teardown);
+  return cmocka_run_group_tests_name("security: authentication", tests, sec_suite_setup, sec_suite_teardown);
 }

@@ -34,38 +34,6 @@
 /* The margin absorbs a loaded machine. */
 #define MAX_FAILURE_SECONDS 8.0
 
-static int setup(void **state) {
-  (void)state;
-  unsetenv("MONGO_URL");
-  unsetenv("MONGO_USER");
-  unsetenv("MONGO_PASSWORD");
-  unsetenv("MONGO_DB_NAME");
-  mongo_odm_init();
-  return 0;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  sec_log_release();
-  mongo_odm_disconnect();
-  mongo_odm_cleanup();
-  return 0;
-}
-
-static int each_setup(void **state) {
-  (void)state;
-  sec_log_capture(MONGO_ODM_LOG_DEBUG);
-  return 0;
-}
-
-static int each_teardown(void **state) {
-  (void)state;
-  mongo_odm_disconnect();
-  sec_log_assert_no_secret(NULL);
-  sec_log_release();
-  return 0;
-}
-
 /* "tls=true&<TIMEOUTS>&tlsCAFile=<file of setting ca_key>" + extra. */
 static char *tls_options(const char *ca_key, const char *extra) {
   char *out = malloc(4096);
@@ -91,25 +59,6 @@ static char *auth_tls_url(const char *host, const char *ca_key, const char *extr
   return url;
 }
 
-static void crud_roundtrip(mongo_odm_client_t *client) {
-  mongo_odm_error_t err;
-  char *name = tu_unique_name("tls");
-  mongo_odm_collection_t *coll = mongo_odm_collection_new(client, DB, name, &err);
-  assert_non_null(coll);
-  bson_t *doc = tu_bson("{\"_id\": 1, \"over\": \"tls\"}");
-  assert_true(mongo_odm_collection_insert_one(coll, doc, NULL, NULL, &err));
-  bson_t out;
-  bool found = false;
-  assert_true(mongo_odm_collection_find_one(coll, NULL, NULL, &out, &found, &err));
-  assert_true(found);
-  tu_assert_bson_utf8(&out, "over", "tls");
-  bson_destroy(&out);
-  assert_true(mongo_odm_collection_drop(coll, &err));
-  bson_destroy(doc);
-  mongo_odm_collection_destroy(coll);
-  free(name);
-}
-
 static void assert_works(const char *url) {
   mongo_odm_error_t err;
   mongo_odm_client_t *client = mongo_odm_client_new(url, NULL, NULL, &err);
@@ -119,7 +68,7 @@ static void assert_works(const char *url) {
     sec_log_dump();
     fail();
   }
-  crud_roundtrip(client);
+  sec_crud_roundtrip(client, DB);
   mongo_odm_client_destroy(client);
 }
 
@@ -380,18 +329,18 @@ int main(int argc, char **argv) {
     return child_encrypted_key_without_passphrase();
   }
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_ca_file_verifies_the_server, each_setup, each_teardown),
-      cmocka_unit_test_setup_teardown(test_server_of_an_untrusted_ca_is_refused, each_setup, each_teardown),
-      cmocka_unit_test_setup_teardown(test_allow_invalid_certificates_accepts_an_untrusted_server, each_setup,
-                                      each_teardown),
-      cmocka_unit_test_setup_teardown(test_certificate_for_another_host_is_refused, each_setup, each_teardown),
-      cmocka_unit_test_setup_teardown(test_allow_invalid_hostnames_accepts_another_host, each_setup, each_teardown),
-      cmocka_unit_test_setup_teardown(test_plaintext_and_tls_do_not_mix, each_setup, each_teardown),
-      cmocka_unit_test_setup_teardown(test_missing_ca_file_is_a_connection_error, each_setup, each_teardown),
-      cmocka_unit_test_setup_teardown(test_client_certificate_is_accepted, each_setup, each_teardown),
-      cmocka_unit_test_setup_teardown(test_no_or_untrusted_client_certificate_is_refused, each_setup, each_teardown),
-      cmocka_unit_test_setup_teardown(test_encrypted_client_key_with_its_passphrase, each_setup, each_teardown),
-      cmocka_unit_test_setup_teardown(test_encrypted_key_without_passphrase_never_prompts, each_setup, each_teardown),
+      cmocka_unit_test_setup_teardown(test_ca_file_verifies_the_server, sec_test_setup, sec_test_teardown),
+      cmocka_unit_test_setup_teardown(test_server_of_an_untrusted_ca_is_refused, sec_test_setup, sec_test_teardown),
+      cmocka_unit_test_setup_teardown(test_allow_invalid_certificates_accepts_an_untrusted_server, sec_test_setup,
+                                      sec_test_teardown),
+      cmocka_unit_test_setup_teardown(test_certificate_for_another_host_is_refused, sec_test_setup, sec_test_teardown),
+      cmocka_unit_test_setup_teardown(test_allow_invalid_hostnames_accepts_another_host, sec_test_setup, sec_test_teardown),
+      cmocka_unit_test_setup_teardown(test_plaintext_and_tls_do_not_mix, sec_test_setup, sec_test_teardown),
+      cmocka_unit_test_setup_teardown(test_missing_ca_file_is_a_connection_error, sec_test_setup, sec_test_teardown),
+      cmocka_unit_test_setup_teardown(test_client_certificate_is_accepted, sec_test_setup, sec_test_teardown),
+      cmocka_unit_test_setup_teardown(test_no_or_untrusted_client_certificate_is_refused, sec_test_setup, sec_test_teardown),
+      cmocka_unit_test_setup_teardown(test_encrypted_client_key_with_its_passphrase, sec_test_setup, sec_test_teardown),
+      cmocka_unit_test_setup_teardown(test_encrypted_key_without_passphrase_never_prompts, sec_test_setup, sec_test_teardown),
   };
-  return cmocka_run_group_tests_name("security: TLS", tests, setup, teardown);
+  return cmocka_run_group_tests_name("security: TLS", tests, sec_suite_setup, sec_suite_teardown);
 }

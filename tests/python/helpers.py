@@ -54,3 +54,21 @@ def run_python(code: str, env: Optional[dict] = None, timeout: float = 120) -> s
     return subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout, env=env or dict(os.environ)
     )
+
+
+# --- hostile documents (the bad-input suites) ------------------------------------------------
+def self_containing() -> dict:
+    """A dict that contains itself."""
+    d = {"a": 1}
+    d["self"] = d
+    return d
+
+
+def nested(depth: int) -> dict:
+    """{"n": {"n": ...}} `depth` levels deep."""
+    doc: dict = {}
+    cur = doc
+    for _ in range(depth):
+        cur["n"] = {}
+        cur = cur["n"]
+    return doc

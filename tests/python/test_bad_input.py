@@ -8,7 +8,7 @@ import pickle
 
 import pytest
 
-from helpers import assert_healthy
+from helpers import assert_healthy, nested, self_containing
 from mongo_odm import MongoBaseModel, _core, get_database
 from mongo_odm.errors import DocumentTooLarge, InvalidBSON, InvalidDocument
 
@@ -27,12 +27,6 @@ def Holder(coll_name):
     return Holder
 
 
-def self_dict():
-    d = {"a": 1}
-    d["self"] = d
-    return d
-
-
 def self_list():
     lst = [1, 2]
     lst.append(lst)
@@ -46,15 +40,6 @@ def indirect_cycle():
     return {"root": a}
 
 
-def nested(depth):
-    doc = {}
-    cur = doc
-    for _ in range(depth):
-        cur["n"] = {}
-        cur = cur["n"]
-    return doc
-
-
 def nested_lists(depth):
     value = []
     for _ in range(depth):
@@ -63,7 +48,7 @@ def nested_lists(depth):
 
 
 # ------------------------------------------------------------------------------ encoder
-@pytest.mark.parametrize("make", [self_dict, self_list, indirect_cycle], ids=["dict", "list", "indirect"])
+@pytest.mark.parametrize("make", [self_containing, self_list, indirect_cycle], ids=["dict", "list", "indirect"])
 def test_cycles(make):
     doc = make()
     with pytest.raises(InvalidDocument, match="cycle"):
@@ -236,7 +221,7 @@ async def test_document_too_large_on_async_save(raw, Holder):
 
 @pytest.mark.parametrize(
     "bad_value",
-    [self_dict(), {1, 2}, 2**70, "\ud800", object(), {"k\x00": 1}, {5: "int key"}],
+    [self_containing(), {1, 2}, 2**70, "\ud800", object(), {"k\x00": 1}, {5: "int key"}],
     ids=["cycle", "set", "overflow", "surrogate", "object", "nul-key", "int-key"],
 )
 def test_model_save_with_bad_extra_field(raw, Holder, bad_value):
@@ -265,7 +250,7 @@ def test_bad_values_in_filters_and_updates(raw):
     with pytest.raises(OverflowError):
         raw.update_many({}, {"$set": {"b": 2**64}})
     with pytest.raises(InvalidDocument):
-        raw.delete_many({"a": self_dict()})
+        raw.delete_many({"a": self_containing()})
     with pytest.raises(InvalidDocument):
         raw.count_documents({"a": object()})
     with pytest.raises(InvalidDocument):

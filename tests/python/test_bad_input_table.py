@@ -24,6 +24,7 @@ from typing import Any, Callable, Optional
 import pytest
 from pydantic import ValidationError
 
+from helpers import nested, self_containing
 from mongo_odm import MongoBaseModel, ObjectId, Timestamp, _core, generate_composite_id, generate_id
 from mongo_odm.errors import DocumentTooLarge, InvalidBSON, InvalidDocument, InvalidId
 
@@ -45,21 +46,6 @@ class Row:
 
 
 # ------------------------------------------------------------------------------ inputs
-def self_containing():
-    d = {"a": 1}
-    d["self"] = d
-    return d
-
-
-def nested(depth):
-    doc = {}
-    cur = doc
-    for _ in range(depth):
-        cur["n"] = {}
-        cur = cur["n"]
-    return doc
-
-
 class ItemsNotPairs(Mapping):
     """A mapping whose items() gives ints (it used to crash the encoder)."""
 
