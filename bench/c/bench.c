@@ -2,8 +2,11 @@
  * bench.c - libmongo_odm's model operations against the same work written directly on
  * libmongoc, on one server, alternating the two systems iteration by iteration.
  *
- *   MONGO_URL=... MONGO_USER=... MONGO_PASSWORD=... mongo_odm_bench [--ops N] [--iterations N]
- *                 [--stream-docs N] [--only task]
+ *   MONGO_URL=... MONGO_USER=... MONGO_PASSWORD=... mongo_odm_bench [--ops N] [--write-ops N]
+ *                 [--scan-ops N] [--iterations N] [--stream-docs N] [--only task]
+ *
+ * Tasks: small_create, small_get, small_find_filter, small_update, find_many, insert_many,
+ * large_create, nested_find, stream (peak RSS while a cursor reads --stream-docs tweets).
  *
  * For each task it prints one JSON line per system: median wall seconds, median client CPU
  * (getrusage: user + system, all threads) per op in microseconds, and ops. "odm" is
