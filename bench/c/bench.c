@@ -199,6 +199,23 @@ static void raw_index(const char *name, const char *field) {
   bson_destroy(keys);
 }
 
+/* What a hand-written program does to save a document: pop a pooled client, replace_one
+ * {_id: id} with upsert (`opts`), push the client back. Exits on error. */
+static void raw_upsert(const char *collection, const char *id, const bson_t *doc, const bson_t *opts) {
+  bson_t filter = BSON_INITIALIZER;
+  BSON_APPEND_UTF8(&filter, "_id", id);
+  mongoc_client_t *c = mongoc_client_pool_pop(g_pool);
+  mongoc_collection_t *coll = raw_coll(c, collection);
+  bson_error_t error;
+  if (!mongoc_collection_replace_one(coll, &filter, doc, opts, NULL, &error)) {
+    fprintf(stderr, "raw replace_one (%s): %s\n", collection, error.message);
+    exit(1);
+  }
+  mongoc_collection_destroy(coll);
+  mongoc_client_pool_push(g_pool, c);
+  bson_destroy(&filter);
+}
+
 typedef void (*task_fn)(int iteration);
 
 typedef struct {
@@ -254,20 +271,10 @@ static void raw_small_create(int it) {
   for (int i = 0; i < g_write_ops; ++i) {
     char id[25];
     mongo_odm_generate_id(id);
-    bson_t doc = BSON_INITIALIZER, filter = BSON_INITIALIZER;
+    bson_t doc = BSON_INITIALIZER;
     small_to_bson(&g_small[i], id, &doc);
-    BSON_APPEND_UTF8(&filter, "_id", id);
-    mongoc_client_t *c = mongoc_client_pool_pop(g_pool);
-    mongoc_collection_t *coll = raw_coll(c, "small");
-    bson_error_t error;
-    if (!mongoc_collection_replace_one(coll, &filter, &doc, &opts, NULL, &error)) {
-      fprintf(stderr, "raw replace_one: %s\n", error.message);
-      exit(1);
-    }
-    mongoc_collection_destroy(coll);
-    mongoc_client_pool_push(g_pool, c);
+    raw_upsert("small", id, &doc, &opts);
     bson_destroy(&doc);
-    bson_destroy(&filter);
   }
   bson_destroy(&opts);
   (void)it;
@@ -547,23 +554,13 @@ static void raw_large_create(int it) {
   for (int n = 0; n < LARGE_OPS; ++n) {
     char id[25];
     mongo_odm_generate_id(id);
-    bson_t doc = BSON_INITIALIZER, filter = BSON_INITIALIZER;
+    bson_t doc = BSON_INITIALIZER;
     BSON_APPEND_UTF8(&doc, "_id", id);
     for (int i = 0; i < 125; ++i) BSON_APPEND_UTF8(&doc, g_large_key[i], g_large_str[i]);
     for (int i = 0; i < 125; ++i) BSON_APPEND_INT32(&doc, g_large_key[125 + i], g_large_int[i]);
     BSON_APPEND_BINARY(&doc, "image_field", BSON_SUBTYPE_BINARY, g_large_image, LARGE_IMAGE);
-    BSON_APPEND_UTF8(&filter, "_id", id);
-    mongoc_client_t *c = mongoc_client_pool_pop(g_pool);
-    mongoc_collection_t *coll = raw_coll(c, "large");
-    bson_error_t error;
-    if (!mongoc_collection_replace_one(coll, &filter, &doc, &opts, NULL, &error)) {
-      fprintf(stderr, "raw replace_one (large): %s\n", error.message);
-      exit(1);
-    }
-    mongoc_collection_destroy(coll);
-    mongoc_client_pool_push(g_pool, c);
+    raw_upsert("large", id, &doc, &opts);
     bson_destroy(&doc);
-    bson_destroy(&filter);
   }
   bson_destroy(&opts);
   (void)it;
