@@ -145,15 +145,11 @@ void check_value(const char *key, const bson_value_t &v) {
 
 Document::Document(const Model *model) : model_(model) {
   bson_init(&fields_);
-  keys_.reserve(model->fields().size() + 4);  // one allocation for a model's fields, not log2(n)
   id_kind_ = IdKind::string;
   id_str_ = ids::new_object_id();
 }
 
-Document::Document(const Model *model, NoId) : model_(model) {
-  bson_init(&fields_);
-  keys_.reserve(model->fields().size() + 4);
-}
+Document::Document(const Model *model, NoId) : model_(model) { bson_init(&fields_); }
 
 Document::Document(const Document &other)
     : model_(other.model_), id_kind_(other.id_kind_), id_str_(other.id_str_) {
@@ -179,6 +175,9 @@ void Document::fields_changed() {
 void Document::ensure_keys() const {
   if (keys_valid_) return;
   keys_.clear();
+  // One allocation for a model's fields (not log2(n) as set() appends them), made only when the
+  // index is first needed: a document that is loaded and read whole never builds it.
+  keys_.reserve(model_->fields().size() + 4);
   bson_iter_t iter;
   bson_iter_init(&iter, &fields_);
   while (bson_iter_next(&iter)) keys_.push_back(KeyRef{iter.off, bson_iter_key_len(&iter)});
