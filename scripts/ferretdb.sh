@@ -42,13 +42,16 @@ build() {
   # FerretDB's build writes build/version/version.txt (`task gen-version`) before compiling and
   # panics at start without it (FerretDB issue #2982); the module on the proxy lacks that
   # generated file. Build from a writable copy with the file written, as its own build does.
-  local work
+  # (No RETURN trap for the clean-up: bash keeps such a trap set after the function returns and
+  # fires it at every later function return, where `work` no longer exists under set -u.)
+  local work status=0
   work=$(mktemp -d "$CACHE/ferretdb-src.XXXXXX")
-  trap 'rm -rf "$work"' RETURN
   cp -r "$src/." "$work/"
   chmod -R u+w "$work"
   echo "$VERSION" > "$work/build/version/version.txt"
-  (cd "$work" && CGO_ENABLED=0 go build -trimpath -buildvcs=false -o "$BIN.tmp" ./cmd/ferretdb)
+  (cd "$work" && CGO_ENABLED=0 go build -trimpath -buildvcs=false -o "$BIN.tmp" ./cmd/ferretdb) || status=$?
+  rm -rf "$work"
+  [ "$status" = 0 ] || { log "building FerretDB failed (go build exit $status)"; exit 1; }
   mv "$BIN.tmp" "$BIN"
   echo "$BIN"
 }
