@@ -3,7 +3,8 @@
  *
  * Include this header only; it brings <bson/bson.h> and every mongo_odm module:
  *   library.h     init/cleanup, version, mongo_odm_free
- *   error.h       mongo_odm_error_t and the error codes
+ *   error.h       mongo_odm_error_t, the error codes and reasons
+ *   cancel.h      deadlines and cancel tokens: interrupting blocking calls
  *   log.h         the log handler (libmongoc's messages included)
  *   id.h          ObjectId, composite and pair ids
  *   connection.h  the default connection (connect(), MongoConnection)
@@ -31,6 +32,7 @@
 #include "mongo_odm/version.h"
 #include "mongo_odm/types.h"
 #include "mongo_odm/error.h"
+#include "mongo_odm/cancel.h"
 #include "mongo_odm/library.h"
 #include "mongo_odm/log.h"
 #include "mongo_odm/id.h"

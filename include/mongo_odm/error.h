@@ -39,22 +39,60 @@ typedef enum {
   /* Invalid BSON, invalid UTF-8, a forbidden key, or a document over the size limit. */
   MONGO_ODM_ERROR_ENCODING = 9,
   /* A socket or operation timeout (maxTimeMS, socketTimeoutMS) after a server was selected,
-   * or no pooled connection became free within waitQueueTimeoutMS. */
+   * no pooled connection became free within waitQueueTimeoutMS, or the call ran past its
+   * client-side limit (the URL's timeoutMS, a cancel token's deadline). See
+   * mongo_odm_error_reason() for which. */
   MONGO_ODM_ERROR_TIMEOUT = 10,
   /* A bug or an allocation failure inside the library. */
-  MONGO_ODM_ERROR_INTERNAL = 11
+  MONGO_ODM_ERROR_INTERNAL = 11,
+  /* The call was interrupted through the cancel token attached to the thread (cancel.h): the
+   * token was triggered, or its check function asked to stop. (Since 0.2.) */
+  MONGO_ODM_ERROR_CANCELLED = 12
 } mongo_odm_error_code_t;
 
 /* Exactly 512 bytes, stable across versions. */
 typedef struct mongo_odm_error_t {
   uint32_t code;         /* a mongo_odm_error_code_t */
-  int32_t server_code;   /* the server's or the driver's error code; 0 when there is none */
+  int32_t server_code;   /* the server's or the driver's error code; 0 when there is none.
+                          * Conditions the library detects itself have fixed values:
+                          * 13053 (libmongoc's) for a failed server selection, -1 for a
+                          * passed timeoutMS or token deadline, -2 for waitQueueTimeoutMS.
+                          * mongo_odm_error_reason() reads them for you. */
   char message[504];     /* NUL-terminated English text; never contains a password */
 } mongo_odm_error_t;
 
 /* The enumerator's name, e.g. "MONGO_ODM_ERROR_DUPLICATE_KEY"; "MONGO_ODM_ERROR_UNKNOWN" for a
  * value outside the enumeration. Static storage: never free it. */
 MONGO_ODM_API(const char *) mongo_odm_error_code_name(uint32_t code);
+
+/* The finer cause of an error, for programs that treat some failures apart (retry after a
+ * server-selection failure, tell a server-side maxTimeMS from a client-side deadline). (Since
+ * 0.2.) */
+typedef enum {
+  MONGO_ODM_REASON_NONE = 0,               /* code is MONGO_ODM_OK */
+  MONGO_ODM_REASON_OTHER = 1,              /* nothing finer than the code to say */
+  MONGO_ODM_REASON_SERVER_SELECTION = 2,   /* CONNECTION: no suitable server within
+                                            * serverSelectionTimeoutMS (pymongo's
+                                            * ServerSelectionTimeoutError) */
+  MONGO_ODM_REASON_NETWORK = 3,            /* CONNECTION: a connection failed or broke, or the
+                                            * handshake, TLS or authentication failed */
+  MONGO_ODM_REASON_NETWORK_TIMEOUT = 4,    /* TIMEOUT: socketTimeoutMS or connectTimeoutMS ran
+                                            * out on a connection (pymongo's NetworkTimeout) */
+  MONGO_ODM_REASON_EXECUTION_TIMEOUT = 5,  /* TIMEOUT: the server stopped the operation at its
+                                            * maxTimeMS, server code 50 (ExecutionTimeout) */
+  MONGO_ODM_REASON_DEADLINE = 6,           /* TIMEOUT: the URL's timeoutMS or the cancel token's
+                                            * deadline passed */
+  MONGO_ODM_REASON_WAIT_QUEUE_TIMEOUT = 7, /* TIMEOUT: no pooled connection became free within
+                                            * waitQueueTimeoutMS (WaitQueueTimeoutError) */
+  MONGO_ODM_REASON_CANCELLED = 8           /* CANCELLED */
+} mongo_odm_error_reason_t;
+
+/* The reason of `error`, read from its code and server_code. NULL gives MONGO_ODM_REASON_NONE. */
+MONGO_ODM_API(mongo_odm_error_reason_t) mongo_odm_error_reason(const mongo_odm_error_t *error);
+
+/* The enumerator's name, e.g. "MONGO_ODM_REASON_SERVER_SELECTION"; "MONGO_ODM_REASON_UNKNOWN"
+ * outside the enumeration. Static storage. */
+MONGO_ODM_API(const char *) mongo_odm_error_reason_name(mongo_odm_error_reason_t reason);
 
 MONGO_ODM_END_DECLS
 

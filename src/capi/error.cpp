@@ -5,6 +5,11 @@ static_assert(sizeof(mongo_odm_error_t) == 512, "mongo_odm_error_t must stay exa
 static_assert(static_cast<uint32_t>(mongo_odm::Code::internal) == MONGO_ODM_ERROR_INTERNAL, "codes drifted");
 static_assert(static_cast<uint32_t>(mongo_odm::Code::duplicate_key) == MONGO_ODM_ERROR_DUPLICATE_KEY, "codes drifted");
 static_assert(static_cast<uint32_t>(mongo_odm::Code::timeout) == MONGO_ODM_ERROR_TIMEOUT, "codes drifted");
+static_assert(static_cast<uint32_t>(mongo_odm::Code::cancelled) == MONGO_ODM_ERROR_CANCELLED, "codes drifted");
+static_assert(static_cast<uint32_t>(mongo_odm::Cause::cancelled) == MONGO_ODM_REASON_CANCELLED, "reasons drifted");
+static_assert(static_cast<uint32_t>(mongo_odm::Cause::server_selection) == MONGO_ODM_REASON_SERVER_SELECTION,
+              "reasons drifted");
+static_assert(static_cast<uint32_t>(mongo_odm::Cause::deadline) == MONGO_ODM_REASON_DEADLINE, "reasons drifted");
 static_assert(static_cast<uint32_t>(mongo_odm::Code::invalid_argument) == MONGO_ODM_ERROR_INVALID_ARGUMENT,
               "codes drifted");
 
@@ -57,5 +62,25 @@ std::shared_ptr<Client> client_of(const mongo_odm_client_t *handle) {
 extern "C" {
 
 const char *mongo_odm_error_code_name(uint32_t code) { return mongo_odm::code_name(code); }
+
+mongo_odm_error_reason_t mongo_odm_error_reason(const mongo_odm_error_t *error) {
+  if (!error) return MONGO_ODM_REASON_NONE;
+  return static_cast<mongo_odm_error_reason_t>(mongo_odm::cause_of(error->code, error->server_code));
+}
+
+const char *mongo_odm_error_reason_name(mongo_odm_error_reason_t reason) {
+  switch (mongo_odm::capi::enum_value(reason)) {
+    case MONGO_ODM_REASON_NONE: return "MONGO_ODM_REASON_NONE";
+    case MONGO_ODM_REASON_OTHER: return "MONGO_ODM_REASON_OTHER";
+    case MONGO_ODM_REASON_SERVER_SELECTION: return "MONGO_ODM_REASON_SERVER_SELECTION";
+    case MONGO_ODM_REASON_NETWORK: return "MONGO_ODM_REASON_NETWORK";
+    case MONGO_ODM_REASON_NETWORK_TIMEOUT: return "MONGO_ODM_REASON_NETWORK_TIMEOUT";
+    case MONGO_ODM_REASON_EXECUTION_TIMEOUT: return "MONGO_ODM_REASON_EXECUTION_TIMEOUT";
+    case MONGO_ODM_REASON_DEADLINE: return "MONGO_ODM_REASON_DEADLINE";
+    case MONGO_ODM_REASON_WAIT_QUEUE_TIMEOUT: return "MONGO_ODM_REASON_WAIT_QUEUE_TIMEOUT";
+    case MONGO_ODM_REASON_CANCELLED: return "MONGO_ODM_REASON_CANCELLED";
+    default: return "MONGO_ODM_REASON_UNKNOWN";
+  }
+}
 
 }  // extern "C"

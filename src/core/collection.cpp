@@ -1,6 +1,7 @@
 #include "collection.hpp"
 
 #include <cstring>
+#include <functional>
 #include <initializer_list>
 #include <vector>
 
@@ -88,29 +89,36 @@ bool Collection::find_one(const bson_t *filter, const bson_t *opts, bson_t *out)
   copy_opts(opts, find_opts.get(), {"limit", "singleBatch", "batchSize"});
   BSON_APPEND_INT64(find_opts.get(), "limit", 1);
   BSON_APPEND_BOOL(find_opts.get(), "singleBatch", true);
-  Client::Lease lease = client_->lease();
-  CollectionHandle coll(lease, db_, name_);
-  mongoc_cursor_t *cursor = mongoc_collection_find_with_opts(coll.get(), or_empty(filter), find_opts.get(), nullptr);
-  const bson_t *doc = nullptr;
-  const bool found = mongoc_cursor_next(cursor, &doc);
-  if (found && out) bson_concat(out, doc);
-  bson_error_t error;
-  const bool failed = !found && mongoc_cursor_error(cursor, &error);
-  mongoc_cursor_destroy(cursor);
-  if (failed) fail_from_bson_error(error, "find_one");
-  return found;
+  return client_->run([&](Client::Lease &lease) {
+    CollectionHandle coll(lease, db_, name_);
+    mongoc_cursor_t *cursor = mongoc_collection_find_with_opts(coll.get(), or_empty(filter), find_opts.get(), nullptr);
+    const bson_t *doc = nullptr;
+    const bool found = mongoc_cursor_next(cursor, &doc);
+    if (found && out) bson_concat(out, doc);
+    bson_error_t error;
+    const bool failed = !found && mongoc_cursor_error(cursor, &error);
+    mongoc_cursor_destroy(cursor);
+    if (failed) fail_from_bson_error(error, "find_one");
+    return found;
+  });
 }
 
+namespace {
+
+// A copy of `doc` (NULL: none) shared by a cursor's factory.
+std::shared_ptr<bson_t> shared_copy(const bson_t *doc) {
+  if (!doc) return nullptr;
+  return std::shared_ptr<bson_t>(bson_copy(doc), bson_destroy);
+}
+
+}  // namespace
+
 std::unique_ptr<Cursor> Collection::find(const bson_t *filter, const bson_t *opts, const Model *model) const {
-  Client::Lease lease = client_->lease();
-  CollectionHandle coll(lease, db_, name_);
-  mongoc_cursor_t *cursor = mongoc_collection_find_with_opts(coll.get(), or_empty(filter), opts, nullptr);
-  bson_error_t error;
-  if (mongoc_cursor_error(cursor, &error)) {  // options rejected before any server call
-    mongoc_cursor_destroy(cursor);
-    fail_from_bson_error(error, "find");
-  }
-  return std::make_unique<Cursor>(client_, std::move(lease), coll.release(), cursor, model);
+  auto f = shared_copy(or_empty(filter));
+  auto o = shared_copy(opts);
+  return open_cursor("find", model, [f, o](mongoc_collection_t *coll) {
+    return mongoc_collection_find_with_opts(coll, f.get(), o.get(), nullptr);
+  });
 }
 
 void Collection::insert_one(const bson_t *document, const bson_t *opts, bson_t *reply) const {
@@ -129,22 +137,23 @@ void Collection::insert_one(const bson_t *document, const bson_t *opts, bson_t *
   }
   Bson o;
   write_opts(opts, o.get());
-  Client::Lease lease = client_->lease();
-  CollectionHandle coll(lease, db_, name_);
-  bson_t mreply;
-  bson_error_t error;
-  if (!mongoc_collection_insert_one(coll.get(), to_send, o.get(), &mreply, &error)) {
-    fail_write(error, &mreply, reply, "insert_one");
-  }
-  bson_destroy(&mreply);
-  if (reply) {
-    if (has_id) {
-      bson_append_iter(reply, "insertedId", -1, &id_iter);
-    } else {
-      BSON_APPEND_OID(reply, "insertedId", &oid);
+  client_->run([&](Client::Lease &lease) {
+    CollectionHandle coll(lease, db_, name_);
+    bson_t mreply;
+    bson_error_t error;
+    if (!mongoc_collection_insert_one(coll.get(), to_send, o.get(), &mreply, &error)) {
+      fail_write(error, &mreply, reply, "insert_one");
     }
-    BSON_APPEND_INT32(reply, "insertedCount", 1);
-  }
+    bson_destroy(&mreply);
+    if (reply) {
+      if (has_id) {
+        bson_append_iter(reply, "insertedId", -1, &id_iter);
+      } else {
+        BSON_APPEND_OID(reply, "insertedId", &oid);
+      }
+      BSON_APPEND_INT32(reply, "insertedCount", 1);
+    }
+  });
 }
 
 void Collection::insert_many(const bson_t *const *documents, size_t n, const bson_t *opts, bson_t *reply,
@@ -195,18 +204,19 @@ void Collection::insert_many(const bson_t *const *documents, size_t n, const bso
   }
   Bson o;
   write_opts(opts, o.get());
-  Client::Lease lease = client_->lease();
-  CollectionHandle coll(lease, db_, name_);
-  bson_t mreply;
-  bson_error_t error;
-  if (!mongoc_collection_insert_many(coll.get(), to_send.data(), n, o.get(), &mreply, &error)) {
-    fail_write(error, &mreply, reply, "insert_many");
-  }
-  if (reply) {
-    BSON_APPEND_ARRAY(reply, "insertedIds", ids.get());
-    BSON_APPEND_INT64(reply, "insertedCount", reply_count(&mreply, "insertedCount"));
-  }
-  bson_destroy(&mreply);
+  client_->run([&](Client::Lease &lease) {
+    CollectionHandle coll(lease, db_, name_);
+    bson_t mreply;
+    bson_error_t error;
+    if (!mongoc_collection_insert_many(coll.get(), to_send.data(), n, o.get(), &mreply, &error)) {
+      fail_write(error, &mreply, reply, "insert_many");
+    }
+    if (reply) {
+      BSON_APPEND_ARRAY(reply, "insertedIds", ids.get());
+      BSON_APPEND_INT64(reply, "insertedCount", reply_count(&mreply, "insertedCount"));
+    }
+    bson_destroy(&mreply);
+  });
 }
 
 void Collection::replace_one(const bson_t *filter, const bson_t *replacement, const bson_t *opts, bson_t *reply,
@@ -216,15 +226,16 @@ void Collection::replace_one(const bson_t *filter, const bson_t *replacement, co
   if (!checked) check_storable(replacement, "replace_one");
   Bson o;
   write_opts(opts, o.get());
-  Client::Lease lease = client_->lease();
-  CollectionHandle coll(lease, db_, name_);
-  bson_t mreply;
-  bson_error_t error;
-  if (!mongoc_collection_replace_one(coll.get(), filter, replacement, o.get(), &mreply, &error)) {
-    fail_write(error, &mreply, reply, "replace_one");
-  }
-  if (reply) bson_concat(reply, &mreply);
-  bson_destroy(&mreply);
+  client_->run([&](Client::Lease &lease) {
+    CollectionHandle coll(lease, db_, name_);
+    bson_t mreply;
+    bson_error_t error;
+    if (!mongoc_collection_replace_one(coll.get(), filter, replacement, o.get(), &mreply, &error)) {
+      fail_write(error, &mreply, reply, "replace_one");
+    }
+    if (reply) bson_concat(reply, &mreply);
+    bson_destroy(&mreply);
+  });
 }
 
 void Collection::update(const bson_t *filter, const bson_t *update, const bson_t *opts, bson_t *reply,
@@ -242,60 +253,76 @@ void Collection::update(const bson_t *filter, const bson_t *update, const bson_t
     fail(Code::invalid_argument, std::string(op) + ": update only works with $ operators and pipelines (key '" +
                                      first + "'); use replace_one to replace a document");
   }
-  Client::Lease lease = client_->lease();
-  CollectionHandle coll(lease, db_, name_);
-  bson_t mreply;
-  bson_error_t error;
-  const bool ok = many ? mongoc_collection_update_many(coll.get(), filter, update, opts, &mreply, &error)
-                       : mongoc_collection_update_one(coll.get(), filter, update, opts, &mreply, &error);
-  if (!ok) fail_write(error, &mreply, reply, op);
-  if (reply) bson_concat(reply, &mreply);
-  bson_destroy(&mreply);
+  client_->run([&](Client::Lease &lease) {
+    CollectionHandle coll(lease, db_, name_);
+    bson_t mreply;
+    bson_error_t error;
+    const bool ok = many ? mongoc_collection_update_many(coll.get(), filter, update, opts, &mreply, &error)
+                         : mongoc_collection_update_one(coll.get(), filter, update, opts, &mreply, &error);
+    if (!ok) fail_write(error, &mreply, reply, op);
+    if (reply) bson_concat(reply, &mreply);
+    bson_destroy(&mreply);
+  });
 }
 
 void Collection::remove(const bson_t *filter, const bson_t *opts, bson_t *reply, bool many) const {
   const char *op = many ? "delete_many" : "delete_one";
   require(filter, "filter");
-  Client::Lease lease = client_->lease();
-  CollectionHandle coll(lease, db_, name_);
-  bson_t mreply;
-  bson_error_t error;
-  const bool ok = many ? mongoc_collection_delete_many(coll.get(), filter, opts, &mreply, &error)
-                       : mongoc_collection_delete_one(coll.get(), filter, opts, &mreply, &error);
-  if (!ok) fail_write(error, &mreply, reply, op);
-  if (reply) bson_concat(reply, &mreply);
-  bson_destroy(&mreply);
+  client_->run([&](Client::Lease &lease) {
+    CollectionHandle coll(lease, db_, name_);
+    bson_t mreply;
+    bson_error_t error;
+    const bool ok = many ? mongoc_collection_delete_many(coll.get(), filter, opts, &mreply, &error)
+                         : mongoc_collection_delete_one(coll.get(), filter, opts, &mreply, &error);
+    if (!ok) fail_write(error, &mreply, reply, op);
+    if (reply) bson_concat(reply, &mreply);
+    bson_destroy(&mreply);
+  });
 }
 
 int64_t Collection::count(const bson_t *filter, const bson_t *opts) const {
-  Client::Lease lease = client_->lease();
-  CollectionHandle coll(lease, db_, name_);
-  bson_error_t error;
-  const int64_t n = mongoc_collection_count_documents(coll.get(), or_empty(filter), opts, nullptr, nullptr, &error);
-  if (n < 0) fail_from_bson_error(error, "count_documents");
-  return n;
+  return client_->run([&](Client::Lease &lease) {
+    CollectionHandle coll(lease, db_, name_);
+    bson_error_t error;
+    const int64_t n = mongoc_collection_count_documents(coll.get(), or_empty(filter), opts, nullptr, nullptr, &error);
+    if (n < 0) fail_from_bson_error(error, "count_documents");
+    return n;
+  });
 }
 
 std::unique_ptr<Cursor> Collection::aggregate(const bson_t *pipeline, const bson_t *opts) const {
   require(pipeline, "pipeline");
-  Client::Lease lease = client_->lease();
-  CollectionHandle coll(lease, db_, name_);
-  mongoc_cursor_t *cursor = mongoc_collection_aggregate(coll.get(), MONGOC_QUERY_NONE, pipeline, opts, nullptr);
-  bson_error_t error;
-  if (mongoc_cursor_error(cursor, &error)) {
-    mongoc_cursor_destroy(cursor);
-    fail_from_bson_error(error, "aggregate");
-  }
-  return std::make_unique<Cursor>(client_, std::move(lease), coll.release(), cursor, nullptr);
+  auto p = shared_copy(pipeline);
+  auto o = shared_copy(opts);
+  return open_cursor("aggregate", nullptr, [p, o](mongoc_collection_t *coll) {
+    return mongoc_collection_aggregate(coll, MONGOC_QUERY_NONE, p.get(), o.get(), nullptr);
+  });
+}
+
+std::unique_ptr<Cursor> Collection::open_cursor(const char *what, const Model *model, Cursor::Factory make) const {
+  return client_->run([&](Client::Lease &lease) {
+    CollectionHandle coll(lease, db_, name_);
+    mongoc_cursor_t *cursor = make(coll.get());
+    bson_error_t error;
+    // Options libmongoc refuses (find sends nothing before its first next()); aggregate selects
+    // a server at once, and its selection failures are retried by run().
+    if (mongoc_cursor_error(cursor, &error)) {
+      mongoc_cursor_destroy(cursor);
+      fail_from_bson_error(error, what);
+    }
+    return std::make_unique<Cursor>(client_, std::move(lease), coll.release(), cursor, model, db_, name_,
+                                    std::move(make));
+  });
 }
 
 void Collection::drop() const {
-  Client::Lease lease = client_->lease();
-  CollectionHandle coll(lease, db_, name_);
-  bson_error_t error;
-  if (!mongoc_collection_drop_with_opts(coll.get(), nullptr, &error) && !is_namespace_not_found(error)) {
-    fail_from_bson_error(error, "drop");
-  }
+  client_->run([&](Client::Lease &lease) {
+    CollectionHandle coll(lease, db_, name_);
+    bson_error_t error;
+    if (!mongoc_collection_drop_with_opts(coll.get(), nullptr, &error) && !is_namespace_not_found(error)) {
+      fail_from_bson_error(error, "drop");
+    }
+  });
 }
 
 std::string default_index_name(const bson_t *keys) {
@@ -335,15 +362,16 @@ void Collection::create_index(const bson_t *keys, const bson_t *opts, bson_t *re
   BSON_APPEND_DOCUMENT(&indexes, "0", index.get());
   bson_append_array_end(cmd.get(), &indexes);
 
-  Client::Lease lease = client_->lease();
-  CollectionHandle coll(lease, db_, name_);
-  bson_t mreply;
-  bson_error_t error;
-  if (!mongoc_collection_write_command_with_opts(coll.get(), cmd.get(), nullptr, &mreply, &error)) {
-    fail_write(error, &mreply, reply, "create_index");
-  }
-  bson_destroy(&mreply);
-  if (reply) BSON_APPEND_UTF8(reply, "name", name.c_str());
+  client_->run([&](Client::Lease &lease) {
+    CollectionHandle coll(lease, db_, name_);
+    bson_t mreply;
+    bson_error_t error;
+    if (!mongoc_collection_write_command_with_opts(coll.get(), cmd.get(), nullptr, &mreply, &error)) {
+      fail_write(error, &mreply, reply, "create_index");
+    }
+    bson_destroy(&mreply);
+    if (reply) BSON_APPEND_UTF8(reply, "name", name.c_str());
+  });
 }
 
 }  // namespace mongo_odm

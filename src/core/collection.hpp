@@ -6,14 +6,15 @@
 #include <mongoc/mongoc.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "client.hpp"
+#include "cursor.hpp"
 
 namespace mongo_odm {
 
-class Cursor;
 class Model;
 
 class Collection {
@@ -51,6 +52,11 @@ class Collection {
   void create_index(const bson_t *keys, const bson_t *opts, bson_t *reply) const;
 
  private:
+  // A cursor that `make` creates on a leased connection (and again on a fresh one if its
+  // first batch finds no server).
+  std::unique_ptr<Cursor> open_cursor(const char *what, const Model *model,
+                                      std::function<mongoc_cursor_t *(mongoc_collection_t *)> make) const;
+
   std::shared_ptr<Client> client_;
   std::string db_;
   std::string name_;

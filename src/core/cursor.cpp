@@ -1,39 +1,67 @@
 #include "cursor.hpp"
 
+#include "interrupt.hpp"
 #include "library.hpp"
 #include "model.hpp"
 
 namespace mongo_odm {
 
 Cursor::Cursor(std::shared_ptr<Client> client, Client::Lease lease, mongoc_collection_t *collection,
-               mongoc_cursor_t *cursor, const Model *model)
+               mongoc_cursor_t *cursor, const Model *model, std::string db, std::string name, Factory make)
     : client_(std::move(client)),
       lease_(std::move(lease)),
       collection_(collection),
       cursor_(cursor),
-      model_(model) {}
+      model_(model),
+      db_(std::move(db)),
+      name_(std::move(name)),
+      make_(std::move(make)) {}
 
 Cursor::~Cursor() {
   // Before the lease returns the connection to the pool (member destruction runs after this).
   current_.reset();
-  // In a child, mongoc_cursor_destroy() would send killCursors on the parent's socket and kill
-  // the parent's server cursor: the inherited libmongoc objects are abandoned instead.
-  if (inherited()) return;
-  mongoc_cursor_destroy(cursor_);
-  mongoc_collection_destroy(collection_);
+  release();
 }
 
-bool Cursor::inherited() const { return lease_.generation() != library::fork_generation(); }
-
-void Cursor::record_mongoc_error() {
-  bson_error_t error;
-  if (mongoc_cursor_error(cursor_, &error)) {
-    try {
-      fail_from_bson_error(error, "cursor");
-    } catch (const Error &e) {
-      error_ = e;
-    }
+void Cursor::release() {
+  if (!lease_) return;
+  // In a child, mongoc_cursor_destroy() would send killCursors on the parent's socket and kill
+  // the parent's server cursor: the inherited libmongoc objects are abandoned instead.
+  if (!inherited()) {
+    // killCursors for a cursor not read to its end: bounded, so that a server that does not
+    // answer cannot hold the caller up.
+    interrupt::Operation op(Client::kCloseTimeoutMs, Client::kCloseTimeoutMs);
+    mongoc_cursor_destroy(cursor_);
+    mongoc_collection_destroy(collection_);
   }
+  cursor_ = nullptr;
+  collection_ = nullptr;
+  lease_.reset();
+}
+
+bool Cursor::inherited() const { return lease_ && lease_->generation() != library::fork_generation(); }
+
+std::optional<Error> Cursor::mongoc_error() {
+  bson_error_t error;
+  if (!mongoc_cursor_error(cursor_, &error)) return std::nullopt;
+  try {
+    fail_from_bson_error(error, "cursor");
+  } catch (const Error &e) {
+    return e;
+  }
+  return std::nullopt;
+}
+
+void Cursor::restart() {
+  mongoc_cursor_destroy(cursor_);
+  mongoc_collection_destroy(collection_);
+  cursor_ = nullptr;
+  collection_ = nullptr;
+  lease_->discard();
+  lease_.reset();
+  lease_.emplace(client_->lease());
+  collection_ = mongoc_client_get_collection(lease_->get(), db_.c_str(), name_.c_str());
+  cursor_ = make_(collection_);
 }
 
 bool Cursor::next_bson(const bson_t **doc) {
@@ -46,14 +74,44 @@ bool Cursor::next_bson(const bson_t **doc) {
     return false;
   }
   library::OperationScope scope;  // the first next() sends the query; later ones getMore
-  if (mongoc_cursor_next(cursor_, doc)) return true;
-  *doc = nullptr;
-  record_mongoc_error();
-  // Advancing an exhausted libmongoc cursor again is an error ("Cannot advance a completed or
-  // failed cursor"); the end is not. A tailable cursor stays alive (more() is true) and may
-  // be advanced again.
-  if (!error_ && !mongoc_cursor_more(cursor_)) exhausted_ = true;
-  return false;
+  interrupt::Operation op(client_->timeout_ms(), client_->server_selection_timeout_ms());
+  std::optional<Client::SelectionRetry> retry;
+  for (;;) {
+    if (mongoc_cursor_next(cursor_, doc)) {
+      if (!started_) {
+        started_ = true;
+        lease_->established();
+      }
+      return true;
+    }
+    *doc = nullptr;
+    std::optional<Error> failure = mongoc_error();
+    if (!failure) {
+      // Advancing an exhausted libmongoc cursor again is an error ("Cannot advance a completed
+      // or failed cursor"); the end is not. A tailable cursor stays alive (more() is true) and
+      // may be advanced again.
+      started_ = true;
+      if (!mongoc_cursor_more(cursor_)) {
+        exhausted_ = true;
+        release();
+      }
+      return false;
+    }
+    if (started_ || failure->cause() != Cause::server_selection) {
+      error_ = std::move(failure);
+      release();
+      return false;
+    }
+    try {
+      if (!retry) retry.emplace(*client_, op);
+      retry->failed(*failure);  // pauses, or throws the final error
+      restart();
+    } catch (const Error &e) {
+      error_ = e;
+      release();
+      return false;
+    }
+  }
 }
 
 bool Cursor::next_doc(const Document **doc) {

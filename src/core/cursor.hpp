@@ -1,5 +1,10 @@
 // A query cursor: owns its pooled connection, its libmongoc cursor and, for model cursors,
-// the one document it hands out at a time.
+// the one document it hands out at a time. The connection goes back to the pool as soon as the
+// cursor is exhausted (or failed), not only when it is destroyed.
+//
+// The first batch is requested by the first next(). If that finds no server (nothing was sent),
+// the query is made anew by the cursor's factory on a fresh connection, with Client::run()'s
+// retry policy, until serverSelectionTimeoutMS.
 //
 // A cursor opened before fork() is the parent's: its libmongoc cursor reads from the parent's
 // socket (shared with the child by fork). In the child it fails with CONNECTION instead of
@@ -10,8 +15,10 @@
 #include <bson/bson.h>
 #include <mongoc/mongoc.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "client.hpp"
 #include "document.hpp"
@@ -23,9 +30,13 @@ class Model;
 
 class Cursor {
  public:
-  // Takes ownership of `collection` and `cursor`, which were made from `lease`.
+  // Makes the libmongoc cursor of the query on a libmongoc collection.
+  using Factory = std::function<mongoc_cursor_t *(mongoc_collection_t *)>;
+
+  // Takes ownership of `collection` and `cursor`, which were made from `lease` (the collection
+  // `db`.`name`) by `make`.
   Cursor(std::shared_ptr<Client> client, Client::Lease lease, mongoc_collection_t *collection,
-         mongoc_cursor_t *cursor, const Model *model);
+         mongoc_cursor_t *cursor, const Model *model, std::string db, std::string name, Factory make);
   ~Cursor();
   Cursor(const Cursor &) = delete;
   Cursor &operator=(const Cursor &) = delete;
@@ -39,15 +50,23 @@ class Cursor {
   const Model *model() const { return model_; }
 
  private:
-  void record_mongoc_error();
+  // The libmongoc cursor's error as the library's Error, or nothing.
+  std::optional<Error> mongoc_error();
+  // Gives the connection back (after the end, or a failure).
+  void release();
+  // The first batch found no server: the query again, on a fresh connection.
+  void restart();
   // True in a child process for a cursor its parent opened before fork().
   bool inherited() const;
 
   std::shared_ptr<Client> client_;
-  Client::Lease lease_;
-  mongoc_collection_t *collection_;
-  mongoc_cursor_t *cursor_;
+  std::optional<Client::Lease> lease_;  // empty once released
+  mongoc_collection_t *collection_ = nullptr;
+  mongoc_cursor_t *cursor_ = nullptr;
   const Model *model_;
+  std::string db_, name_;
+  Factory make_;
+  bool started_ = false;  // the first batch arrived
   std::optional<Error> error_;
   bool exhausted_ = false;  // the end was reached: next calls return false without an error
   std::optional<Document> current_;

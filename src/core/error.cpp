@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "interrupt.hpp"
+#include "log.hpp"
 #include "redact.hpp"
 
 namespace mongo_odm {
@@ -83,7 +85,17 @@ Code classify_bson_error(const bson_error_t &error) {
 }
 
 void fail_from_bson_error(const bson_error_t &error, const char *context) {
+  if (const interrupt::Operation *op = interrupt::current()) {
+    if (op->reason() != interrupt::Reason::none) interrupt::fail_stopped(context);
+  }
   const Code code = classify_bson_error(error);
+  const bool authentication = (error.domain == MONGOC_ERROR_CLIENT && error.code == MONGOC_ERROR_CLIENT_AUTHENTICATE) ||
+                              (error.domain == MONGOC_ERROR_SERVER && error.code == 18);
+  if (authentication && log::enabled(log::warning)) {
+    // An operator's first clue; libmongoc's pooled clients logged it, its single-threaded ones
+    // (the library's) only at debug level.
+    log::write(log::warning, std::string(context) + ": authentication failed: " + error.message);
+  }
   int32_t server_code = static_cast<int32_t>(error.code);
   std::string message = context;
   message += ": ";
@@ -105,8 +117,29 @@ const char *code_name(uint32_t code) noexcept {
     case Code::encoding: return "MONGO_ODM_ERROR_ENCODING";
     case Code::timeout: return "MONGO_ODM_ERROR_TIMEOUT";
     case Code::internal: return "MONGO_ODM_ERROR_INTERNAL";
+    case Code::cancelled: return "MONGO_ODM_ERROR_CANCELLED";
   }
   return "MONGO_ODM_ERROR_UNKNOWN";
+}
+
+Cause cause_of(uint32_t code, int32_t server_code) noexcept {
+  switch (static_cast<Code>(code)) {
+    case Code::ok:
+      return Cause::none;
+    case Code::connection:
+      return server_code == kServerCodeServerSelection ? Cause::server_selection : Cause::network;
+    case Code::timeout:
+      switch (server_code) {
+        case kServerCodeMaxTimeExpired: return Cause::execution_timeout;
+        case kServerCodeDeadlineExceeded: return Cause::deadline;
+        case kServerCodeWaitQueueTimeout: return Cause::wait_queue_timeout;
+        default: return Cause::network_timeout;
+      }
+    case Code::cancelled:
+      return Cause::cancelled;
+    default:
+      return Cause::other;
+  }
 }
 
 }  // namespace mongo_odm

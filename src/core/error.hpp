@@ -24,7 +24,31 @@ enum class Code : uint32_t {
   encoding = 9,
   timeout = 10,
   internal = 11,
+  cancelled = 12,
 };
+
+// server_code values of the conditions the library detects on the client side. Servers use
+// positive codes; 13053 is libmongoc's own code for a failed server selection.
+constexpr int32_t kServerCodeServerSelection = 13053;  // with Code::connection
+constexpr int32_t kServerCodeDeadlineExceeded = -1;    // with Code::timeout: timeoutMS / token deadline
+constexpr int32_t kServerCodeWaitQueueTimeout = -2;    // with Code::timeout: waitQueueTimeoutMS
+constexpr int32_t kServerCodeMaxTimeExpired = 50;      // with Code::timeout: the server's maxTimeMS
+
+// The finer cause of an error, derived from (code, server_code) alone so that the C API can
+// answer it for any mongo_odm_error_t (mongo_odm_error_reason()). Mirrors
+// mongo_odm_error_reason_t.
+enum class Cause : uint32_t {
+  none = 0,
+  other = 1,
+  server_selection = 2,   // no suitable server within serverSelectionTimeoutMS
+  network = 3,            // a connection failed (refused, reset, TLS, authentication)
+  network_timeout = 4,    // socketTimeoutMS/connectTimeoutMS ran out on an open connection
+  execution_timeout = 5,  // the server stopped the operation at its maxTimeMS
+  deadline = 6,           // the client's timeoutMS or the cancel token's deadline passed
+  wait_queue_timeout = 7, // no pooled connection became free within waitQueueTimeoutMS
+  cancelled = 8,          // a cancel token was triggered (or its check function said stop)
+};
+Cause cause_of(uint32_t code, int32_t server_code) noexcept;
 
 class Error : public std::exception {
  public:
@@ -34,6 +58,7 @@ class Error : public std::exception {
   int32_t server_code() const noexcept { return server_code_; }
   const std::string &message() const noexcept { return message_; }
   const char *what() const noexcept override { return message_.c_str(); }
+  Cause cause() const noexcept { return cause_of(static_cast<uint32_t>(code_), server_code_); }
 
  private:
   Code code_;
@@ -45,7 +70,9 @@ class Error : public std::exception {
 [[noreturn]] void fail(Code code, const std::string &message, int32_t server_code = 0);
 
 // Classifies a libmongoc/libbson error (error API version 2) and throws it. `context` names
-// the operation ("find", "insert_many", ...) and prefixes the message.
+// the operation ("find", "insert_many", ...) and prefixes the message. When the current call
+// was stopped (interrupt.hpp), the broken connection libmongoc reports is the consequence:
+// the stop reason is thrown instead (CANCELLED, or TIMEOUT for a deadline).
 [[noreturn]] void fail_from_bson_error(const bson_error_t &error, const char *context);
 
 // The code a libmongoc/libbson error maps to.

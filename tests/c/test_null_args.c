@@ -8,7 +8,10 @@
  *
  * library.h:    mongo_odm_init mongo_odm_cleanup mongo_odm_get_version mongo_odm_version_number
  *               mongo_odm_check_version mongo_odm_free
- * error.h:      mongo_odm_error_code_name
+ * error.h:      mongo_odm_error_code_name mongo_odm_error_reason mongo_odm_error_reason_name
+ * cancel.h:     mongo_odm_cancel_new mongo_odm_cancel_destroy mongo_odm_cancel_trigger
+ *               mongo_odm_cancel_is_triggered mongo_odm_cancel_reset mongo_odm_cancel_set_timeout
+ *               mongo_odm_cancel_set_check mongo_odm_cancel_attach mongo_odm_cancel_attached
  * log.h:        mongo_odm_log_set_level mongo_odm_log_get_level mongo_odm_log_set_handler
  *               mongo_odm_log_level_name
  * id.h:         mongo_odm_generate_id mongo_odm_generate_composite_id
@@ -159,6 +162,30 @@ static void test_library_error_log(void **state) {
   mongo_odm_log_set_handler(NULL, NULL); /* documented: restores the default */
   mongo_odm_log_set_handler(NULL, (void *)1);
   assert_non_null(mongo_odm_log_level_name(MONGO_ODM_LOG_OFF));
+  assert_int_equal(mongo_odm_error_reason(NULL), MONGO_ODM_REASON_NONE);
+  assert_string_equal(mongo_odm_error_reason_name((mongo_odm_error_reason_t)999), "MONGO_ODM_REASON_UNKNOWN");
+}
+
+/* cancel.h: NULL tokens are no-ops (trigger, reset, destroy), false (is_triggered) or
+ * INVALID_ARGUMENT (the setters); attach(NULL) detaches. */
+static void test_cancel(void **state) {
+  (void)state;
+  mongo_odm_cancel_trigger(NULL);
+  mongo_odm_cancel_reset(NULL);
+  mongo_odm_cancel_destroy(NULL);
+  assert_false(mongo_odm_cancel_is_triggered(NULL));
+  EXPECT_INVALID(mongo_odm_cancel_set_timeout(NULL, 10, ERR));
+  EXPECT_INVALID(mongo_odm_cancel_set_check(NULL, NULL, NULL, ERR));
+  assert_null(mongo_odm_cancel_attached());
+  assert_null(mongo_odm_cancel_attach(NULL));
+  mongo_odm_cancel_t *token = mongo_odm_cancel_new();
+  assert_non_null(token);
+  mongo_odm_error_t err;
+  assert_true(mongo_odm_cancel_set_check(token, NULL, NULL, &err)); /* removes: fine */
+  assert_null(mongo_odm_cancel_attach(token));
+  assert_ptr_equal(mongo_odm_cancel_attached(), token);
+  assert_ptr_equal(mongo_odm_cancel_attach(NULL), token);
+  mongo_odm_cancel_destroy(token);
 }
 
 /* id.h */
@@ -497,6 +524,7 @@ static void test_crud(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_library_error_log),
+      cmocka_unit_test(test_cancel),
       cmocka_unit_test(test_ids),
       cmocka_unit_test(test_connection),
       cmocka_unit_test(test_client),

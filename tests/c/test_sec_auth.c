@@ -338,7 +338,7 @@ static void test_debug_log_of_a_session_has_no_password(void **state) {
   free(url);
   free(userinfo);
   assert_true(sec_log_count("client", "endSessions") > 0);
-  assert_true(sec_log_count("cluster", "Failed authentication") > 0);
+  assert_true(sec_log_count("mongo_odm", "authentication failed") > 0);
   sec_log_assert_no_secret("not-the-password");
 }
 

@@ -125,7 +125,7 @@ static void test_server_of_an_untrusted_ca_is_refused(void **state) {
   url = auth_tls_url("localhost", "SEC_OTHER_CA_FILE", "tlsAllowInvalidHostnames=true");
   assert_refused(url, "certificate verify failed", NULL);
   free(url);
-  assert_true(sec_log_count("monitor", "TLS handshake failed") > 0);
+  assert_true(sec_log_count("mongo_odm", "TLS handshake failed") > 0);
 }
 
 static void test_allow_invalid_certificates_accepts_an_untrusted_server(void **state) {
