@@ -40,6 +40,13 @@ class Error : public std::runtime_error {
   uint32_t code() const noexcept { return code_; }
   int32_t server_code() const noexcept { return server_code_; }
   const char *code_name() const noexcept { return mongo_odm_error_code_name(code_); }
+  /* The finer cause (mongo_odm_error_reason()). */
+  mongo_odm_error_reason_t reason() const noexcept {
+    mongo_odm_error_t e{};
+    e.code = code_;
+    e.server_code = server_code_;
+    return mongo_odm_error_reason(&e);
+  }
 
  private:
   uint32_t code_;
@@ -152,6 +159,50 @@ inline std::string generate_id_from_pairs(const std::vector<std::pair<std::strin
         error);
   return std::string(out, 32);
 }
+
+/* ---- cancellation (cancel.h) ----------------------------------------------------------------- */
+
+/* A cancel token. cancel() may be called from any thread (or a signal handler, through
+ * mongo_odm_cancel_trigger(get())). */
+class CancelToken {
+ public:
+  CancelToken() : ptr_(mongo_odm_cancel_new()) {
+    if (!ptr_) throw Error(MONGO_ODM_ERROR_INTERNAL, "out of memory");
+  }
+  ~CancelToken() { mongo_odm_cancel_destroy(ptr_); }
+  CancelToken(const CancelToken &) = delete;
+  CancelToken &operator=(const CancelToken &) = delete;
+
+  void cancel() noexcept { mongo_odm_cancel_trigger(ptr_); }
+  bool cancelled() const noexcept { return mongo_odm_cancel_is_triggered(ptr_); }
+  void reset() noexcept { mongo_odm_cancel_reset(ptr_); }
+  /* Calls still waiting `timeout_ms` from now fail with TIMEOUT; negative: no deadline. */
+  void set_timeout(int64_t timeout_ms) {
+    mongo_odm_error_t error;
+    check(mongo_odm_cancel_set_timeout(ptr_, timeout_ms, &error), error);
+  }
+  void set_check(mongo_odm_cancel_check_t fn, void *user_data) {
+    mongo_odm_error_t error;
+    check(mongo_odm_cancel_set_check(ptr_, fn, user_data, &error), error);
+  }
+  mongo_odm_cancel_t *get() const noexcept { return ptr_; }
+
+ private:
+  mongo_odm_cancel_t *ptr_;
+};
+
+/* Attaches a token to the calling thread for the lifetime of the object (the previous one is
+ * restored at its end). */
+class ScopedCancel {
+ public:
+  explicit ScopedCancel(const CancelToken &token) : previous_(mongo_odm_cancel_attach(token.get())) {}
+  ~ScopedCancel() { mongo_odm_cancel_attach(previous_); }
+  ScopedCancel(const ScopedCancel &) = delete;
+  ScopedCancel &operator=(const ScopedCancel &) = delete;
+
+ private:
+  mongo_odm_cancel_t *previous_;
+};
 
 /* ---- handles ----------------------------------------------------------------------------- */
 

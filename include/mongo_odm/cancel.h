@@ -85,7 +85,7 @@ MONGO_ODM_API(bool) mongo_odm_cancel_set_timeout(mongo_odm_cancel_t *token, int6
 typedef bool (*mongo_odm_cancel_check_t)(void *user_data);
 
 /* Sets (NULL: removes) a check function, called with `user_data` on the waiting thread at most
- * every 50 ms while a call of a thread the token is attached to waits; when it returns true the
+ * every 20 ms while a call of a thread the token is attached to waits; when it returns true the
  * call stops with CANCELLED. It runs inside the library (possibly inside libmongoc): it must not
  * call the library, nor wait for a lock that a caller of the library may hold. Set it before
  * attaching the token. (The Python binding runs the interpreter's signal handlers from it, so

@@ -251,7 +251,13 @@ mongoc_client_t *Client::new_mongoc_client() {
   if (!c) fail(Code::invalid_argument, std::string("cannot create a client for this URL: ") + error.message);
   mongoc_client_set_error_api(c, MONGOC_ERROR_API_VERSION_2);
   if (!mongoc_uri_get_appname(uri_)) mongoc_client_set_appname(c, "mongo_odm");
-  if (own_transport_) mongoc_client_set_stream_initiator(c, transport::initiate, &transport_);
+  if (own_transport_) {
+    mongoc_client_set_stream_initiator(c, transport::initiate, &transport_);
+    // Setting an initiator takes the TLS handshake out of libmongoc's scan (the initiator is
+    // expected to hand over a stream ready for use); the library's initiator leaves it there,
+    // where it is asynchronous and reports libmongoc's own errors: set the TLS options again.
+    if (transport_.tls) mongoc_client_set_ssl_opts(c, &transport_.ssl);
+  }
 #ifdef MONGO_ODM_HAVE_USLEEP_IMPL
   mongoc_client_set_usleep_impl(c, interruptible_usleep, nullptr);
 #endif

@@ -32,6 +32,7 @@
 #include "error.hpp"
 #include "interrupt.hpp"
 #include "library.hpp"
+#include "log.hpp"
 #include "redact.hpp"
 #include "transport.hpp"
 
@@ -186,6 +187,10 @@ class Client::SelectionRetry {
   // Called with an attempt's server-selection failure (its lease already discarded): returns
   // after the pause when another attempt is due, throws the call's final error otherwise.
   void failed(const Error &e) {
+    if (log::enabled(log::debug)) log::write(log::debug, "no server found, will retry: " + e.message());
+    // The first retry is at once, on a fresh connection: the failure may have been a libmongoc
+    // client's cooldown rather than a scan.
+    if (retries_++ == 0 && interrupt::now_us() < op_.selection_deadline_us()) return;
     if (interrupt::now_us() < op_.selection_deadline_us()) {
       const int64_t next = interrupt::now_us() + client_.min_heartbeat_ms_ * 1000;
       if (interrupt::sleep_until(std::min(next, op_.selection_deadline_us()), true)) return;
@@ -197,6 +202,7 @@ class Client::SelectionRetry {
  private:
   const Client &client_;
   interrupt::Operation &op_;
+  int retries_ = 0;
 };
 
 template <typename F>
@@ -212,6 +218,13 @@ auto Client::run(F &&body) -> decltype(body(std::declval<Lease &>())) {
       try {
         return body(lease);
       } catch (const Error &e) {
+        if (op.reason() != interrupt::Reason::none) {
+          // Stopped: the connection (and its libmongoc client, whose scan the stop failed) is
+          // dropped, so that the next call starts clean.
+          established.cancel();
+          lease.discard();
+          throw;
+        }
         if (e.cause() != Cause::server_selection) throw;
         established.cancel();
         lease.discard();

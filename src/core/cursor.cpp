@@ -97,7 +97,9 @@ bool Cursor::next_bson(const bson_t **doc) {
       }
       return false;
     }
-    if (started_ || failure->cause() != Cause::server_selection) {
+    if (started_ || failure->cause() != Cause::server_selection || op.reason() != interrupt::Reason::none) {
+      // A stopped next() drops its connection (cancel.h): its reply may still be on its way.
+      if (op.reason() != interrupt::Reason::none) lease_->discard();
       error_ = std::move(failure);
       release();
       return false;

@@ -86,7 +86,7 @@ Code classify_bson_error(const bson_error_t &error) {
 
 void fail_from_bson_error(const bson_error_t &error, const char *context) {
   if (const interrupt::Operation *op = interrupt::current()) {
-    if (op->reason() != interrupt::Reason::none) interrupt::fail_stopped(context);
+    if (op->reason() != interrupt::Reason::none) interrupt::fail_stopped(context, error.message);
   }
   const Code code = classify_bson_error(error);
   const bool authentication = (error.domain == MONGOC_ERROR_CLIENT && error.code == MONGOC_ERROR_CLIENT_AUTHENTICATE) ||

@@ -3,6 +3,7 @@
 #include <bson/bson.h>
 
 #include <algorithm>
+#include <cstring>
 #include <chrono>
 #include <thread>
 
@@ -138,19 +139,29 @@ std::string describe(Reason reason, const Operation *op) {
   return "the operation was stopped";
 }
 
-void fail_stopped(const char *what) {
+void fail_stopped(const char *what, const char *detail) {
   const Operation *op = t_current;
   const Reason reason = op ? op->reason() : Reason::cancelled;
-  const std::string message = std::string(what) + ": " + describe(reason, op);
   switch (reason) {
     case Reason::deadline:
-      fail(Code::timeout, message, kServerCodeDeadlineExceeded);
-    case Reason::selection_deadline:
-      fail(Code::connection, "No suitable servers found: `serverSelectionTimeoutMS` expired: [" + describe(reason, op) +
-                                 "]",
+      fail(Code::timeout, std::string(what) + ": " + describe(reason, op), kServerCodeDeadlineExceeded);
+    case Reason::selection_deadline: {
+      // libmongoc's scan reports the connection the library stopped as a socket error; the
+      // truth is that it timed out.
+      std::string found = detail ? detail : "";
+      const size_t open = found.find('[');
+      found = open == std::string::npos ? describe(reason, op) : found.substr(open + 1);
+      if (!found.empty() && found.back() == ']') found.pop_back();
+      for (const char *vague : {"unknown socket error", "unknown connection error"}) {
+        const size_t at = found.find(vague);
+        if (at != std::string::npos) found.replace(at, std::strlen(vague), "timed out");
+      }
+      fail(Code::connection,
+           std::string(what) + ": No suitable servers found: `serverSelectionTimeoutMS` expired: [" + found + "]",
            kServerCodeServerSelection);
+    }
     default:
-      fail(Code::cancelled, message);
+      fail(Code::cancelled, std::string(what) + ": " + describe(reason, op));
   }
 }
 

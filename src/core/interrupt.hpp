@@ -23,7 +23,7 @@ namespace mongo_odm {
 namespace interrupt {
 
 constexpr int kSliceMs = 20;          // the longest a wait sleeps between two should_stop()
-constexpr int kCheckIntervalMs = 50;  // the most often a token's check function runs
+constexpr int kCheckIntervalMs = 20;  // the most often a token's check function runs
 constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
 
 // Microseconds of the monotonic clock.
@@ -130,8 +130,10 @@ bool sleep_until(int64_t until_us, bool selecting = false);
 // The message of a call stopped for `reason` ("the operation was cancelled", ...).
 std::string describe(Reason reason, const Operation *op);
 
-// Throws the error of the current call's stop reason (CANCELLED or TIMEOUT), naming `what`.
-[[noreturn]] void fail_stopped(const char *what);
+// Throws the error of the current call's stop reason (CANCELLED, TIMEOUT, or CONNECTION for a
+// server-selection timeout), naming `what`; `detail` is libmongoc's message of the failure the
+// stop caused, if any.
+[[noreturn]] void fail_stopped(const char *what, const char *detail = nullptr);
 
 }  // namespace interrupt
 }  // namespace mongo_odm

@@ -31,8 +31,9 @@ constexpr int kStreamType = 0x6f64;
 
 struct Stream {
   mongoc_stream_t vtable;  // first: libmongoc holds a mongoc_stream_t *
-  int fd;
-  int error;  // errno of the last failed call: what timed_out() and should_retry() report
+  int fd;      // -1: closed, or never connected (then `failed` says why)
+  int error;   // errno of the last failed call: what timed_out() and should_retry() report
+  int failed;  // the errno of a connection that failed before the scan began, else 0
 };
 
 Stream *of(mongoc_stream_t *stream) { return reinterpret_cast<Stream *>(stream); }
@@ -80,7 +81,7 @@ ssize_t stream_readv(mongoc_stream_t *stream, mongoc_iovec_t *iov, size_t iovcnt
   size_t cur = 0;
   s->error = 0;
   if (s->fd < 0) {
-    s->error = errno = EBADF;
+    s->error = errno = s->failed ? s->failed : EBADF;
     return -1;
   }
   while (cur < iovcnt) {
@@ -114,7 +115,7 @@ ssize_t stream_writev(mongoc_stream_t *stream, mongoc_iovec_t *in_iov, size_t io
   const int64_t expire = expiration(timeout_msec);
   s->error = 0;
   if (s->fd < 0) {
-    s->error = errno = EBADF;
+    s->error = errno = s->failed ? s->failed : EBADF;
     return -1;
   }
   std::vector<struct iovec> iov(iovcnt);
@@ -156,10 +157,14 @@ ssize_t stream_writev(mongoc_stream_t *stream, mongoc_iovec_t *in_iov, size_t io
 // reports every stream failed.
 ssize_t stream_poll(mongoc_stream_poll_t *streams, size_t nstreams, int32_t timeout_msec) {
   std::vector<pollfd> fds(nstreams);
+  ssize_t dead = 0;
   for (size_t i = 0; i < nstreams; ++i) {
-    fds[i] = {of(streams[i].stream)->fd, static_cast<short>(streams[i].events), 0};
-    streams[i].revents = 0;
+    const Stream *s = of(streams[i].stream);
+    fds[i] = {s->fd, static_cast<short>(streams[i].events), 0};
+    streams[i].revents = s->fd < 0 ? POLLHUP : 0;  // a connection that failed at once
+    if (s->fd < 0) ++dead;
   }
+  if (dead) return dead;
   const int64_t expire = expiration(timeout_msec);
   const int64_t until = expire < 0 ? interrupt::kNever : expire;
   while (!interrupt::should_stop(true)) {
@@ -222,7 +227,8 @@ bool stream_should_retry(mongoc_stream_t *stream) {
   return e == EAGAIN || e == EWOULDBLOCK || e == EINPROGRESS || e == EINTR;
 }
 
-mongoc_stream_t *new_stream(int fd) {
+// `fd` -1: a connection that failed with `error` (errno) before the scan began.
+mongoc_stream_t *new_stream(int fd, int error) {
   Stream *s = new (std::nothrow) Stream();
   if (!s) return nullptr;
   s->vtable.type = kStreamType;
@@ -239,7 +245,8 @@ mongoc_stream_t *new_stream(int fd) {
   s->vtable.timed_out = stream_timed_out;
   s->vtable.should_retry = stream_should_retry;
   s->fd = fd;
-  s->error = 0;
+  s->error = error;
+  s->failed = fd < 0 ? error : 0;
   return &s->vtable;
 }
 
@@ -257,9 +264,9 @@ void tune_tcp(int fd) {
 #endif
 }
 
-// Connects a non-blocking socket to `addr`, waiting at most until `expire_us`. Returns the fd or
-// -1 (errno set; ETIMEDOUT also when the call was stopped).
-int connect_one(int family, int protocol, const sockaddr *addr, socklen_t len, int64_t expire_us) {
+// Starts connecting a non-blocking socket to `addr`. Returns the fd (connected, or with the
+// connection under way), or -1 with errno when the attempt failed at once.
+int start_connect(int family, int protocol, const sockaddr *addr, socklen_t len) {
   const int fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
   if (fd < 0) return -1;
   if (family != AF_UNIX) tune_tcp(fd);
@@ -267,46 +274,32 @@ int connect_one(int family, int protocol, const sockaddr *addr, socklen_t len, i
   do {
     r = ::connect(fd, addr, len);
   } while (r < 0 && errno == EINTR);
-  if (r == 0) return fd;
-  if (errno != EINPROGRESS) {
-    const int e = errno;
-    ::close(fd);
-    errno = e;
-    return -1;
-  }
-  const Wait w = wait_fd(fd, POLLOUT, expire_us, true);
-  int so_error = 0;
-  socklen_t so_len = sizeof so_error;
-  if (w == Wait::ready && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_error, &so_len) == 0 && so_error == 0) {
-    return fd;
-  }
-  const int e = w == Wait::ready ? (so_error ? so_error : errno) : wait_errno(w, expire_us);
+  if (r == 0 || errno == EINPROGRESS) return fd;
+  const int e = errno;
   ::close(fd);
   errno = e;
   return -1;
 }
 
-int connect_tcp(const mongoc_host_list_t *host, int64_t expire_us) {
+// -2 when the name does not resolve.
+int start_tcp(const mongoc_host_list_t *host) {
   addrinfo hints{};
   hints.ai_family = host->family;
   hints.ai_socktype = SOCK_STREAM;
   char port[8];
   std::snprintf(port, sizeof port, "%hu", host->port);
   addrinfo *result = nullptr;
-  if (::getaddrinfo(host->host, port, &hints, &result) != 0) {
-    errno = EHOSTUNREACH;
-    return -2;  // name resolution failed
-  }
+  if (::getaddrinfo(host->host, port, &hints, &result) != 0) return -2;
+  // The first address whose connection does not fail at once (loopback refuses at once).
   int fd = -1;
   for (addrinfo *rp = result; rp && fd < 0; rp = rp->ai_next) {
-    fd = connect_one(rp->ai_family, rp->ai_protocol, rp->ai_addr, rp->ai_addrlen, expire_us);
-    if (fd < 0 && interrupt::should_stop(true)) break;
+    fd = start_connect(rp->ai_family, rp->ai_protocol, rp->ai_addr, rp->ai_addrlen);
   }
   ::freeaddrinfo(result);
   return fd;
 }
 
-int connect_unix(const mongoc_host_list_t *host, int64_t expire_us) {
+int start_unix(const mongoc_host_list_t *host) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (std::strlen(host->host) >= sizeof addr.sun_path) {
@@ -314,46 +307,39 @@ int connect_unix(const mongoc_host_list_t *host, int64_t expire_us) {
     return -1;
   }
   std::strcpy(addr.sun_path, host->host);
-  return connect_one(AF_UNIX, 0, reinterpret_cast<const sockaddr *>(&addr), sizeof addr, expire_us);
+  return start_connect(AF_UNIX, 0, reinterpret_cast<const sockaddr *>(&addr), sizeof addr);
 }
 
-// What a failed connection attempt says at debug level (libmongoc's pooled monitors used to).
-void log_failure(const mongoc_host_list_t *host, const bson_error_t *error) {
-  if (log::enabled(log::debug)) {
-    log::write(log::debug, std::string("connection to ") + host->host_and_port + " failed: " + error->message);
-  }
-}
-
+// Connecting, and the TLS and MongoDB handshakes, are libmongoc's asynchronous scan: the
+// initiator starts the connection and returns at once, and the scan polls the stream (with the
+// waits of stream_poll()). libmongoc calls the initiator of a single-threaded client also from
+// inside its scan callback, holding its topology lock, where an initiator that fails would
+// deadlock it (its error callback takes that lock again): so a connection that fails at once is
+// returned as a stream that reports the failure to the scan ("connection refused").
 mongoc_stream_t *connect_stream(const Config *config_in, const mongoc_host_list_t *host, bson_error_t *error) {
   auto *config = const_cast<Config *>(config_in);  // mongoc_stream_tls_new_with_hostname takes it non-const
-  const int64_t expire = interrupt::now_us() + int64_t{config->connect_timeout_ms} * 1000;
   errno = 0;
-  const int fd = host->family == AF_UNIX ? connect_unix(host, expire) : connect_tcp(host, expire);
+  const int fd = host->family == AF_UNIX ? start_unix(host) : start_tcp(host);
   if (fd == -2) {
     bson_set_error(error, MONGOC_ERROR_STREAM, MONGOC_ERROR_STREAM_NAME_RESOLUTION, "Failed to resolve %s",
                    host->host);
     return nullptr;
   }
-  if (fd < 0) {
-    bson_set_error(error, MONGOC_ERROR_STREAM, MONGOC_ERROR_STREAM_CONNECT, "Failed to connect to target host: %s (%s)",
-                   host->host_and_port, std::strerror(errno));
-    return nullptr;
+  if (fd < 0 && log::enabled(log::debug)) {
+    log::write(log::debug, std::string("connection to ") + host->host_and_port + " failed: " + std::strerror(errno));
   }
-  mongoc_stream_t *base = new_stream(fd);
+  mongoc_stream_t *base = new_stream(fd, fd < 0 ? (errno ? errno : ECONNREFUSED) : 0);
   if (!base) {
-    ::close(fd);
+    if (fd >= 0) ::close(fd);
     bson_set_error(error, MONGOC_ERROR_STREAM, MONGOC_ERROR_STREAM_SOCKET, "out of memory");
     return nullptr;
   }
   if (!config->tls) return base;
+  // The TLS handshake is done by the scan (mongoc_client_set_ssl_opts() installed it).
   mongoc_stream_t *tls = mongoc_stream_tls_new_with_hostname(base, host->host, &config->ssl, 1);
   if (!tls) {
     mongoc_stream_destroy(base);
     bson_set_error(error, MONGOC_ERROR_STREAM, MONGOC_ERROR_STREAM_SOCKET, "Failed initialize TLS state.");
-    return nullptr;
-  }
-  if (!mongoc_stream_tls_handshake_block(tls, host->host, config->connect_timeout_ms, error)) {
-    mongoc_stream_destroy(tls);
     return nullptr;
   }
   return tls;
@@ -362,8 +348,6 @@ mongoc_stream_t *connect_stream(const Config *config_in, const mongoc_host_list_
 }  // namespace
 
 bool configure(const mongoc_uri_t *uri, Config *config) {
-  config->connect_timeout_ms = mongoc_uri_get_option_as_int32(uri, MONGOC_URI_CONNECTTIMEOUTMS, 10000);
-  if (config->connect_timeout_ms <= 0) config->connect_timeout_ms = 10000;
   const char *mechanism = mongoc_uri_get_auth_mechanism(uri);
   config->tls = mongoc_uri_get_tls(uri) || (mechanism && !std::strcmp(mechanism, "MONGODB-X509"));
   if (!config->tls) return true;
@@ -393,9 +377,7 @@ bool configure(const mongoc_uri_t *uri, Config *config) {
 mongoc_stream_t *initiate(const mongoc_uri_t *uri, const mongoc_host_list_t *host, void *user_data,
                           bson_error_t *error) {
   (void)uri;
-  mongoc_stream_t *stream = connect_stream(static_cast<Config *>(user_data), host, error);
-  if (!stream) log_failure(host, error);
-  return stream;
+  return connect_stream(static_cast<Config *>(user_data), host, error);
 }
 
 }  // namespace transport

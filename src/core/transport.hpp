@@ -8,6 +8,9 @@
 // the wait at once. A stream stopped that way reports a timeout to libmongoc, which then drops
 // the connection (it is never reused with a reply still on its way) without marking the server
 // unknown. TLS is libmongoc's, layered on this stream with mongoc_stream_tls_new_with_hostname().
+// Connecting, and the TLS and MongoDB handshakes, happen in libmongoc's asynchronous scan: the
+// initiator only starts the connection (see connect_stream() in the .cpp for why it must not
+// fail there), and the scan waits through this stream's poll().
 //
 // Installed on every libmongoc client of the pool with mongoc_client_set_stream_initiator(),
 // which libmongoc allows on single-threaded clients in every version the project supports (2.x
@@ -24,7 +27,6 @@ namespace transport {
 // What the initiator needs to know of a client's URI; owned by the client.
 struct Config {
   bool tls = false;
-  int32_t connect_timeout_ms = 10000;
   std::string pem_file, pem_pwd, ca_file;
   bool weak_cert_validation = false;
   bool allow_invalid_hostname = false;

@@ -303,6 +303,39 @@ void test_crud_errors_without_server(void **) {
 
 }  // namespace
 
+// CancelToken / ScopedCancel: a triggered token attached to the thread stops a call at its first
+// wait (here: the server selection of a client whose server does not exist), and the error's
+// reason says so; detached again, the call waits for its server selection as usual.
+void test_cancel_token_raii(void **) {
+  mongo_odm::Client client("mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=300");
+  mongo_odm::CancelToken token;
+  assert_false(token.cancelled());
+  token.cancel();
+  assert_true(token.cancelled());
+  {
+    mongo_odm::ScopedCancel attached(token);
+    assert_ptr_equal(mongo_odm_cancel_attached(), token.get());
+    try {
+      client.ping();
+      fail();
+    } catch (const mongo_odm::Error &e) {
+      assert_int_equal(e.code(), MONGO_ODM_ERROR_CANCELLED);
+      assert_int_equal(e.reason(), MONGO_ODM_REASON_CANCELLED);
+    }
+  }
+  assert_null(mongo_odm_cancel_attached());
+  token.reset();
+  assert_false(token.cancelled());
+  token.set_timeout(-1);
+  try {
+    client.ping();
+    fail();
+  } catch (const mongo_odm::Error &e) {
+    assert_int_equal(e.code(), MONGO_ODM_ERROR_CONNECTION);
+    assert_int_equal(e.reason(), MONGO_ODM_REASON_SERVER_SELECTION);
+  }
+}
+
 int main(void) {
   mongo_odm::Library library;  // init for the lifetime of main, cleanup at its end
   const struct CMUnitTest tests[] = {
@@ -314,6 +347,7 @@ int main(void) {
       cmocka_unit_test(test_document_from_bson_and_copy),
       cmocka_unit_test(test_client_and_collection_without_server),
       cmocka_unit_test(test_crud_errors_without_server),
+      cmocka_unit_test(test_cancel_token_raii),
   };
   return cmocka_run_group_tests_name("cpp_wrapper", tests, nullptr, nullptr);
 }

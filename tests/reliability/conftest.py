@@ -21,12 +21,16 @@ from __future__ import annotations
 
 import faulthandler
 import sys
+from pathlib import Path
 from typing import List
 from uuid import uuid4
 
 import pytest
 
 from rel_util import Server
+
+# tests/support (netfaults: hung servers and stalling proxies)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 
 _FIGURES: List[str] = []
 

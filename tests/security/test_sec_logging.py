@@ -149,8 +149,8 @@ def test_set_log_level_writes_libmongoc_messages_to_stderr(sec, capfd, no_secret
     good.close()  # the pool goes: endSessions
     mongo_odm.set_log_level("off")
     err = capfd.readouterr().err
-    assert "mongo_odm[warning] cluster: Failed authentication to 127.0.0.1:" in err
-    assert "mongo_odm[debug] monitor: [127.0.0.1:1]" in err
+    assert "mongo_odm[warning] mongo_odm: command: authentication failed" in err
+    assert "mongo_odm[debug] mongo_odm: no server found, will retry: " in err and "'127.0.0.1:1'" in err
     assert ENDSESSIONS in err
     no_secret(err, "not-the-password", what="stderr")
     # off again: nothing more
@@ -171,12 +171,12 @@ def test_quiet_by_default(sec, ending):
 def test_environment_variable_turns_the_log_on(sec, no_secret):
     err = run_session(sec, env_level="warning", ending="exit")
     assert ENDSESSIONS in err
-    assert "mongo_odm[warning] cluster: Failed authentication" in err
+    assert "authentication failed" in err and "mongo_odm[warning] mongo_odm: " in err
     assert "[debug]" not in err
     no_secret(err, "not-the-password", what="stderr (MONGO_ODM_LOG=warning)")
 
     err = run_session(sec, env_level="debug")
-    assert "mongo_odm[debug] monitor: [127.0.0.1:1]" in err
+    assert "mongo_odm[debug] mongo_odm: no server found, will retry: " in err and "'127.0.0.1:1'" in err
     assert ENDSESSIONS in err
     no_secret(err, "not-the-password", what="stderr (MONGO_ODM_LOG=debug)")
 

@@ -3,6 +3,12 @@
 Each blocking native call runs on a worker thread of a dedicated executor, where the native
 code releases the GIL for the network round trip; the event loop only awaits a future and is
 never blocked by I/O. Results are the same objects the sync API returns.
+
+Cancellation: every call runs under a cancel token of its own (``_core.CancelToken``). When the
+awaiting task is cancelled (``task.cancel()``, an ``asyncio.wait_for`` timeout), control returns
+to it at once with ``CancelledError``; a call not started yet never starts, and a running one is
+stopped by its token within about 20 ms, which gives its worker thread and its pooled connection
+back (libmongo_odm's mongo_odm/cancel.h says what an interrupted call leaves behind).
 """
 
 from __future__ import annotations
@@ -47,10 +53,18 @@ def _get_executor() -> ThreadPoolExecutor:
 
 
 async def run_blocking(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Runs ``fn(*args, **kwargs)`` on the library's executor and awaits its result."""
+    """Runs ``fn(*args, **kwargs)`` on the library's executor under a cancel token of its own,
+    and awaits its result; cancelling the awaiting task cancels the call."""
     loop = asyncio.get_running_loop()
-    call = functools.partial(fn, *args, **kwargs) if (args or kwargs) else fn
-    return await loop.run_in_executor(_get_executor(), call)
+    token = _core.CancelToken()
+    future = loop.run_in_executor(
+        _get_executor(), functools.partial(_core.call_with_token, token, fn, *args, **kwargs)
+    )
+    try:
+        return await future
+    except asyncio.CancelledError:
+        token.cancel()
+        raise
 
 
 class AsyncCursor:
@@ -72,12 +86,21 @@ class AsyncCursor:
     async def _fetch(self, n: int) -> List[Dict[str, Any]]:
         if self._done:
             return []
-        if self._cursor is None:
-            self._cursor = await run_blocking(self._open)
-        batch = await run_blocking(self._cursor.fetch, n)
+        try:
+            if self._cursor is None:
+                self._cursor = await run_blocking(self._open)
+            batch = await run_blocking(self._cursor.fetch, n)
+        except asyncio.CancelledError:
+            # The fetch was stopped mid-way: the cursor cannot go on. Closed off the loop (the
+            # native cursor waits for the stopped fetch to end, a few milliseconds at most).
+            self._done = True
+            cursor, self._cursor = self._cursor, None
+            if cursor is not None:
+                _get_executor().submit(cursor.close)
+            raise
         if not batch:
             self._done = True
-            self._cursor.close()
+            await self.aclose()
         return batch
 
     def __aiter__(self) -> "AsyncCursor":
@@ -109,14 +132,18 @@ class AsyncCursor:
         return out
 
     def close(self) -> None:
+        """Closes the cursor (killCursors when it was not read to its end). Prefer ``aclose()``
+        in a coroutine: this one waits for the server's answer on the calling thread."""
         self._done = True
         if self._cursor is not None:
             self._cursor.close()
 
     async def aclose(self) -> None:
-        if self._cursor is not None:
-            await run_blocking(self._cursor.close)
+        """Closes the cursor without blocking the event loop."""
         self._done = True
+        cursor, self._cursor = self._cursor, None
+        if cursor is not None:
+            await asyncio.shield(run_blocking(cursor.close))
 
 
 class AsyncCollection:

@@ -24,6 +24,7 @@ __all__ = [
     "NetworkTimeout",
     "ServerSelectionTimeoutError",
     "WaitQueueTimeoutError",
+    "OperationCancelled",
     "OperationFailure",
     "ExecutionTimeout",
     "WriteError",
@@ -95,6 +96,12 @@ class WaitQueueTimeoutError(ConnectionFailure):
     @property
     def timeout(self) -> bool:
         return True
+
+
+class OperationCancelled(PyMongoError):
+    """A call was stopped through its cancel token (``mongo_odm._core.CancelToken``). The async
+    API raises ``asyncio.CancelledError`` instead, and a call on the main thread the exception a
+    signal handler raised (``KeyboardInterrupt`` for Ctrl-C)."""
 
 
 class OperationFailure(PyMongoError):

@@ -43,6 +43,17 @@ def generate_composite_id(values: List[Any]) -> str:
     return _core.generate_composite_id([str(v) for v in values])
 
 
+async def _close_cursor(cursor: Any) -> None:
+    """Closes an async cursor: ours (``aclose``), pymongo's (``close()`` is a coroutine) or
+    motor's (``close()`` returns None or a future)."""
+    close = getattr(cursor, "aclose", None) or getattr(cursor, "close", None)
+    if close is None:
+        return
+    result = close()
+    if asyncio.iscoroutine(result) or asyncio.isfuture(result):
+        await result
+
+
 class MongoBaseModel(BaseModel):
     """Base class of document models.
 
@@ -152,9 +163,12 @@ class MongoBaseModel(BaseModel):
 
     # ------------------------------------------------------------------ sync CRUD
     @classmethod
-    def get(cls: Type[T], id: str) -> Optional[T]:
-        """The document with this id, or None."""
-        return cls._from_mongo_dict(cls.get_collection().find_one({"_id": id}))
+    def get(cls: Type[T], id: str, *, max_time_ms: Optional[int] = None) -> Optional[T]:
+        """The document with this id, or None. ``max_time_ms``: the server's time limit
+        (ExecutionTimeout past it)."""
+        if max_time_ms is None:
+            return cls._from_mongo_dict(cls.get_collection().find_one({"_id": id}))
+        return cls._from_mongo_dict(cls.get_collection().find_one({"_id": id}, max_time_ms=max_time_ms))
 
     def save(self, exclude_none: bool = False) -> str:
         """Upserts the document (replace_one by _id); returns its id."""
@@ -191,9 +205,12 @@ class MongoBaseModel(BaseModel):
             yield cls._from_mongo_dict(doc)
 
     @classmethod
-    def count(cls, filter: Optional[Dict[str, Any]] = None) -> int:
-        """The number of matching documents (all when filter is None)."""
-        return cls.get_collection().count_documents(filter or {})
+    def count(cls, filter: Optional[Dict[str, Any]] = None, *, max_time_ms: Optional[int] = None) -> int:
+        """The number of matching documents (all when filter is None). ``max_time_ms``: the
+        server's time limit (ExecutionTimeout past it)."""
+        if max_time_ms is None:
+            return cls.get_collection().count_documents(filter or {})
+        return cls.get_collection().count_documents(filter or {}, maxTimeMS=max_time_ms)
 
     @classmethod
     def update_one(cls, filter: Dict[str, Any], update: Dict[str, Any], upsert: bool = False) -> bool:
@@ -231,9 +248,11 @@ class MongoBaseModel(BaseModel):
 
     # ------------------------------------------------------------------ async CRUD
     @classmethod
-    async def aget(cls: Type[T], id: str) -> Optional[T]:
+    async def aget(cls: Type[T], id: str, *, max_time_ms: Optional[int] = None) -> Optional[T]:
         collection = await cls.get_async_collection()
-        return cls._from_mongo_dict(await collection.find_one({"_id": id}))
+        if max_time_ms is None:
+            return cls._from_mongo_dict(await collection.find_one({"_id": id}))
+        return cls._from_mongo_dict(await collection.find_one({"_id": id}, max_time_ms=max_time_ms))
 
     async def asave(self, exclude_none: bool = False) -> str:
         collection = await self.get_async_collection()
@@ -270,13 +289,21 @@ class MongoBaseModel(BaseModel):
     @classmethod
     async def afind_iter(cls: Type[T], filter: Dict[str, Any], **kwargs: Any) -> AsyncIterator[T]:
         collection = await cls.get_async_collection()
-        async for doc in collection.find(filter, **kwargs):
-            yield cls._from_mongo_dict(doc)
+        cursor = collection.find(filter, **kwargs)
+        try:
+            async for doc in cursor:
+                yield cls._from_mongo_dict(doc)
+        finally:
+            # An iteration left early (break, an exception, aclose()) closes its cursor, which
+            # kills it on the server.
+            await _close_cursor(cursor)
 
     @classmethod
-    async def acount(cls, filter: Optional[Dict[str, Any]] = None) -> int:
+    async def acount(cls, filter: Optional[Dict[str, Any]] = None, *, max_time_ms: Optional[int] = None) -> int:
         collection = await cls.get_async_collection()
-        return await collection.count_documents(filter or {})
+        if max_time_ms is None:
+            return await collection.count_documents(filter or {})
+        return await collection.count_documents(filter or {}, maxTimeMS=max_time_ms)
 
     @classmethod
     async def aupdate_one(cls, filter: Dict[str, Any], update: Dict[str, Any], upsert: bool = False) -> bool:

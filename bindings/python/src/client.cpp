@@ -1,6 +1,7 @@
 // The native client: a connection pool of its own, or the borrowed default client.
 #include <optional>
 
+#include "blocking.hpp"
 #include "collection.hpp"
 
 namespace mongo_odm_py {
@@ -21,11 +22,7 @@ template <typename F>
 mongo_odm::Bson with_reply(F &&call) {
   bson_t reply;
   mongo_odm_error_t error;
-  bool ok;
-  {
-    py::gil_scoped_release release;
-    ok = call(&reply, &error);
-  }
+  const bool ok = blocking([&] { return call(&reply, &error); });
   mongo_odm::Bson owned = mongo_odm::Bson::adopt(&reply);
   if (!ok) raise_error(error, owned.get());
   return owned;
@@ -53,11 +50,7 @@ defaults apply unless the URL sets them); default_client() borrows the default c
           "default",
           [] {
             mongo_odm_error_t error;
-            mongo_odm_client_t *raw;
-            {
-              py::gil_scoped_release release;
-              raw = mongo_odm_default_client(&error);
-            }
+            mongo_odm_client_t *raw = blocking([&] { return mongo_odm_default_client(&error); });
             if (!raw) raise_error(error);
             PyClient c;
             c.client.emplace(mongo_odm::Client::borrow(raw));
@@ -68,8 +61,7 @@ defaults apply unless the URL sets them); default_client() borrows the default c
       .def_readonly("is_default", &PyClient::is_default)
       .def("ping", [](PyClient &self) {
         auto &c = self.get();
-        py::gil_scoped_release release;
-        c.ping();
+        blocking([&] { c.ping(); });
       })
       .def("command",
            [](PyClient &self, const std::string &db, py::handle command) {
@@ -97,8 +89,7 @@ defaults apply unless the URL sets them); default_client() borrows the default c
       .def("drop_database",
            [](PyClient &self, const std::string &db) {
              auto &c = self.get();
-             py::gil_scoped_release release;
-             c.drop_database(db);
+             blocking([&] { c.drop_database(db); });
            },
            py::arg("db"))
       .def_property_readonly("default_database_name", [](PyClient &self) { return self.get().default_database_name(); })
@@ -110,14 +101,10 @@ defaults apply unless the URL sets them); default_client() borrows the default c
       .def_property_readonly("closed", [](PyClient &self) { return !self.client.has_value(); })
       .def("close", [](PyClient &self) {
         if (!self.client) return;
-        if (self.is_default) {
-          py::gil_scoped_release release;
-          mongo_odm::disconnect();
-        }
+        if (self.is_default) blocking([] { mongo_odm::disconnect(); });
         std::optional<mongo_odm::Client> doomed;
         doomed.swap(self.client);
-        py::gil_scoped_release release;
-        doomed.reset();  // destroys the pool (the default client's is only borrowed)
+        blocking([&] { doomed.reset(); });  // destroys the pool (the default client's is only borrowed)
       });
 }
 

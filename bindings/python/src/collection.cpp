@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "blocking.hpp"
 #include "cursor.hpp"
 #include "options.hpp"
 #include "results.hpp"
@@ -17,11 +18,7 @@ template <typename F>
 mongo_odm::Bson call(F &&fn, bool bulk = false) {
   bson_t reply;
   mongo_odm_error_t error;
-  bool ok;
-  {
-    py::gil_scoped_release release;
-    ok = fn(&reply, &error);
-  }
+  const bool ok = blocking([&] { return fn(&reply, &error); });
   mongo_odm::Bson owned = mongo_odm::Bson::adopt(&reply);
   if (!ok) raise_error(error, owned.get(), bulk);
   return owned;
@@ -47,11 +44,8 @@ bool has_id_key(py::handle doc) { return PyDict_Check(doc.ptr()) && PyDict_GetIt
 
 mongo_odm_cursor_t *start_cursor(const std::function<mongo_odm_cursor_t *(mongo_odm_error_t *)> &fn) {
   mongo_odm_error_t error;
-  mongo_odm_cursor_t *cursor;
-  {
-    py::gil_scoped_release release;  // creating a cursor may wait for a pooled connection
-    cursor = fn(&error);
-  }
+  // Creating a cursor may wait for a pooled connection.
+  mongo_odm_cursor_t *cursor = blocking([&] { return fn(&error); });
   if (!cursor) raise_error(error);
   return cursor;
 }
@@ -118,11 +112,8 @@ exceptions of mongo_odm.errors.)doc",
              bson_t out;
              bool found = false;
              mongo_odm_error_t error;
-             bool ok;
-             {
-               py::gil_scoped_release release;
-               ok = mongo_odm_collection_find_one(raw(self), f.get(), opts.get(), &out, &found, &error);
-             }
+             const bool ok = blocking(
+                 [&] { return mongo_odm_collection_find_one(raw(self), f.get(), opts.get(), &out, &found, &error); });
              mongo_odm::Bson doc = mongo_odm::Bson::adopt(&out);
              if (!ok) raise_error(error);
              if (!found) return py::none();
@@ -257,11 +248,8 @@ exceptions of mongo_odm.errors.)doc",
              count_options(kwargs, opts.get());
              int64_t n = 0;
              mongo_odm_error_t error;
-             bool ok;
-             {
-               py::gil_scoped_release release;
-               ok = mongo_odm_collection_count_documents(raw(self), f.get(), opts.get(), &n, &error);
-             }
+             const bool ok =
+                 blocking([&] { return mongo_odm_collection_count_documents(raw(self), f.get(), opts.get(), &n, &error); });
              if (!ok) raise_error(error);
              return n;
            },
@@ -297,11 +285,7 @@ exceptions of mongo_odm.errors.)doc",
 
       .def("drop", [](PyCollection &self) {
         mongo_odm_error_t error;
-        bool ok;
-        {
-          py::gil_scoped_release release;
-          ok = mongo_odm_collection_drop(raw(self), &error);
-        }
+        const bool ok = blocking([&] { return mongo_odm_collection_drop(raw(self), &error); });
         if (!ok) raise_error(error);
       });
 }

@@ -1,5 +1,7 @@
 #include "cursor.hpp"
 
+#include "blocking.hpp"
+
 namespace mongo_odm_py {
 
 namespace {
@@ -19,19 +21,34 @@ py::list PyCursor::fetch(int64_t max_docs) {
   docs.reserve(static_cast<size_t>(std::min<int64_t>(max_docs, 4096)));
   bool failed = false;
   mongo_odm_error_t error;
-  {
-    py::gil_scoped_release release;
-    size_t bytes = 0;
-    const bson_t *doc = nullptr;
-    while (static_cast<int64_t>(docs.size()) < max_docs && bytes < kMaxFetchBytes) {
-      if (!mongo_odm_cursor_next_bson(cursor_->get(), &doc)) {
+  auto free_docs_now = [&docs] {
+    for (bson_t *d : docs) bson_destroy(d);
+    docs.clear();
+  };
+  try {
+    blocking([&] {
+      // Another thread may close() the cursor meanwhile (an async task was cancelled): the
+      // native cursor is used under mutex_ only.
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!cursor_) {
         exhausted_ = true;
-        failed = mongo_odm_cursor_error(cursor_->get(), &error);
-        break;
+        return;
       }
-      docs.push_back(bson_copy(doc));
-      bytes += doc->len;
-    }
+      size_t bytes = 0;
+      const bson_t *doc = nullptr;
+      while (static_cast<int64_t>(docs.size()) < max_docs && bytes < kMaxFetchBytes) {
+        if (!mongo_odm_cursor_next_bson(cursor_->get(), &doc)) {
+          exhausted_ = true;
+          failed = mongo_odm_cursor_error(cursor_->get(), &error);
+          break;
+        }
+        docs.push_back(bson_copy(doc));
+        bytes += doc->len;
+      }
+    });
+  } catch (...) {
+    free_docs_now();  // Ctrl-C during the fetch: what arrived is dropped with the cursor's error
+    throw;
   }
   struct Free {
     std::vector<bson_t *> &docs;
@@ -81,10 +98,14 @@ py::list PyCursor::to_list(std::optional<int64_t> length) {
 }
 
 void PyCursor::close() {
-  if (!cursor_) return;
-  std::unique_ptr<mongo_odm::Cursor> doomed = std::move(cursor_);
-  py::gil_scoped_release release;  // killCursors may talk to the server
-  doomed.reset();
+  // killCursors may talk to the server; a fetch of another thread may be finishing.
+  blocking([&] {
+    std::unique_ptr<mongo_odm::Cursor> doomed;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      doomed = std::move(cursor_);
+    }
+  });
 }
 
 void init_cursor(py::module_ &m) {

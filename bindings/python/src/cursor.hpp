@@ -1,7 +1,9 @@
 // A native cursor: iterates decoded documents, fetching them in batches with the GIL released.
 #pragma once
 
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "common.hpp"
@@ -20,14 +22,15 @@ class PyCursor {
   void close();
   // pymongo's meaning: more documents may come (buffered ones count, like pymongo's deque).
   bool alive() const {
-    return buffer_pos_ < static_cast<size_t>(py::len(buffer_)) || (cursor_ != nullptr && !exhausted_);
+    return buffer_pos_ < static_cast<size_t>(py::len(buffer_)) || (cursor_ != nullptr && !exhausted_);  // read under the GIL
   }
 
  private:
+  std::mutex mutex_;  // held while the native cursor is used with the GIL released
   std::unique_ptr<mongo_odm::Cursor> cursor_;
   py::list buffer_;
   size_t buffer_pos_ = 0;
-  bool exhausted_ = false;
+  std::atomic<bool> exhausted_{false};  // written by fetch() with the GIL released
   int64_t fetch_size_;
 };
 

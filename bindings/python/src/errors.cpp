@@ -3,22 +3,25 @@
 //   INVALID_ARGUMENT -> ValueError            CONFIGURATION -> ConfigurationError (a ValueError)
 //   CONNECTION       -> ConnectionFailure, or ServerSelectionTimeoutError when no server was
 //                       selected (both are ConnectionError)
+//   CANCELLED        -> OperationCancelled (a call stopped through its cancel token; the async
+//                       API raises asyncio.CancelledError itself, the main thread the exception
+//                       of the signal handler that stopped the call)
 //   NOT_IMPLEMENTED  -> NotImplementedError   MISSING_ID, VALIDATION -> ValueError
 //   DUPLICATE_KEY    -> DuplicateKeyError (BulkWriteError for insert_many)
 //   SERVER           -> OperationFailure (code, details); WriteError when the reply has writeErrors
 //                       (BulkWriteError for insert_many; a command that failed as a whole, e.g.
 //                       Unauthorized, is an OperationFailure there too, as in pymongo)
-//   ENCODING         -> InvalidDocument       TIMEOUT -> ExecutionTimeout (server code 50) or
-//                                                        NetworkTimeout
+//   ENCODING         -> InvalidDocument       TIMEOUT -> ExecutionTimeout (the server's maxTimeMS),
+//                                                        WaitQueueTimeoutError, or NetworkTimeout
+//                                                        (a socket timeout, timeoutMS)
+// The finer distinctions come from the C API's mongo_odm_error_reason(), never from codes
+// written here.
 //   INTERNAL         -> PyMongoError
 #include "common.hpp"
 
 namespace mongo_odm_py {
 
 namespace {
-
-// libmongoc's "server selection failure" code, reported as the error's server_code.
-constexpr int32_t kServerSelectionFailure = 13053;
 
 py::object errors_module() {
   static PyObject *mod = nullptr;  // owned for the interpreter's lifetime
@@ -72,6 +75,7 @@ void raise_error(const mongo_odm_error_t &error, const bson_t *reply, bool bulk)
   }
   PyObject *builtin = nullptr;
   const char *name = nullptr;
+  const mongo_odm_error_reason_t reason = mongo_odm_error_reason(&error);
   switch (error.code) {
     case MONGO_ODM_ERROR_INVALID_ARGUMENT:
     case MONGO_ODM_ERROR_MISSING_ID:
@@ -85,7 +89,7 @@ void raise_error(const mongo_odm_error_t &error, const bson_t *reply, bool bulk)
       name = "ConfigurationError";
       break;
     case MONGO_ODM_ERROR_CONNECTION:
-      name = error.server_code == kServerSelectionFailure ? "ServerSelectionTimeoutError" : "ConnectionFailure";
+      name = reason == MONGO_ODM_REASON_SERVER_SELECTION ? "ServerSelectionTimeoutError" : "ConnectionFailure";
       break;
     case MONGO_ODM_ERROR_DUPLICATE_KEY:
       name = bulk ? "BulkWriteError" : "DuplicateKeyError";
@@ -93,7 +97,7 @@ void raise_error(const mongo_odm_error_t &error, const bson_t *reply, bool bulk)
     case MONGO_ODM_ERROR_SERVER:
       if (bulk && PyDict_Check(details.ptr()) && PyDict_GetItemString(details.ptr(), "writeErrors")) {
         name = "BulkWriteError";
-      } else if (error.server_code == 50) {
+      } else if (reason == MONGO_ODM_REASON_EXECUTION_TIMEOUT) {
         name = "ExecutionTimeout";
       } else if (PyDict_Check(details.ptr()) && PyDict_GetItemString(details.ptr(), "writeErrors")) {
         name = "WriteError";  // a refused single write, as pymongo reports it
@@ -105,7 +109,12 @@ void raise_error(const mongo_odm_error_t &error, const bson_t *reply, bool bulk)
       name = "InvalidDocument";
       break;
     case MONGO_ODM_ERROR_TIMEOUT:
-      name = error.server_code == 50 ? "ExecutionTimeout" : "NetworkTimeout";
+      name = reason == MONGO_ODM_REASON_EXECUTION_TIMEOUT    ? "ExecutionTimeout"
+             : reason == MONGO_ODM_REASON_WAIT_QUEUE_TIMEOUT ? "WaitQueueTimeoutError"
+                                                             : "NetworkTimeout";
+      break;
+    case MONGO_ODM_ERROR_CANCELLED:
+      name = "OperationCancelled";
       break;
     default:
       name = "PyMongoError";

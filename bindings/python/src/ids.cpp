@@ -1,4 +1,5 @@
 // Ids and the default connection, as module functions.
+#include "blocking.hpp"
 #include "common.hpp"
 
 namespace mongo_odm_py {
@@ -53,15 +54,11 @@ void init_ids(py::module_ &m) {
         std::optional<std::string> user_text = text_argument(username, "username");
         std::optional<std::string> password_text = text_argument(password, "password");
         std::optional<std::string> db_text = text_argument(db_name, "db_name");
-        py::gil_scoped_release release;
-        mongo_odm::connect(url_text, user_text, password_text, db_text);
+        blocking([&] { mongo_odm::connect(url_text, user_text, password_text, db_text); });
       },
       py::arg("url") = py::none(), py::arg("username") = py::none(), py::arg("password") = py::none(),
       py::arg("db_name") = py::none(), "Opens the default connection (mongo_odm_connect) and pings the server.");
-  m.def("disconnect", [] {
-    py::gil_scoped_release release;
-    mongo_odm::disconnect();
-  });
+  m.def("disconnect", [] { blocking([] { mongo_odm::disconnect(); }); });
   m.def("is_connected", [] { return mongo_odm::is_connected(); });
   m.def("default_database_name", [] { return mongo_odm::default_database_name(); });
 

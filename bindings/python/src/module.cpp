@@ -63,11 +63,12 @@ PYBIND11_MODULE(_core, m) {
   init_collection(m);
   init_client(m);
   init_ids(m);
+  init_cancel(m);
   // pickle protocols 0 and 1 reach copyreg._reduce_ex for classes without __reduce__, which
   // allocates a bare pybind11 instance and aborts the process ("instance allocation failed").
   // These handles cannot be pickled: raise TypeError, as protocols 2+ already do.
   for (const char *name : {"Client", "Collection", "Cursor", "InsertOneResult", "InsertManyResult", "UpdateResult",
-                           "DeleteResult"}) {
+                           "DeleteResult", "CancelToken"}) {
     py::object cls = m.attr(name);
     const std::string message = std::string("cannot pickle 'mongo_odm._core.") + name + "' object";
     cls.attr("__reduce__") = py::cpp_function([message](py::handle) -> py::object { throw py::type_error(message); },

@@ -1,0 +1,57 @@
+// The one way the extension makes a blocking call of libmongo_odm: with the GIL released and,
+// on the main thread, under a cancel token whose check function runs the interpreter's signal
+// handlers while the call waits (mongo_odm/cancel.h). Ctrl-C (KeyboardInterrupt), or any
+// exception a handler of the user's raises, interrupts the call within the check interval
+// (20 ms) and is raised here instead of the call's CANCELLED error; a handler that returns lets
+// the call go on. Worker threads (the async API's executor) get their tokens from
+// call_with_token() in cancel.cpp.
+#pragma once
+
+#include <optional>
+#include <type_traits>
+
+#include "common.hpp"
+
+namespace mongo_odm_py {
+
+// Set up by init_cancel(): the main thread's token and what its check function caught.
+class MainThreadCall {
+ public:
+  MainThreadCall();   // attaches the main-thread token when this is the main thread
+  ~MainThreadCall();  // detaches it
+  MainThreadCall(const MainThreadCall &) = delete;
+  MainThreadCall &operator=(const MainThreadCall &) = delete;
+  // Raises the exception a signal handler raised during the call, if any.
+  void raise_pending();
+
+ private:
+  bool attached_ = false;
+  mongo_odm_cancel_t *previous_ = nullptr;
+};
+
+template <typename F>
+auto blocking(F &&fn) -> decltype(fn()) {
+  MainThreadCall call;
+  try {
+    if constexpr (std::is_void_v<decltype(fn())>) {
+      {
+        py::gil_scoped_release release;
+        fn();
+      }
+      call.raise_pending();
+    } else {
+      std::optional<decltype(fn())> result;
+      {
+        py::gil_scoped_release release;
+        result.emplace(fn());
+      }
+      call.raise_pending();
+      return std::move(*result);
+    }
+  } catch (const mongo_odm::Error &) {
+    call.raise_pending();  // a handler's exception wins over the CANCELLED error it caused
+    throw;
+  }
+}
+
+}  // namespace mongo_odm_py

@@ -1,0 +1,385 @@
+/* cancel.h: cancel tokens, deadlines, check functions and timeoutMS, on a server that accepts
+ * connections and never answers (made here: a listening socket nobody reads from; the kernel
+ * completes the TCP handshake, libmongoc's hello then waits for ever) and on the test FerretDB.
+ * Also mongo_odm_error_reason() for each timeout and failure the library tells apart. */
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "test_util.h"
+
+/* How much later than asked a call may give control back: the library's wait slices (20 ms)
+ * plus scheduling on a loaded 2-core machine. */
+#define LATENESS_S 0.25
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- a server that never answers ------------------------------------------------------- */
+
+static int g_hung_fd = -1;
+static char g_hung_url[128];
+
+static int hung_setup(void **state) {
+  (void)state;
+  mongo_odm_init();
+  g_hung_fd = socket(AF_INET, SOCK_STREAM, 0);
+  assert_true(g_hung_fd >= 0);
+  struct sockaddr_in addr;
+  memset(&addr, 0, sizeof addr);
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  assert_int_equal(bind(g_hung_fd, (struct sockaddr *)&addr, sizeof addr), 0);
+  assert_int_equal(listen(g_hung_fd, 128), 0);
+  socklen_t len = sizeof addr;
+  assert_int_equal(getsockname(g_hung_fd, (struct sockaddr *)&addr, &len), 0);
+  snprintf(g_hung_url, sizeof g_hung_url, "mongodb://127.0.0.1:%d", ntohs(addr.sin_port));
+  return 0;
+}
+
+static int hung_teardown(void **state) {
+  (void)state;
+  close(g_hung_fd);
+  mongo_odm_cleanup();
+  return 0;
+}
+
+/* A collection on the hung server; `options` are URL options ("" for none). */
+static mongo_odm_collection_t *hung_collection(mongo_odm_client_t **client, const char *options) {
+  char url[256];
+  snprintf(url, sizeof url, "%s/?%s", g_hung_url, options);
+  mongo_odm_error_t err;
+  *client = mongo_odm_client_new(url, NULL, NULL, &err);
+  assert_non_null(*client);
+  mongo_odm_collection_t *coll = mongo_odm_collection_new(*client, "db", "c", &err);
+  assert_non_null(coll);
+  return coll;
+}
+
+/* ---- a trigger from another thread ------------------------------------------------------- */
+
+struct trigger_args {
+  mongo_odm_cancel_t *token;
+  double after_s;
+  double triggered_at;
+};
+
+static void *trigger_later(void *p) {
+  struct trigger_args *args = p;
+  usleep((useconds_t)(args->after_s * 1e6));
+  args->triggered_at = now_s();
+  mongo_odm_cancel_trigger(args->token);
+  return NULL;
+}
+
+static void assert_back_within(double start, double expected_s, const char *what) {
+  const double took = now_s() - start;
+  printf("[ cancel   ] %s: %.3f s (expected %.3f s)\n", what, took, expected_s);
+  if (took < expected_s - 0.01 || took > expected_s + LATENESS_S) {
+    print_error("%s took %.3f s; expected %.3f s up to +%.2f s\n", what, took, expected_s, LATENESS_S);
+    fail();
+  }
+}
+
+/* ---- tests --------------------------------------------------------------------------------- */
+
+static void test_trigger_from_another_thread_interrupts_every_kind_of_wait(void **state) {
+  (void)state;
+  mongo_odm_client_t *client;
+  /* the library's defaults: a selection would take 5 s, a socket wait 20 s */
+  mongo_odm_collection_t *coll = hung_collection(&client, "");
+  mongo_odm_cancel_t *token = mongo_odm_cancel_new();
+  mongo_odm_cancel_t *previous = mongo_odm_cancel_attach(token);
+  assert_null(previous);
+  mongo_odm_error_t err;
+
+  /* a single call (server selection waits on the hello) */
+  struct trigger_args args = {token, 0.2, 0};
+  pthread_t thread;
+  pthread_create(&thread, NULL, trigger_later, &args);
+  double start = now_s();
+  bson_t out;
+  bool found;
+  assert_false(mongo_odm_collection_find_one(coll, NULL, NULL, &out, &found, &err));
+  bson_destroy(&out);
+  pthread_join(thread, NULL);
+  assert_back_within(start, 0.2, "find_one, token triggered by another thread");
+  assert_code(err, MONGO_ODM_ERROR_CANCELLED);
+  assert_int_equal(mongo_odm_error_reason(&err), MONGO_ODM_REASON_CANCELLED);
+  assert_true(mongo_odm_cancel_is_triggered(token));
+
+  /* still triggered: the next call stops at its first wait */
+  start = now_s();
+  assert_false(mongo_odm_client_ping(client, &err));
+  assert_code(err, MONGO_ODM_ERROR_CANCELLED);
+  assert_back_within(start, 0.0, "ping with a token triggered before the call");
+
+  /* a cursor's first batch */
+  mongo_odm_cancel_reset(token);
+  assert_false(mongo_odm_cancel_is_triggered(token));
+  mongo_odm_cursor_t *cursor = mongo_odm_collection_find(coll, NULL, NULL, &err);
+  assert_non_null(cursor); /* find sends nothing until next() */
+  args.after_s = 0.15;
+  pthread_create(&thread, NULL, trigger_later, &args);
+  start = now_s();
+  const bson_t *doc;
+  assert_false(mongo_odm_cursor_next_bson(cursor, &doc));
+  pthread_join(thread, NULL);
+  assert_back_within(start, 0.15, "cursor next, token triggered by another thread");
+  assert_true(mongo_odm_cursor_error(cursor, &err));
+  assert_code(err, MONGO_ODM_ERROR_CANCELLED);
+  mongo_odm_cursor_destroy(cursor);
+
+  assert_ptr_equal(mongo_odm_cancel_attach(previous), token);
+  mongo_odm_cancel_destroy(token);
+  mongo_odm_collection_destroy(coll);
+  mongo_odm_client_destroy(client);
+}
+
+static void test_token_deadline_is_a_timeout(void **state) {
+  (void)state;
+  mongo_odm_client_t *client;
+  mongo_odm_collection_t *coll = hung_collection(&client, "");
+  mongo_odm_cancel_t *token = mongo_odm_cancel_new();
+  mongo_odm_error_t err;
+  assert_true(mongo_odm_cancel_set_timeout(token, 150, &err));
+  assert_ok(err);
+  mongo_odm_cancel_attach(token);
+  const double start = now_s();
+  bson_t *doc = tu_bson("{\"x\": 1}");
+  assert_false(mongo_odm_collection_insert_one(coll, doc, NULL, NULL, &err));
+  assert_back_within(start, 0.15, "insert_one, token deadline 150 ms");
+  assert_code(err, MONGO_ODM_ERROR_TIMEOUT);
+  assert_int_equal(mongo_odm_error_reason(&err), MONGO_ODM_REASON_DEADLINE);
+  assert_int_equal(err.server_code, -1);
+  assert_false(mongo_odm_cancel_is_triggered(token)); /* a deadline does not trigger the token */
+  /* no deadline any more */
+  assert_true(mongo_odm_cancel_set_timeout(token, -1, &err));
+  mongo_odm_cancel_attach(NULL);
+  bson_destroy(doc);
+  mongo_odm_cancel_destroy(token);
+  mongo_odm_collection_destroy(coll);
+  mongo_odm_client_destroy(client);
+}
+
+static void test_timeout_ms_in_the_url_bounds_each_call(void **state) {
+  (void)state;
+  mongo_odm_client_t *client;
+  /* timeoutMS shorter than serverSelectionTimeoutMS: the call ends at timeoutMS */
+  mongo_odm_collection_t *coll = hung_collection(&client, "timeoutMS=200&serverSelectionTimeoutMS=5000");
+  mongo_odm_error_t err;
+  double start = now_s();
+  int64_t n;
+  assert_false(mongo_odm_collection_count_documents(coll, NULL, NULL, &n, &err));
+  assert_back_within(start, 0.2, "count_documents, timeoutMS=200");
+  assert_code(err, MONGO_ODM_ERROR_TIMEOUT);
+  assert_int_equal(mongo_odm_error_reason(&err), MONGO_ODM_REASON_DEADLINE);
+  assert_contains(err.message, "timeoutMS=200");
+  /* a cursor's next() too */
+  mongo_odm_cursor_t *cursor = mongo_odm_collection_find(coll, NULL, NULL, &err);
+  start = now_s();
+  const bson_t *doc;
+  assert_false(mongo_odm_cursor_next_bson(cursor, &doc));
+  assert_back_within(start, 0.2, "cursor next, timeoutMS=200");
+  assert_true(mongo_odm_cursor_error(cursor, &err));
+  assert_code(err, MONGO_ODM_ERROR_TIMEOUT);
+  mongo_odm_cursor_destroy(cursor);
+  mongo_odm_collection_destroy(coll);
+  mongo_odm_client_destroy(client);
+  /* an invalid value */
+  assert_null(mongo_odm_client_new("mongodb://127.0.0.1:1/?timeoutMS=-5", NULL, NULL, &err));
+  assert_code(err, MONGO_ODM_ERROR_INVALID_ARGUMENT);
+  assert_contains(err.message, "timeoutMS");
+  assert_null(mongo_odm_client_new("mongodb://127.0.0.1:1/?timeoutMS=soon", NULL, NULL, &err));
+  assert_code(err, MONGO_ODM_ERROR_INVALID_ARGUMENT);
+}
+
+struct check_state {
+  pthread_t thread;
+  int calls;
+  int stop_after;
+  bool other_thread;
+};
+
+static bool check_fn(void *p) {
+  struct check_state *s = p;
+  if (!pthread_equal(pthread_self(), s->thread)) s->other_thread = true;
+  return ++s->calls >= s->stop_after;
+}
+
+static void test_check_function_runs_on_the_waiting_thread_and_can_stop_the_call(void **state) {
+  (void)state;
+  mongo_odm_client_t *client;
+  mongo_odm_collection_t *coll = hung_collection(&client, "");
+  mongo_odm_cancel_t *token = mongo_odm_cancel_new();
+  struct check_state s = {pthread_self(), 0, 5, false};
+  mongo_odm_error_t err;
+  assert_true(mongo_odm_cancel_set_check(token, check_fn, &s, &err));
+  mongo_odm_cancel_attach(token);
+  const double start = now_s();
+  assert_false(mongo_odm_client_ping(client, &err));
+  const double took = now_s() - start;
+  mongo_odm_cancel_attach(NULL);
+  printf("[ cancel   ] check function: %d calls, stopped after %.3f s\n", s.calls, took);
+  assert_code(err, MONGO_ODM_ERROR_CANCELLED);
+  assert_int_equal(s.calls, 5);
+  assert_false(s.other_thread);
+  /* called about every 20 ms while the call waits: 5 calls in well under a second */
+  assert_true(took >= 0.06 && took < 0.5);
+  mongo_odm_cancel_destroy(token);
+  mongo_odm_collection_destroy(coll);
+  mongo_odm_client_destroy(client);
+}
+
+static mongo_odm_cancel_t *g_signal_token;
+
+static void on_alarm(int signo) {
+  (void)signo;
+  mongo_odm_cancel_trigger(g_signal_token); /* async-signal-safe */
+}
+
+static void test_a_signal_handler_can_trigger_the_token(void **state) {
+  (void)state;
+  mongo_odm_client_t *client;
+  mongo_odm_collection_t *coll = hung_collection(&client, "");
+  g_signal_token = mongo_odm_cancel_new();
+  mongo_odm_cancel_attach(g_signal_token);
+  struct sigaction sa, old;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_alarm;
+  sigaction(SIGALRM, &sa, &old);
+  const double start = now_s();
+  alarm(1);
+  mongo_odm_error_t err;
+  assert_false(mongo_odm_client_ping(client, &err));
+  assert_back_within(start, 1.0, "ping, token triggered by a SIGALRM handler");
+  assert_code(err, MONGO_ODM_ERROR_CANCELLED);
+  sigaction(SIGALRM, &old, NULL);
+  mongo_odm_cancel_attach(NULL);
+  mongo_odm_cancel_destroy(g_signal_token);
+  mongo_odm_collection_destroy(coll);
+  mongo_odm_client_destroy(client);
+}
+
+/* The wait for a pooled connection is interruptible too, and a triggered token beats
+ * waitQueueTimeoutMS. Against FerretDB: a cursor holds the only connection. */
+static void test_wait_for_a_pooled_connection_is_interrupted(void **state) {
+  (void)state;
+  char *url = tu_server_url(NULL, "/?maxPoolSize=1&waitQueueTimeoutMS=5000");
+  mongo_odm_error_t err;
+  mongo_odm_client_t *client = mongo_odm_client_new(url, getenv("MONGO_USER"), getenv("MONGO_PASSWORD"), &err);
+  assert_non_null(client);
+  char *db = tu_unique_name("cancel_pool");
+  mongo_odm_collection_t *coll = mongo_odm_collection_new(client, db, "c", &err);
+  bson_t *docs[3];
+  for (int i = 0; i < 3; ++i) docs[i] = tu_bson("{\"x\": 1}");
+  assert_true(mongo_odm_collection_insert_many(coll, (const bson_t *const *)docs, 3, NULL, NULL, &err));
+  for (int i = 0; i < 3; ++i) bson_destroy(docs[i]);
+  bson_t *opts = tu_bson("{\"batchSize\": 1}");
+  mongo_odm_cursor_t *cursor = mongo_odm_collection_find(coll, NULL, opts, &err);
+  const bson_t *doc;
+  assert_true(mongo_odm_cursor_next_bson(cursor, &doc)); /* holds the connection now */
+
+  mongo_odm_cancel_t *token = mongo_odm_cancel_new();
+  mongo_odm_cancel_attach(token);
+  struct trigger_args args = {token, 0.2, 0};
+  pthread_t thread;
+  pthread_create(&thread, NULL, trigger_later, &args);
+  const double start = now_s();
+  int64_t n;
+  assert_false(mongo_odm_collection_count_documents(coll, NULL, NULL, &n, &err));
+  pthread_join(thread, NULL);
+  assert_back_within(start, 0.2, "count_documents waiting for the pool, token triggered");
+  assert_code(err, MONGO_ODM_ERROR_CANCELLED);
+  mongo_odm_cancel_attach(NULL);
+  mongo_odm_cancel_destroy(token);
+
+  /* the client works on: the cursor reads on, then gives its connection back */
+  while (mongo_odm_cursor_next_bson(cursor, &doc)) {
+  }
+  assert_false(mongo_odm_cursor_error(cursor, &err));
+  mongo_odm_cursor_destroy(cursor);
+  assert_true(mongo_odm_collection_count_documents(coll, NULL, NULL, &n, &err));
+  assert_int_equal(n, 3);
+  assert_true(mongo_odm_client_drop_database(client, db, &err));
+  bson_destroy(opts);
+  free(db);
+  free(url);
+  mongo_odm_collection_destroy(coll);
+  mongo_odm_client_destroy(client);
+}
+
+static void test_error_reasons(void **state) {
+  (void)state;
+  mongo_odm_error_t err;
+  memset(&err, 0, sizeof err);
+  assert_int_equal(mongo_odm_error_reason(&err), MONGO_ODM_REASON_NONE);
+  /* no server at all: server selection */
+  mongo_odm_client_t *client =
+      mongo_odm_client_new("mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=200", NULL, NULL, &err);
+  assert_false(mongo_odm_client_ping(client, &err));
+  assert_code(err, MONGO_ODM_ERROR_CONNECTION);
+  assert_int_equal(mongo_odm_error_reason(&err), MONGO_ODM_REASON_SERVER_SELECTION);
+  assert_string_equal(mongo_odm_error_reason_name(mongo_odm_error_reason(&err)), "MONGO_ODM_REASON_SERVER_SELECTION");
+  assert_contains(err.message, "No suitable servers found");
+  mongo_odm_client_destroy(client);
+  /* a server that accepts and never answers, with a short serverSelectionTimeoutMS */
+  char url[256];
+  snprintf(url, sizeof url, "%s/?serverSelectionTimeoutMS=200", g_hung_url);
+  client = mongo_odm_client_new(url, NULL, NULL, &err);
+  const double start = now_s();
+  assert_false(mongo_odm_client_ping(client, &err));
+  assert_back_within(start, 0.2, "ping of a hung server, serverSelectionTimeoutMS=200");
+  assert_code(err, MONGO_ODM_ERROR_CONNECTION);
+  assert_int_equal(mongo_odm_error_reason(&err), MONGO_ODM_REASON_SERVER_SELECTION);
+  assert_contains(err.message, "serverSelectionTimeoutMS");
+  mongo_odm_client_destroy(client);
+  /* the names */
+  const struct {
+    mongo_odm_error_reason_t reason;
+    const char *name;
+  } names[] = {{MONGO_ODM_REASON_NONE, "MONGO_ODM_REASON_NONE"},
+               {MONGO_ODM_REASON_OTHER, "MONGO_ODM_REASON_OTHER"},
+               {MONGO_ODM_REASON_NETWORK, "MONGO_ODM_REASON_NETWORK"},
+               {MONGO_ODM_REASON_NETWORK_TIMEOUT, "MONGO_ODM_REASON_NETWORK_TIMEOUT"},
+               {MONGO_ODM_REASON_EXECUTION_TIMEOUT, "MONGO_ODM_REASON_EXECUTION_TIMEOUT"},
+               {MONGO_ODM_REASON_DEADLINE, "MONGO_ODM_REASON_DEADLINE"},
+               {MONGO_ODM_REASON_WAIT_QUEUE_TIMEOUT, "MONGO_ODM_REASON_WAIT_QUEUE_TIMEOUT"},
+               {MONGO_ODM_REASON_CANCELLED, "MONGO_ODM_REASON_CANCELLED"}};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; ++i) {
+    assert_string_equal(mongo_odm_error_reason_name(names[i].reason), names[i].name);
+  }
+  /* reasons read from (code, server_code) */
+  err.code = MONGO_ODM_ERROR_TIMEOUT;
+  err.server_code = 50;
+  assert_int_equal(mongo_odm_error_reason(&err), MONGO_ODM_REASON_EXECUTION_TIMEOUT);
+  err.server_code = -2;
+  assert_int_equal(mongo_odm_error_reason(&err), MONGO_ODM_REASON_WAIT_QUEUE_TIMEOUT);
+  err.server_code = 2; /* a stream error code */
+  assert_int_equal(mongo_odm_error_reason(&err), MONGO_ODM_REASON_NETWORK_TIMEOUT);
+  err.code = MONGO_ODM_ERROR_DUPLICATE_KEY;
+  err.server_code = 11000;
+  assert_int_equal(mongo_odm_error_reason(&err), MONGO_ODM_REASON_OTHER);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_trigger_from_another_thread_interrupts_every_kind_of_wait),
+      cmocka_unit_test(test_token_deadline_is_a_timeout),
+      cmocka_unit_test(test_timeout_ms_in_the_url_bounds_each_call),
+      cmocka_unit_test(test_check_function_runs_on_the_waiting_thread_and_can_stop_the_call),
+      cmocka_unit_test(test_a_signal_handler_can_trigger_the_token),
+      cmocka_unit_test(test_wait_for_a_pooled_connection_is_interrupted),
+      cmocka_unit_test(test_error_reasons),
+  };
+  tu_apply_skip_filter();
+  return cmocka_run_group_tests_name("cancel", tests, hung_setup, hung_teardown);
+}
