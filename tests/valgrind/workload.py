@@ -4,7 +4,9 @@ It touches every layer of the package once or a few times: the connection single
 async), models (save/get/find/find_iter/count/update/delete/insert_many/aggregate), the raw
 client API (cursors read partly and closed, to_list, errors with server replies), the BSON
 codec (every type it maps), error paths (duplicate key, invalid documents, an unreachable
-server) and a thread pool. It ends by closing everything, as a program does.
+server), a thread pool, and interrupted calls (Ctrl-C on the main thread, a cancelled async
+task, timeoutMS) against a server that never answers. It ends by closing everything, as a
+program does.
 
 MONGO_URL / MONGO_USER / MONGO_PASSWORD / MONGO_DB_NAME name the server. Exits non-zero if any
 check fails (valgrind's own verdict comes on top).
@@ -153,6 +155,63 @@ async def async_part() -> None:
     assert len(await Person.ainsert_many([Person(name="b", age=1)])) == 1
 
 
+def interrupt_part() -> None:
+    """Calls to a server that never answers, each interrupted: by SIGINT (KeyboardInterrupt,
+    the binding's signal check), by cancelling the awaiting task (a per-call cancel token), by
+    timeoutMS. Under valgrind the waits are long enough for the interruptions to land mid-call."""
+    import signal
+    import threading
+    import time
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+    from netfaults import HungServer
+
+    from mongo_odm._async import AsyncMongoClient
+    from mongo_odm.errors import NetworkTimeout
+
+    with HungServer() as hung:
+        client = MongoClient(hung.url)
+        coll = client["x"]["y"]
+        main = threading.get_ident()
+        for call in (lambda: coll.find_one({}), lambda: list(coll.find({})), lambda: coll.insert_one({"a": 1})):
+            timer = threading.Timer(0.5, signal.pthread_kill, (main, signal.SIGINT))
+            timer.start()
+            try:
+                call()
+                raise AssertionError("a call to the hung server returned")
+            except KeyboardInterrupt:
+                pass
+            timer.join()
+        client.close()
+
+        aclient = AsyncMongoClient(hung.url)
+
+        async def cancelled() -> None:
+            task = asyncio.create_task(aclient["x"]["y"].find_one({}))
+            await asyncio.sleep(0.5)
+            task.cancel()
+            try:
+                await task
+                raise AssertionError("a cancelled call returned")
+            except asyncio.CancelledError:
+                pass
+            await asyncio.sleep(0.5)  # the worker's call ends (its token) before the loop closes
+
+        asyncio.run(cancelled())
+        aclient.close()
+
+        limited = MongoClient(hung.url, timeoutMS=500)
+        start = time.monotonic()
+        try:
+            limited["x"]["y"].count_documents({})
+            raise AssertionError("a call to the hung server returned")
+        except NetworkTimeout:
+            pass
+        assert time.monotonic() - start < 30
+        limited.close()
+
+
 def inject_fault(kind: str) -> None:
     """The negative control of run.sh --self-check: a leak or a memory error inside
     libmongo_odm, which valgrind must report (and run.sh must fail on)."""
@@ -182,6 +241,7 @@ def main() -> int:
         inject_fault(inject)
     sync_part()
     asyncio.run(async_part())
+    interrupt_part()
     conn = get_mongo_connection()
     conn.database.drop_collection("people")
     conn.database.drop_collection("pairs")
