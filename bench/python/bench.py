@@ -506,6 +506,7 @@ def main() -> None:
             runner.failures[f"async peer {n}"] = f"not measured: {exc}"
             print(f"async peer {n} not available: {exc}", flush=True)
     started = time.time()
+    started_at = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     load_start = load_average()
     if "db" not in skip:
         db_tasks(runner, async_systems, counts)
@@ -522,7 +523,8 @@ def main() -> None:
                     "(bench/python/coalesce.py); same results checked",
             "ops": counts.async_ops, "results": runner.results.pop("coalesce_aget")}
     result = {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "date": started_at,  # when the run started
+        "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "commit": args.commit or "unknown",
         "label": args.label,
         "machine": machine(),
