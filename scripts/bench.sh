@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmarks side by side and writes bench/results/<date>.json, bench/results/<date>.png
 # and docs/benchmarks.md.
-#   scripts/bench.sh                 full protocol (see ../shared/spec/benchmarks.md); ~40 min
+#   scripts/bench.sh                 full protocol (see ../shared/spec/benchmarks.md); ~45 min
 #   scripts/bench.sh --quick         every task at reduced counts (< 10 min of benchmarking);
 #                                    writes build/bench-quick/ only, never the published files
 #   scripts/bench.sh --quick --publish   a quick run written where a full run writes
@@ -41,7 +41,7 @@ else
   ITERATIONS=${BENCH_ITERATIONS:-5}; STREAM_DOCS=${BENCH_STREAM_DOCS:-100000}
   MANY_DOCS=${BENCH_MANY_DOCS:-10000}; LARGE_OPS=${BENCH_LARGE_OPS:-10}; ASYNC_OPS=${BENCH_ASYNC_OPS:-1000}
   FLAT_REPEAT=${BENCH_FLAT_REPEAT:-10}; COLD_ITERATIONS=${BENCH_COLD_ITERATIONS:-$ITERATIONS}
-  FIRST_ROUND_OPS=${BENCH_FIRST_ROUND_OPS:-500}; FIRST_ROUND_ROUNDS=${BENCH_FIRST_ROUND_ROUNDS:-3}
+  FIRST_ROUND_OPS=${BENCH_FIRST_ROUND_OPS:-500}; FIRST_ROUND_ROUNDS=${BENCH_FIRST_ROUND_ROUNDS:-2}
   LABEL=full
 fi
 [ -z "$ONLY" ] || LABEL="$LABEL, only $ONLY"
@@ -107,7 +107,7 @@ if [ "$QUICK" = 1 ]; then
   COMMAND="scripts/bench.sh --quick   # = $COUNTS; every task at reduced counts"
   BANNER="> **Quick run** (scripts/bench.sh --quick): every task at reduced counts, noisier than the full run; not the published figures."
 else
-  COMMAND="$COUNTS scripts/bench.sh   # the defaults; ~40 min"
+  COMMAND="$COUNTS scripts/bench.sh   # the defaults; ~45 min"
   BANNER=""
 fi
 [ -z "$ONLY" ] || COMMAND="$COMMAND  (this run: --only $ONLY)"

@@ -478,7 +478,7 @@ def main() -> None:
     parser.add_argument("--cold-iterations", type=int, default=None,
                         help="fresh processes per system of cold_pool and the first round (default: --iterations)")
     parser.add_argument("--first-round-ops", type=int, default=500, help="concurrent asave() per round")
-    parser.add_argument("--first-round-rounds", type=int, default=3, help="rounds per fresh process (first + later)")
+    parser.add_argument("--first-round-rounds", type=int, default=2, help="rounds per fresh process (first + later)")
     parser.add_argument("--iterations", type=int, default=5, help="measured iterations (after 1 warm-up)")
     parser.add_argument("--stream-docs", type=int, default=100_000)
     parser.add_argument("--out", required=True)
