@@ -303,7 +303,7 @@ def cold_child(args: List[str], stdin: str = "") -> Dict[str, Any]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def cold_tasks(runner: Runner, systems: Dict[str, Any], counts: Counts) -> None:
+def cold_tasks(runner: Runner, systems: Dict[str, Any], counts: Counts, available: List[str]) -> None:
     """cold_pool (and cold_pool_3: 3 ops per thread) and async_save_first_round, each
     iteration a fresh process per system (bench/python/cold.py); 1 warm-up process first."""
     threads = counts.cold_threads
@@ -346,10 +346,11 @@ def cold_tasks(runner: Runner, systems: Dict[str, Any], counts: Counts) -> None:
     task = "async_save_first_round"
     if runner.wants(task):
         n, rounds = counts.first_round_ops, counts.first_round_rounds
-        fr: Dict[str, List[Dict[str, Any]]] = {s: [] for s in FIRST_ROUND_SYSTEMS}
+        # the async peers that are installed (main() reports the others as not measured)
+        fr: Dict[str, List[Dict[str, Any]]] = {s: [] for s in FIRST_ROUND_SYSTEMS if s in available}
         try:
             for it in range(iterations + 1):
-                for name in FIRST_ROUND_SYSTEMS:
+                for name in fr:
                     out = cold_child(["first-round", name, str(n), str(rounds)])
                     if it > 0:
                         fr[name].append(out)
@@ -511,7 +512,7 @@ def main() -> None:
     if "db" not in skip:
         db_tasks(runner, async_systems, counts)
     if "cold" not in skip:
-        cold_tasks(runner, systems, counts)
+        cold_tasks(runner, systems, counts, list(async_systems))
     if "codec" not in skip:
         codec_tasks(runner, args.ops)
     memory = stream_memory(args.stream_docs) if "stream" not in skip and (only is None or "stream" in only) else {}
