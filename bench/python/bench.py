@@ -1,13 +1,18 @@
-"""Side-by-side benchmark: mongo_odm vs lightodm 0.2.0 vs raw pymongo, on one server.
+"""Side-by-side benchmark: mongo_odm vs lightodm 0.2.0 vs raw pymongo, on one server; for the
+async tasks also raw motor, pymongo's own AsyncMongoClient and Beanie 2 (on it).
 
     python bench/python/bench.py --out bench/results/<date>.json [--ops 10000] [--iterations 5]
+        [--only task,task] [--skip db,codec,stream,cold,experiments]   (--help lists every count)
 
 Every task runs 1 warm-up and N measured iterations per system, alternating the systems
 iteration by iteration (A B C A B C ...) so that drift hits all alike. For each iteration it
 records wall time and the process's CPU time (user + system, all threads: time.process_time()),
-and reports the median as ops/s and client CPU microseconds per op. Memory: peak RSS growth
-while streaming tweet-sized documents through find_iter/afind_iter, each system in a fresh
-child process. Protocol: ../shared/spec/benchmarks.md.
+and reports the median as ops/s and client CPU microseconds per op. cold_pool and the first
+round of concurrent asave() run each iteration in a fresh child process (bench/python/cold.py).
+The coalescing experiment (bench/python/coalesce.py) compares 1,000 concurrent gets as single
+find_one calls and batched into `$in` queries. Memory: peak RSS growth while streaming
+tweet-sized documents through find_iter/afind_iter, each system in a fresh child process.
+Protocol: ../shared/spec/benchmarks.md; what each task times: bench/NOTES.md.
 """
 
 from __future__ import annotations
@@ -22,14 +27,19 @@ import statistics
 import subprocess
 import sys
 import time
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Optional, Set
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import coalesce  # noqa: E402
 import data  # noqa: E402
+from cold import COLD_COLLECTION, COLD_SYSTEMS, FIRST_ROUND_SYSTEMS  # noqa: E402
 from systems import make_system  # noqa: E402
 
 SYSTEMS = ["mongo_odm", "lightodm", "pymongo"]
+# async_save / async_get: the ODMs beside raw motor, raw AsyncMongoClient and Beanie 2 on it
+ASYNC_SYSTEMS = ["mongo_odm", "lightodm", "motor", "pymongo_async", "beanie"]
+COLD_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cold.py")
 
 
 def env() -> Dict[str, Any]:
@@ -56,28 +66,38 @@ def machine() -> Dict[str, Any]:
 
 
 class Runner:
-    def __init__(self, systems: Dict[str, Any], iterations: int, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, systems: Dict[str, Any], iterations: int, loop: asyncio.AbstractEventLoop,
+                 only: Optional[Set[str]] = None) -> None:
         self.systems = systems
         self.iterations = iterations
         self.loop = loop
+        self.only = only  # None: every task
         self.results: Dict[str, Dict[str, Any]] = {}
         self.failures: Dict[str, str] = {}  # task -> the error that stopped it
 
-    def measure(self, task: str, ops: int, prepare: Callable[[Any], Any], run: Callable[[Any, Any], Any]) -> None:
-        """prepare(system) -> arg (untimed, every iteration); run(system, arg) is timed."""
-        samples: Dict[str, Dict[str, List[float]]] = {n: {"wall": [], "cpu": []} for n in self.systems}
+    def wants(self, *tasks: str) -> bool:
+        return self.only is None or any(t in self.only for t in tasks)
+
+    def measure(self, task: str, ops: int, prepare: Callable[[Any], Any], run: Callable[[Any, Any], Any],
+                systems: Optional[Dict[str, Any]] = None, unit: str = "op") -> None:
+        """prepare(system) -> arg (untimed, every iteration); run(system, arg) is timed.
+        `systems` (default: the runner's) maps the result's names to the objects measured."""
+        if not self.wants(task):
+            return
+        systems = self.systems if systems is None else systems
+        samples: Dict[str, Dict[str, List[float]]] = {n: {"wall": [], "cpu": []} for n in systems}
         try:
-            self._run_iterations(samples, prepare, run)
+            self._run_iterations(systems, samples, prepare, run)
         except Exception as exc:  # one task's failure (e.g. a server timeout) must not lose the run
             self.failures[task] = f"{type(exc).__name__}: {exc}"
             print(f"{task:24s} FAILED: {self.failures[task]}", flush=True)
             return
-        self._record(task, ops, samples)
+        self._record(task, ops, samples, unit)
 
-    def _run_iterations(self, samples: Dict[str, Dict[str, List[float]]], prepare: Callable[[Any], Any],
-                        run: Callable[[Any, Any], Any]) -> None:
+    def _run_iterations(self, systems: Dict[str, Any], samples: Dict[str, Dict[str, List[float]]],
+                        prepare: Callable[[Any], Any], run: Callable[[Any, Any], Any]) -> None:
         for iteration in range(self.iterations + 1):
-            for name, system in self.systems.items():
+            for name, system in systems.items():
                 arg = prepare(system)
                 c0, w0 = time.process_time(), time.perf_counter()
                 out = run(system, arg)
@@ -88,16 +108,19 @@ class Runner:
                     samples[name]["wall"].append(w1 - w0)
                     samples[name]["cpu"].append(c1 - c0)
 
-    def _record(self, task: str, ops: int, samples: Dict[str, Dict[str, List[float]]]) -> None:
+    def _record(self, task: str, ops: int, samples: Dict[str, Dict[str, List[float]]], unit: str = "op") -> None:
         task_result = {}
         for name, s in samples.items():
             wall, cpu = statistics.median(s["wall"]), statistics.median(s["cpu"])
-            task_result[name] = {"ops": ops, "wall_s": s["wall"], "cpu_s": s["cpu"],
+            task_result[name] = {"ops": ops, "unit": unit, "wall_s": s["wall"], "cpu_s": s["cpu"],
                                  "ops_per_s": ops / wall, "cpu_us_per_op": cpu / ops * 1e6}
         self.results[task] = task_result
-        line = "  ".join(f"{n}: {r['ops_per_s']:10.1f} ops/s {r['cpu_us_per_op']:10.1f} us/op"
-                         for n, r in task_result.items())
-        print(f"{task:24s} {line}", flush=True)
+        print_task(task, task_result)
+
+
+def print_task(task: str, task_result: Dict[str, Any]) -> None:
+    line = "  ".join(f"{n}: {r['ops_per_s']:9.1f} ops/s {r['cpu_us_per_op']:9.1f} us/op" for n, r in task_result.items())
+    print(f"{task:24s} {line}", flush=True)
 
 
 # Documents the get-by-_id task cycles over: FerretDB scans the table for each lookup (~8 us per
@@ -109,7 +132,29 @@ GET_DOCS = 100
 NESTED_DOCS = 10
 
 
-def db_tasks(runner: Runner, ops: int, write_ops: int, scan_ops: int) -> None:
+class Counts:
+    """Every op count of one run (bench.sh sets them; --quick lowers each)."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.ops = args.ops
+        self.write_ops = args.write_ops
+        self.scan_ops = args.scan_ops
+        self.many_docs = args.many_docs
+        self.large_ops = args.large_ops
+        self.async_ops = args.async_ops
+        self.flat_docs = args.flat_docs
+        self.flat_repeat = args.flat_repeat
+        self.cold_threads = args.cold_threads
+        self.cold_iterations = args.cold_iterations
+        self.first_round_ops = args.first_round_ops
+        self.first_round_rounds = args.first_round_rounds
+        self.stream_docs = args.stream_docs
+
+    def as_dict(self) -> Dict[str, int]:
+        return dict(vars(self))
+
+
+def db_tasks(runner: Runner, async_systems: Dict[str, Any], counts: Counts) -> None:
     """The server-backed tasks. FerretDB 1.24 (SQLite) costs shape the op counts (see
     bench/NOTES.md): a write to an existing collection scans it (O(n) per update, upsert or
     delete) and even {_id: ...} lookups scan the table (pushed down to SQLite, but without an
@@ -117,10 +162,9 @@ def db_tasks(runner: Runner, ops: int, write_ops: int, scan_ops: int) -> None:
     collections of `write_ops` / `scan_ops` documents, and the `ops` reads by _id cycle over
     the ids of a GET_DOCS-document collection."""
     systems = runner.systems
-    small = data.small_docs(max(ops, write_ops, scan_ops))
-    tweets = data.tweet_docs(10_000)
+    ops, write_ops, scan_ops = counts.ops, counts.write_ops, counts.scan_ops
+    small = data.small_docs(max(ops, write_ops, scan_ops, counts.many_docs, counts.async_ops, counts.flat_docs))
     nested = data.nested_docs(NESTED_DOCS)
-    large = data.large_doc()
 
     # small_create: Model(**small).save(), into an emptied collection each iteration
     def empty_small(s: Any) -> List[Dict[str, Any]]:
@@ -131,66 +175,206 @@ def db_tasks(runner: Runner, ops: int, write_ops: int, scan_ops: int) -> None:
 
     # get by _id: `ops` lookups cycling over a collection of GET_DOCS documents
     ids: Dict[str, List[str]] = {}
-    for name, s in systems.items():
-        s.drop("small")
-        loaded = s.load("small", small[:GET_DOCS])
-        ids[name] = [loaded[i % len(loaded)] for i in range(ops)]
+    if runner.wants("small_get"):
+        for name, s in systems.items():
+            s.drop("small")
+            loaded = s.load("small", small[:GET_DOCS])
+            ids[name] = [loaded[i % len(loaded)] for i in range(ops)]
     runner.measure("small_get", ops, lambda s: ids[s.name], lambda s, i: s.small_get(i))
 
     # find_one by a field and update_one by _id over `scan_ops` documents
-    for name, s in systems.items():
-        s.drop("small")
-        ids[name] = s.load("small", small[:scan_ops])
-        s.create_index("small", "field1")
+    if runner.wants("small_find_filter", "small_update"):
+        for name, s in systems.items():
+            s.drop("small")
+            ids[name] = s.load("small", small[:scan_ops])
+            s.create_index("small", "field1")
     values = [d["field1"] for d in small[:scan_ops]]
     runner.measure("small_find_filter", scan_ops, lambda s: values, lambda s, v: s.small_find_filter(v))
     runner.measure("small_update", scan_ops, lambda s: ids[s.name], lambda s, i: s.small_update(i))
 
-    # async: 1,000 concurrent asave() / aget()
-    batch = small[:1000]
+    # find_all_flat: Model.find({}) over `flat_docs` flat small documents, `flat_repeat` times;
+    # one op = one document returned
+    if runner.wants("find_all_flat"):
+        for s in systems.values():
+            s.drop("small")
+            s.load("small", small[: counts.flat_docs])
+    runner.measure("find_all_flat", counts.flat_docs * counts.flat_repeat, lambda s: counts.flat_docs,
+                   lambda s, n: s.find_all_flat(n, counts.flat_repeat), unit="document")
+
+    # async: `async_ops` concurrent asave() / aget(), every async peer
+    batch = small[: counts.async_ops]
 
     def fresh_models(s: Any) -> List[Any]:
         s.drop("small")
         return s.make_small_models(batch)
 
-    runner.measure("async_save", len(batch), fresh_models, lambda s, models: s.async_save(models))
+    runner.measure("async_save", len(batch), fresh_models, lambda s, models: s.async_save(models),
+                   systems=async_systems)
     async_ids: Dict[str, List[str]] = {}
-    for name, s in systems.items():
-        s.drop("small")
-        async_ids[name] = s.load("small", batch)
-    runner.measure("async_get", len(batch), lambda s: async_ids[s.name], lambda s, i: s.async_get(i))
+    if runner.wants("async_get", "coalesce_aget"):
+        for name, s in async_systems.items():
+            s.drop("small")
+            async_ids[name] = s.load("small", batch)
+    runner.measure("async_get", len(batch), lambda s: async_ids[s.name], lambda s, i: s.async_get(i),
+                   systems=async_systems)
+    if runner.wants("coalesce_aget"):
+        coalesce_experiment(runner, async_systems, async_ids)
 
-    # find_many: Model.find({}) over 10,000 tweets (one op)
-    for s in systems.values():
-        s.drop("tweet")
-        s.load("tweet", tweets)
-    runner.measure("find_many", 1, lambda s: len(tweets), lambda s, n: s.find_many(n))
+    # find_many: Model.find({}) over `many_docs` tweets (one op)
+    if runner.wants("find_many"):
+        tweets = data.tweet_docs(counts.many_docs)
+        for s in systems.values():
+            s.drop("tweet")
+            s.load("tweet", tweets)
+        runner.measure("find_many", 1, lambda s: len(tweets), lambda s, n: s.find_many(n))
+        for s in systems.values():
+            s.drop("tweet")
 
-    # insert_many: one insert_many of 10,000 small models (models built untimed)
+    # insert_many: one insert_many of `many_docs` small models (models built untimed)
     def insert_prepare(s: Any) -> List[Any]:
         s.drop("small")
-        return s.make_small_models(small[:10_000])
+        return s.make_small_models(small[: counts.many_docs])
 
     runner.measure("insert_many", 1, insert_prepare, lambda s, models: s.insert_many(models))
 
-    # large_create: Model(**large).save(), 10 times, into an emptied collection
-    def empty_large(s: Any) -> Dict[str, Any]:
-        s.drop("large")
-        return large
+    # large_create: Model(**large).save(), `large_ops` times, into an emptied collection
+    if runner.wants("large_create"):
+        large = data.large_doc()
 
-    runner.measure("large_create", 10, empty_large, lambda s, doc: s.large_create(doc, 10))
+        def empty_large(s: Any) -> Dict[str, Any]:
+            s.drop("large")
+            return large
+
+        runner.measure("large_create", counts.large_ops, empty_large, lambda s, doc: s.large_create(doc, counts.large_ops))
 
     # nested_find: `scan_ops` find_one by a nested field, cycling over NESTED_DOCS documents
-    for s in systems.values():
-        s.drop("nested")
-        s.load("nested", nested)
-        s.create_index("nested", "embedded_str_doc_1.field1")
+    if runner.wants("nested_find"):
+        for s in systems.values():
+            s.drop("nested")
+            s.load("nested", nested)
+            s.create_index("nested", "embedded_str_doc_1.field1")
     keys = [f"key{i % NESTED_DOCS:06d}" for i in range(scan_ops)]
     runner.measure("nested_find", len(keys), lambda s: keys, lambda s, k: s.nested_find(k))
 
-    for s in systems.values():
+    for s in list(systems.values()) + list(async_systems.values()):
         for c in ("small", "tweet", "large", "nested"):
             s.drop(c)
+
+
+# The coalescing experiment's systems (the others have no async collection API of their own
+# to prototype on) and batch caps: None = one batch per event-loop pass.
+COALESCE_SYSTEMS = ["pymongo_async", "mongo_odm"]
+COALESCE_BATCHES = [None, 100]
+
+
+def coalesce_experiment(runner: Runner, async_systems: Dict[str, Any], async_ids: Dict[str, List[str]]) -> None:
+    """N concurrent gets by _id as N find_one vs coalesced into `$in` queries
+    (bench/python/coalesce.py); results under experiments.coalesce_aget."""
+    variants: Dict[str, Any] = {}
+    for name in COALESCE_SYSTEMS:
+        s = async_systems.get(name)
+        if s is None:
+            continue
+        coll = runner.loop.run_until_complete(s.async_collection())
+        try:
+            runner.loop.run_until_complete(coalesce.check_same_results(coll, s.from_doc, async_ids[name]))
+        except Exception as exc:
+            runner.failures["coalesce_aget"] = f"{name}: {type(exc).__name__}: {exc}"
+            print(f"coalesce_aget FAILED: {runner.failures['coalesce_aget']}", flush=True)
+            return
+        variants[f"{name}/individual"] = (s, coll, None)
+        for cap in COALESCE_BATCHES:
+            variants[f"{name}/coalesced" + (f" (batches <= {cap})" if cap else "")] = (s, coll, cap or 10**9)
+
+    def run(v: Any, ids: List[str]) -> Any:
+        s, coll, cap = v
+        if cap is None:
+            return coalesce.individual_gets(coll, s.from_doc, ids)
+        return coalesce.coalesced_gets(coll, s.from_doc, ids, cap)
+
+    runner.measure("coalesce_aget", len(next(iter(async_ids.values()))), lambda v: async_ids[v[0].name], run,
+                   systems=variants)
+
+
+def cold_child(args: List[str], stdin: str = "") -> Dict[str, Any]:
+    proc = subprocess.run([sys.executable, COLD_SCRIPT] + args, input=stdin, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"cold.py {' '.join(args)} failed: {(proc.stderr or proc.stdout).strip()[-800:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def cold_tasks(runner: Runner, systems: Dict[str, Any], counts: Counts, available: List[str]) -> None:
+    """cold_pool (and cold_pool_3: 3 ops per thread) and async_save_first_round, each
+    iteration a fresh process per system (bench/python/cold.py); 1 warm-up process first."""
+    threads = counts.cold_threads
+    iterations = counts.cold_iterations
+    if runner.wants("cold_pool", "cold_pool_3"):
+        ids: Dict[str, str] = {}
+        for name in COLD_SYSTEMS:
+            s = systems[name]
+            s.drop(COLD_COLLECTION)
+            ids[name] = json.dumps(s.load(COLD_COLLECTION, data.small_docs(threads, seed=12)))
+        for task, per_thread in (("cold_pool", 1), ("cold_pool_3", 3)):
+            if not runner.wants(task):
+                continue
+            samples: Dict[str, List[Dict[str, Any]]] = {n: [] for n in COLD_SYSTEMS}
+            try:
+                for it in range(iterations + 1):
+                    for name in COLD_SYSTEMS:
+                        out = cold_child(["cold-pool", name, str(threads), str(per_thread)], ids[name])
+                        if it > 0:
+                            samples[name].append(out)
+            except Exception as exc:
+                runner.failures[task] = f"{type(exc).__name__}: {exc}"
+                print(f"{task:24s} FAILED: {runner.failures[task]}", flush=True)
+                continue
+            result = {}
+            for name, outs in samples.items():
+                ops = outs[0]["ops"]
+                cpu = statistics.median(o["cpu_s"] for o in outs)
+                wall = statistics.median(o["wall_s"] for o in outs)
+                result[name] = {"ops": ops, "unit": "op", "threads": threads, "ops_per_thread": per_thread,
+                                "cpu_s": [o["cpu_s"] for o in outs], "wall_s": [o["wall_s"] for o in outs],
+                                "connect_cpu_s": [o["connect_cpu_s"] for o in outs],
+                                "cpu_ms": cpu * 1e3, "wall_ms": wall * 1e3,
+                                "ops_per_s": ops / wall, "cpu_us_per_op": cpu / ops * 1e6}
+            runner.results[task] = result
+            print_task(task, result)
+        for name in COLD_SYSTEMS:
+            systems[name].drop(COLD_COLLECTION)
+
+    task = "async_save_first_round"
+    if runner.wants(task):
+        n, rounds = counts.first_round_ops, counts.first_round_rounds
+        # the async peers that are installed (main() reports the others as not measured)
+        fr: Dict[str, List[Dict[str, Any]]] = {s: [] for s in FIRST_ROUND_SYSTEMS if s in available}
+        try:
+            for it in range(iterations + 1):
+                for name in fr:
+                    out = cold_child(["first-round", name, str(n), str(rounds)])
+                    if it > 0:
+                        fr[name].append(out)
+        except Exception as exc:
+            runner.failures[task] = f"{type(exc).__name__}: {exc}"
+            print(f"{task:24s} FAILED: {runner.failures[task]}", flush=True)
+            return
+        result = {}
+        for name, outs in fr.items():
+            first = statistics.median(o["first_cpu_s"] for o in outs)
+            first_wall = statistics.median(o["first_wall_s"] for o in outs)
+            later = [o["later_cpu_s"] for o in outs if o["later_cpu_s"] is not None]
+            later_wall = [o["later_wall_s"] for o in outs if o["later_wall_s"] is not None]
+            result[name] = {"ops": n, "unit": "op", "rounds": rounds, "cpu_s": [o["first_cpu_s"] for o in outs],
+                            "wall_s": [o["first_wall_s"] for o in outs],
+                            "connect_cpu_s": [o["connect_cpu_s"] for o in outs],
+                            "ops_per_s": n / first_wall, "cpu_us_per_op": first / n * 1e6,
+                            "later_cpu_us_per_op": statistics.median(later) / n * 1e6 if later else None,
+                            "later_ops_per_s": n / statistics.median(later_wall) if later_wall else None}
+        runner.results[task] = result
+        print_task(task, result)
+        later_line = "  ".join(f"{k}: {r['later_cpu_us_per_op']:9.1f} us/op" for k, r in result.items()
+                               if r["later_cpu_us_per_op"] is not None)
+        print(f"{'  (later rounds)':24s} {later_line}", flush=True)
 
 
 def codec_tasks(runner: Runner, ops: int) -> None:
@@ -285,40 +469,74 @@ def main() -> None:
     parser.add_argument("--ops", type=int, default=10_000, help="ops of get-by-id and of the codec tasks")
     parser.add_argument("--write-ops", type=int, default=1_000, help="ops (and collection size) of write tasks")
     parser.add_argument("--scan-ops", type=int, default=1_000, help="ops (and collection size) of filtered reads")
+    parser.add_argument("--many-docs", type=int, default=10_000, help="documents of find_many and insert_many")
+    parser.add_argument("--large-ops", type=int, default=10, help="saves of large_create")
+    parser.add_argument("--async-ops", type=int, default=1_000,
+                        help="concurrent asave()/aget() of async_save, async_get and the coalescing experiment")
+    parser.add_argument("--flat-docs", type=int, default=500, help="flat documents find_all_flat reads per find")
+    parser.add_argument("--flat-repeat", type=int, default=10, help="finds per timed find_all_flat iteration")
+    parser.add_argument("--cold-threads", type=int, default=32, help="threads of cold_pool")
+    parser.add_argument("--cold-iterations", type=int, default=None,
+                        help="fresh processes per system of cold_pool and the first round (default: --iterations)")
+    parser.add_argument("--first-round-ops", type=int, default=500, help="concurrent asave() per round")
+    parser.add_argument("--first-round-rounds", type=int, default=2, help="rounds per fresh process (first + later)")
     parser.add_argument("--iterations", type=int, default=5, help="measured iterations (after 1 warm-up)")
     parser.add_argument("--stream-docs", type=int, default=100_000)
     parser.add_argument("--out", required=True)
-    parser.add_argument("--skip", default="", help="comma list of parts to skip: db,codec,stream")
+    parser.add_argument("--skip", default="", help="comma list of parts to skip: db,cold,codec,stream")
+    parser.add_argument("--only", default="", help="comma list of tasks to run (default: all); 'stream' for memory")
+    parser.add_argument("--commit", default="", help="the mongo_odm commit measured (bench.sh: git describe)")
+    parser.add_argument("--label", default="", help="what kind of run this is (bench.sh: full or quick)")
     args = parser.parse_args()
+    if args.cold_iterations is None:
+        args.cold_iterations = args.iterations
     skip = set(filter(None, args.skip.split(",")))
+    only = set(filter(None, args.only.split(","))) or None
+    counts = Counts(args)
 
     cfg = env()
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     systems = {n: make_system(n, cfg["url"], cfg["user"], cfg["password"]) for n in SYSTEMS}
-    runner = Runner(systems, args.iterations, loop)
+    runner = Runner(systems, args.iterations, loop, only)
+    async_systems: Dict[str, Any] = {}
+    for n in ASYNC_SYSTEMS:
+        try:
+            async_systems[n] = systems[n] if n in systems else make_system(n, cfg["url"], cfg["user"], cfg["password"], loop)
+        except ImportError as exc:  # a peer that is not installed: said in the report, not fatal
+            runner.failures[f"async peer {n}"] = f"not measured: {exc}"
+            print(f"async peer {n} not available: {exc}", flush=True)
     started = time.time()
+    started_at = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    load_start = load_average()
     if "db" not in skip:
-        db_tasks(runner, args.ops, args.write_ops, args.scan_ops)
+        db_tasks(runner, async_systems, counts)
+    if "cold" not in skip:
+        cold_tasks(runner, systems, counts, list(async_systems))
     if "codec" not in skip:
         codec_tasks(runner, args.ops)
-    memory = stream_memory(args.stream_docs) if "stream" not in skip else {}
+    memory = stream_memory(args.stream_docs) if "stream" not in skip and (only is None or "stream" in only) else {}
 
-    ratios: Dict[str, Dict[str, float]] = {}
-    for task, res in runner.results.items():
-        peer = "lightodm" if "lightodm" in res else "pymongo"
-        ratios[task] = {"peer": peer,
-                        "cpu": res["mongo_odm"]["cpu_us_per_op"] / res[peer]["cpu_us_per_op"],
-                        "throughput": res["mongo_odm"]["ops_per_s"] / res[peer]["ops_per_s"]}
+    experiments = {}
+    if "coalesce_aget" in runner.results:
+        experiments["coalesce_aget"] = {
+            "what": "N concurrent gets by _id: one find_one each vs coalesced into {_id: {$in: [...]}} queries "
+                    "(bench/python/coalesce.py); same results checked",
+            "ops": counts.async_ops, "results": runner.results.pop("coalesce_aget")}
     result = {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "date": started_at,  # when the run started
+        "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "commit": args.commit or "unknown",
+        "label": args.label,
         "machine": machine(),
+        "load": {"start": load_start, "end": load_average()},
         "config": {"ops": args.ops, "write_ops": args.write_ops, "scan_ops": args.scan_ops,
                    "iterations": args.iterations, "warmup": 1, "stream_docs": args.stream_docs,
-                   "server": "FerretDB v1.24.2 (SQLite), same machine", "systems": SYSTEMS},
+                   "counts": counts.as_dict(), "only": sorted(only) if only else None,
+                   "server": server_version(systems["pymongo"]), "systems": SYSTEMS, "async_systems": list(async_systems)},
         "versions": versions(),
         "tasks": runner.results,
-        "ratios": ratios,
+        "experiments": experiments,
         "memory": memory,
         "failures": runner.failures,
         "seconds": time.time() - started,
@@ -329,11 +547,30 @@ def main() -> None:
     print(f"wrote {args.out} ({result['seconds']:.0f} s)")
 
 
+def load_average() -> Optional[List[float]]:
+    """The machine's 1/5/15-minute load average (others share its 2 cores)."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
+def server_version(pymongo_system: Any) -> str:
+    try:
+        info = pymongo_system.client.admin.command("buildInfo")
+        ferret = info.get("ferretdbVersion")
+        if ferret:
+            return f"FerretDB {ferret} (SQLite), same machine"
+        return f"MongoDB {info.get('version')}"
+    except Exception as exc:  # never lose a run over the label
+        return f"unknown ({type(exc).__name__})"
+
+
 def versions() -> Dict[str, str]:
     from importlib import metadata
 
-    out = {}
-    for pkg in ("mongo_odm", "lightodm", "pymongo", "motor", "pydantic"):
+    out = {"python": platform.python_version()}
+    for pkg in ("mongo_odm", "lightodm", "pymongo", "motor", "beanie", "pydantic"):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:

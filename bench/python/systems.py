@@ -1,7 +1,9 @@
-"""The systems compared: mongo_odm and lightodm (the same ODM API) and raw pymongo/motor.
+"""The systems compared: mongo_odm and lightodm (the same ODM API) and raw pymongo/motor; for
+the async tasks also pymongo's own AsyncMongoClient, raw and under Beanie 2.
 
 Each system works in its own database of the same server and exposes the same task methods,
-so the benchmark loop treats them alike.
+so the benchmark loop treats them alike. The async-only systems (motor, pymongo_async, beanie)
+have the housekeeping methods and the async tasks only.
 """
 
 from __future__ import annotations
@@ -50,11 +52,20 @@ class OdmSystem:
 
     def load(self, collection: str, docs: List[Dict[str, Any]]) -> List[str]:
         """Bulk-loads documents (with string ids) and returns the ids."""
-        model = {"small": self.Small, "tweet": self.Tweet, "nested": self.Nested, "stream": self.Stream}[collection]
+        model = {"small": self.Small, "tweet": self.Tweet, "nested": self.Nested, "stream": self.Stream}.get(collection)
+        if model is None:  # a collection no model of this object uses (cold_pool's): plain documents
+            return self.load_raw(collection, docs)
         ids: List[str] = []
         for start in range(0, len(docs), 1000):
             ids += model.insert_many([model(**d) for d in docs[start : start + 1000]])
         return ids
+
+    def load_raw(self, collection: str, docs: List[Dict[str, Any]]) -> List[str]:
+        from bson import ObjectId
+
+        batch = [dict(d, _id=str(ObjectId())) for d in docs]
+        self.db[collection].insert_many(batch)
+        return [b["_id"] for b in batch]
 
     # tasks (timed)
     def small_create(self, docs: List[Dict[str, Any]]) -> None:
@@ -83,6 +94,13 @@ class OdmSystem:
         if len(self.Tweet.find({})) != expected:
             raise AssertionError("wrong count")
 
+    def find_all_flat(self, expected: int, repeat: int) -> None:
+        """Small.find({}) over the flat collection, `repeat` times (models returned)."""
+        Small = self.Small
+        for _ in range(repeat):
+            if len(Small.find({})) != expected:
+                raise AssertionError("wrong count")
+
     def insert_many(self, models: List[Any]) -> None:
         self.Small.insert_many(models)
 
@@ -107,6 +125,13 @@ class OdmSystem:
         if any(f is None for f in found):
             raise AssertionError("missing document")
 
+    # the coalescing experiment (bench/python/coalesce.py)
+    async def async_collection(self) -> Any:
+        return await self.Small.get_async_collection()
+
+    def from_doc(self, doc: Any) -> Any:
+        return self.Small._from_mongo_dict(doc)
+
     # streaming (memory)
     def stream_sync(self) -> int:
         n = 0
@@ -124,15 +149,14 @@ class OdmSystem:
 class PymongoSystem:
     """Raw pymongo (and motor for the async tasks): the same work without an ODM."""
 
-    name = "pymongo"
-
-    def __init__(self, url: str, user: Optional[str], password: Optional[str]) -> None:
+    def __init__(self, url: str, user: Optional[str], password: Optional[str], name: str = "pymongo") -> None:
         import pymongo
         from bson import ObjectId
 
+        self.name = name
         self._object_id = ObjectId
         self.client = pymongo.MongoClient(url, username=user, password=password)
-        self.db_name = DB_PREFIX + "pymongo"
+        self.db_name = DB_PREFIX + name
         self.db = self.client[self.db_name]
         self._url, self._user, self._password = url, user, password
         self._motor = None
@@ -186,6 +210,12 @@ class PymongoSystem:
         if len(list(self.db["tweet"].find({}))) != expected:
             raise AssertionError("wrong count")
 
+    def find_all_flat(self, expected: int, repeat: int) -> None:
+        coll = self.db["small"]
+        for _ in range(repeat):
+            if len(list(coll.find({}))) != expected:
+                raise AssertionError("wrong count")
+
     def make_small_models(self, docs: List[Dict[str, Any]]) -> List[Any]:
         return [dict(d, _id=str(self._object_id())) for d in docs]
 
@@ -227,7 +257,114 @@ class PymongoSystem:
         return n
 
 
-def make_system(name: str, url: str, user: Optional[str], password: Optional[str]) -> Any:
+class _SyncHousekeeping:
+    """drop/load/create_index through a sync pymongo client, for the async-only systems."""
+
+    name = ""
+
+    def _housekeeping(self, url: str, user: Optional[str], password: Optional[str]) -> None:
+        import pymongo
+        from bson import ObjectId
+
+        self._object_id = ObjectId
+        self.db_name = DB_PREFIX + self.name
+        self._sync = pymongo.MongoClient(url, username=user, password=password)
+        self.db = self._sync[self.db_name]
+
+    def drop(self, collection: str) -> None:
+        self.db[collection].drop()
+
+    def create_index(self, collection: str, field: str) -> None:
+        self.db[collection].create_index([(field, 1)])
+
+    def load(self, collection: str, docs: List[Dict[str, Any]]) -> List[str]:
+        ids: List[str] = []
+        for start in range(0, len(docs), 1000):
+            batch = [dict(d, _id=str(self._object_id())) for d in docs[start : start + 1000]]
+            self.db[collection].insert_many(batch)
+            ids += [b["_id"] for b in batch]
+        return ids
+
+
+class AsyncPymongoSystem(_SyncHousekeeping):
+    """Raw pymongo AsyncMongoClient (pymongo >= 4.9): what Beanie 2 and a Motor user now run on."""
+
+    name = "pymongo_async"
+
+    def __init__(self, url: str, user: Optional[str], password: Optional[str]) -> None:
+        from pymongo import AsyncMongoClient
+
+        self._housekeeping(url, user, password)
+        # Created here, bound to the event loop at its first operation (the benchmark's loop).
+        self.client = AsyncMongoClient(url, username=user, password=password)
+        self.adb = self.client[self.db_name]
+
+    def make_small_models(self, docs: List[Dict[str, Any]]) -> List[Any]:
+        return [dict(d, _id=str(self._object_id())) for d in docs]
+
+    async def async_save(self, models: List[Any]) -> None:
+        coll = self.adb["small"]
+        await asyncio.gather(*(coll.replace_one({"_id": m["_id"]}, m, upsert=True) for m in models))
+
+    async def async_get(self, ids: List[str]) -> None:
+        coll = self.adb["small"]
+        found = await asyncio.gather(*(coll.find_one({"_id": i}) for i in ids))
+        if any(f is None for f in found):
+            raise AssertionError("missing document")
+
+    async def async_collection(self) -> Any:
+        return self.adb["small"]
+
+    def from_doc(self, doc: Any) -> Any:
+        return doc
+
+
+def beanie_small_model() -> type:
+    """Beanie 2's Document with the flat small document's 13 fields and a string id stored as
+    _id, as mongo_odm and lightodm store it (Beanie's default is an ObjectId)."""
+    from beanie import Document
+    from bson import ObjectId
+    from pydantic import Field
+
+    fields: Dict[str, Any] = {"id": (str, Field(default_factory=lambda: str(ObjectId())))}
+    fields.update(SMALL_FIELDS)
+    model = pydantic.create_model("BeanieSmall", __base__=Document, **fields)
+    model.Settings = _settings("small")
+    return model
+
+
+class BeanieSystem(_SyncHousekeeping):
+    """Beanie 2 (an ODM on pymongo's AsyncMongoClient): Document.save() / Document.get()."""
+
+    name = "beanie"
+
+    def __init__(self, url: str, user: Optional[str], password: Optional[str],
+                 loop: asyncio.AbstractEventLoop) -> None:
+        from beanie import init_beanie
+        from pymongo import AsyncMongoClient
+
+        self._housekeeping(url, user, password)
+        self.client = AsyncMongoClient(url, username=user, password=password)
+        self.Small = beanie_small_model()
+        loop.run_until_complete(init_beanie(database=self.client[self.db_name], document_models=[self.Small]))
+
+    def make_small_models(self, docs: List[Dict[str, Any]]) -> List[Any]:
+        return [self.Small(**d) for d in docs]
+
+    async def async_save(self, models: List[Any]) -> None:
+        await asyncio.gather(*(m.save() for m in models))
+
+    async def async_get(self, ids: List[str]) -> None:
+        found = await asyncio.gather(*(self.Small.get(i) for i in ids))
+        if any(f is None for f in found):
+            raise AssertionError("missing document")
+
+
+ASYNC_ONLY = ("motor", "pymongo_async", "beanie")
+
+
+def make_system(name: str, url: str, user: Optional[str], password: Optional[str],
+                loop: Optional[asyncio.AbstractEventLoop] = None) -> Any:
     if name == "mongo_odm":
         import mongo_odm
 
@@ -238,4 +375,12 @@ def make_system(name: str, url: str, user: Optional[str], password: Optional[str
         return OdmSystem(name, lightodm, url, user, password)
     if name == "pymongo":
         return PymongoSystem(url, user, password)
+    if name == "motor":  # raw motor: PymongoSystem's async methods, in a database of its own
+        return PymongoSystem(url, user, password, name="motor")
+    if name == "pymongo_async":
+        return AsyncPymongoSystem(url, user, password)
+    if name == "beanie":
+        if loop is None:
+            raise ValueError("beanie needs the benchmark's event loop (init_beanie)")
+        return BeanieSystem(url, user, password, loop)
     raise ValueError(f"unknown system {name}")
