@@ -23,6 +23,8 @@
 
 #include <stdbool.h>
 
+#include <bson/bson.h>
+
 #include "error.h"
 #include "macros.h"
 #include "types.h"
@@ -50,6 +52,16 @@ MONGO_ODM_BEGIN_DECLS
  * SERVER (server_code 13, Unauthorized). */
 MONGO_ODM_API(bool) mongo_odm_connect(const char *url, const char *username, const char *password,
                                       const char *db_name, mongo_odm_error_t *error);
+
+/* The parameters mongo_odm_connect() would use for these arguments, for a client of your own
+ * made like the default connection (the Python package's async client is): each NULL argument
+ * replaced by its environment variable as mongo_odm_connect() does. `out` (may be NULL) is always
+ * initialized and must be bson_destroy()ed; it receives {"url": ...} and, when set, "username",
+ * "password" and "db_name" (strings; without "db_name", the URL's default database applies).
+ * It holds the password: keep it out of logs. No server call. (Since 0.2.)
+ * Errors: CONFIGURATION when there is no URL (the message of mongo_odm_connect()). */
+MONGO_ODM_API(bool) mongo_odm_connection_settings(const char *url, const char *username, const char *password,
+                                                  const char *db_name, bson_t *out, mongo_odm_error_t *error);
 
 /* True while a default connection is open. */
 MONGO_ODM_API(bool) mongo_odm_is_connected(void);

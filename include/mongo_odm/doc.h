@@ -31,6 +31,14 @@
 
 MONGO_ODM_BEGIN_DECLS
 
+/* MongoDB's limits on a document, which the library enforces (ENCODING errors) wherever a
+ * document is stored, encoded or read (since 0.2):
+ * MONGO_ODM_MAX_DOCUMENT_SIZE  the largest document, in bytes of BSON (16 MiB);
+ * MONGO_ODM_MAX_DOCUMENT_DEPTH the deepest nesting of documents and arrays, the top-level
+ *                              document counting as the first level. */
+#define MONGO_ODM_MAX_DOCUMENT_SIZE 16777216
+#define MONGO_ODM_MAX_DOCUMENT_DEPTH 100
+
 /* A new empty document of `model` whose id is a new ObjectId string (for a composite-key
  * model the id is derived once the key fields are set). Returns NULL only when `model` is
  * NULL or memory is exhausted. The model must outlive the document. */

@@ -3,8 +3,8 @@
 #include "capi.hpp"
 
 using mongo_odm::capi::guard;
-using mongo_odm::capi::require;
-using Token = mongo_odm::interrupt::Token;
+using mongo_odm::core::require;
+using Token = mongo_odm::core::interrupt::Token;
 
 namespace {
 
@@ -33,10 +33,10 @@ void mongo_odm_cancel_reset(mongo_odm_cancel_t *token) {
 bool mongo_odm_cancel_set_timeout(mongo_odm_cancel_t *token, int64_t timeout_ms, mongo_odm_error_t *error) {
   return guard(error, false, [&] {
     require(token, "token");
-    const int64_t now = mongo_odm::interrupt::now_us();
-    int64_t deadline = mongo_odm::interrupt::kNever;
+    const int64_t now = mongo_odm::core::interrupt::now_us();
+    int64_t deadline = mongo_odm::core::interrupt::kNever;
     if (timeout_ms >= 0) {
-      deadline = timeout_ms > (mongo_odm::interrupt::kNever - now) / 1000 ? mongo_odm::interrupt::kNever
+      deadline = timeout_ms > (mongo_odm::core::interrupt::kNever - now) / 1000 ? mongo_odm::core::interrupt::kNever
                                                                           : now + timeout_ms * 1000;
     }
     unwrap(token)->set_deadline(deadline);
@@ -54,9 +54,9 @@ bool mongo_odm_cancel_set_check(mongo_odm_cancel_t *token, mongo_odm_cancel_chec
 }
 
 mongo_odm_cancel_t *mongo_odm_cancel_attach(mongo_odm_cancel_t *token) {
-  return wrap(mongo_odm::interrupt::attach(unwrap(token)));
+  return wrap(mongo_odm::core::interrupt::attach(unwrap(token)));
 }
 
-mongo_odm_cancel_t *mongo_odm_cancel_attached(void) { return wrap(mongo_odm::interrupt::attached()); }
+mongo_odm_cancel_t *mongo_odm_cancel_attached(void) { return wrap(mongo_odm::core::interrupt::attached()); }
 
 }  // extern "C"

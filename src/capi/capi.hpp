@@ -20,40 +20,43 @@
 // A client handle. `impl` is empty after the default connection it stood for was replaced or
 // closed: such a retired handle fails every call instead of crashing (see connection.cpp).
 struct mongo_odm_client_t {
-  std::shared_ptr<mongo_odm::Client> impl;
+  std::shared_ptr<mongo_odm::core::Client> impl;
   bool borrowed = false;  // lent by the library: mongo_odm_client_destroy() ignores it
 };
 
 struct mongo_odm_collection_t {
-  std::shared_ptr<mongo_odm::Collection> impl;
+  std::shared_ptr<mongo_odm::core::Collection> impl;
   mongo_odm_client_t client;  // what mongo_odm_collection_client() lends out
 };
 
 // Models, documents and cursors are the core objects themselves behind opaque pointers.
-inline mongo_odm::Model *unwrap(mongo_odm_model_t *m) { return reinterpret_cast<mongo_odm::Model *>(m); }
-inline const mongo_odm::Model *unwrap(const mongo_odm_model_t *m) {
-  return reinterpret_cast<const mongo_odm::Model *>(m);
+inline mongo_odm::core::Model *unwrap(mongo_odm_model_t *m) { return reinterpret_cast<mongo_odm::core::Model *>(m); }
+inline const mongo_odm::core::Model *unwrap(const mongo_odm_model_t *m) {
+  return reinterpret_cast<const mongo_odm::core::Model *>(m);
 }
-inline mongo_odm_model_t *wrap(mongo_odm::Model *m) { return reinterpret_cast<mongo_odm_model_t *>(m); }
-inline const mongo_odm_model_t *wrap(const mongo_odm::Model *m) {
+inline mongo_odm_model_t *wrap(mongo_odm::core::Model *m) { return reinterpret_cast<mongo_odm_model_t *>(m); }
+inline const mongo_odm_model_t *wrap(const mongo_odm::core::Model *m) {
   return reinterpret_cast<const mongo_odm_model_t *>(m);
 }
-inline mongo_odm::Document *unwrap(mongo_odm_doc_t *d) { return reinterpret_cast<mongo_odm::Document *>(d); }
-inline const mongo_odm::Document *unwrap(const mongo_odm_doc_t *d) {
-  return reinterpret_cast<const mongo_odm::Document *>(d);
+inline mongo_odm::core::Document *unwrap(mongo_odm_doc_t *d) { return reinterpret_cast<mongo_odm::core::Document *>(d); }
+inline const mongo_odm::core::Document *unwrap(const mongo_odm_doc_t *d) {
+  return reinterpret_cast<const mongo_odm::core::Document *>(d);
 }
-inline mongo_odm_doc_t *wrap(mongo_odm::Document *d) { return reinterpret_cast<mongo_odm_doc_t *>(d); }
-inline const mongo_odm_doc_t *wrap(const mongo_odm::Document *d) {
+inline mongo_odm_doc_t *wrap(mongo_odm::core::Document *d) { return reinterpret_cast<mongo_odm_doc_t *>(d); }
+inline const mongo_odm_doc_t *wrap(const mongo_odm::core::Document *d) {
   return reinterpret_cast<const mongo_odm_doc_t *>(d);
 }
-inline mongo_odm::Cursor *unwrap(mongo_odm_cursor_t *c) { return reinterpret_cast<mongo_odm::Cursor *>(c); }
-inline const mongo_odm::Cursor *unwrap(const mongo_odm_cursor_t *c) {
-  return reinterpret_cast<const mongo_odm::Cursor *>(c);
+inline mongo_odm::core::Cursor *unwrap(mongo_odm_cursor_t *c) { return reinterpret_cast<mongo_odm::core::Cursor *>(c); }
+inline const mongo_odm::core::Cursor *unwrap(const mongo_odm_cursor_t *c) {
+  return reinterpret_cast<const mongo_odm::core::Cursor *>(c);
 }
-inline mongo_odm_cursor_t *wrap(mongo_odm::Cursor *c) { return reinterpret_cast<mongo_odm_cursor_t *>(c); }
+inline mongo_odm_cursor_t *wrap(mongo_odm::core::Cursor *c) { return reinterpret_cast<mongo_odm_cursor_t *>(c); }
 
 namespace mongo_odm {
 namespace capi {
+
+// The glue speaks the core's vocabulary (Code, Error, fail, Client, ...).
+using namespace mongo_odm::core;
 
 void set_ok(mongo_odm_error_t *error) noexcept;
 void set_error(mongo_odm_error_t *error, Code code, const char *message, int32_t server_code = 0) noexcept;
@@ -70,11 +73,6 @@ inline int enum_value(const E &e) noexcept {
   std::memcpy(&raw, &e, sizeof raw);
   const long long wide = static_cast<long long>(raw);
   return (wide < INT_MIN || wide > INT_MAX) ? INT_MIN : static_cast<int>(wide);
-}
-
-// Throws INVALID_ARGUMENT naming `what` when `ptr` is NULL.
-inline void require(const void *ptr, const char *what) {
-  if (!ptr) fail(Code::invalid_argument, std::string(what) + " is NULL");
 }
 
 // Frees the handles lent by mongo_odm_default_client() (after the library shut down).

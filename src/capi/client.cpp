@@ -4,14 +4,14 @@
 
 using mongo_odm::capi::client_of;
 using mongo_odm::capi::guard;
-using mongo_odm::capi::require;
+using mongo_odm::core::require;
 
 extern "C" {
 
 mongo_odm_client_t *mongo_odm_client_new(const char *url, const char *username, const char *password,
                                          mongo_odm_error_t *error) {
   return guard(error, static_cast<mongo_odm_client_t *>(nullptr), [&] {
-    auto client = mongo_odm::Client::create(url, username, password);
+    auto client = mongo_odm::core::Client::create(url, username, password);
     return new mongo_odm_client_t{std::move(client), false};
   });
 }
@@ -31,7 +31,7 @@ bool mongo_odm_client_ping(mongo_odm_client_t *client, mongo_odm_error_t *error)
 
 bool mongo_odm_client_command(mongo_odm_client_t *client, const char *db_name, const bson_t *command,
                               bson_t *reply, mongo_odm_error_t *error) {
-  mongo_odm::init_out(reply);
+  mongo_odm::core::init_out(reply);
   return guard(error, false, [&] {
     auto impl = client_of(client);
     require(db_name, "db_name");
@@ -49,11 +49,11 @@ const char *mongo_odm_client_default_database_name(const mongo_odm_client_t *cli
 
 bool mongo_odm_client_list_collection_names(mongo_odm_client_t *client, const char *db_name, const bson_t *filter,
                                             bson_t *reply, mongo_odm_error_t *error) {
-  mongo_odm::init_out(reply);
+  mongo_odm::core::init_out(reply);
   return guard(error, false, [&] {
     auto impl = client_of(client);
     require(db_name, "db_name");
-    mongo_odm::Bson names;
+    mongo_odm::core::Bson names;
     impl->list_collection_names(db_name, filter, names.get());
     if (reply) bson_concat(reply, names.get());  // all or nothing
     return true;

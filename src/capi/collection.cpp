@@ -4,11 +4,11 @@
 
 using mongo_odm::capi::client_of;
 using mongo_odm::capi::guard;
-using mongo_odm::capi::require;
+using mongo_odm::core::require;
 
 namespace {
 
-const mongo_odm::Collection &impl_of(const mongo_odm_collection_t *collection) {
+const mongo_odm::core::Collection &impl_of(const mongo_odm_collection_t *collection) {
   require(collection, "collection");
   return *collection->impl;
 }
@@ -23,7 +23,7 @@ mongo_odm_collection_t *mongo_odm_collection_new(mongo_odm_client_t *client, con
     auto impl = client_of(client);
     require(db_name, "db_name");
     require(collection_name, "collection_name");
-    auto coll = std::make_shared<mongo_odm::Collection>(impl, db_name, collection_name);
+    auto coll = std::make_shared<mongo_odm::core::Collection>(impl, db_name, collection_name);
     return new mongo_odm_collection_t{std::move(coll), mongo_odm_client_t{std::move(impl), true}};
   });
 }
@@ -45,12 +45,12 @@ mongo_odm_client_t *mongo_odm_collection_client(const mongo_odm_collection_t *co
 
 bool mongo_odm_collection_find_one(mongo_odm_collection_t *collection, const bson_t *filter, const bson_t *opts,
                                    bson_t *out, bool *found, mongo_odm_error_t *error) {
-  mongo_odm::init_out(out);
+  mongo_odm::core::init_out(out);
   if (found) *found = false;
   return guard(error, false, [&] {
     const auto &coll = impl_of(collection);
     require(found, "found");
-    mongo_odm::Bson doc;
+    mongo_odm::core::Bson doc;
     *found = coll.find_one(filter, opts, doc.get());
     if (out && *found) bson_concat(out, doc.get());
     return true;
@@ -65,7 +65,7 @@ mongo_odm_cursor_t *mongo_odm_collection_find(mongo_odm_collection_t *collection
 
 bool mongo_odm_collection_insert_one(mongo_odm_collection_t *collection, const bson_t *document, const bson_t *opts,
                                      bson_t *reply, mongo_odm_error_t *error) {
-  mongo_odm::init_out(reply);
+  mongo_odm::core::init_out(reply);
   return guard(error, false, [&] {
     impl_of(collection).insert_one(document, opts, reply);
     return true;
@@ -75,7 +75,7 @@ bool mongo_odm_collection_insert_one(mongo_odm_collection_t *collection, const b
 bool mongo_odm_collection_insert_many(mongo_odm_collection_t *collection, const bson_t *const *documents,
                                       size_t n_documents, const bson_t *opts, bson_t *reply,
                                       mongo_odm_error_t *error) {
-  mongo_odm::init_out(reply);
+  mongo_odm::core::init_out(reply);
   return guard(error, false, [&] {
     impl_of(collection).insert_many(documents, n_documents, opts, reply);
     return true;
@@ -85,7 +85,7 @@ bool mongo_odm_collection_insert_many(mongo_odm_collection_t *collection, const 
 bool mongo_odm_collection_replace_one(mongo_odm_collection_t *collection, const bson_t *filter,
                                       const bson_t *replacement, const bson_t *opts, bson_t *reply,
                                       mongo_odm_error_t *error) {
-  mongo_odm::init_out(reply);
+  mongo_odm::core::init_out(reply);
   return guard(error, false, [&] {
     impl_of(collection).replace_one(filter, replacement, opts, reply);
     return true;
@@ -94,7 +94,7 @@ bool mongo_odm_collection_replace_one(mongo_odm_collection_t *collection, const 
 
 bool mongo_odm_collection_update_one(mongo_odm_collection_t *collection, const bson_t *filter, const bson_t *update,
                                      const bson_t *opts, bson_t *reply, mongo_odm_error_t *error) {
-  mongo_odm::init_out(reply);
+  mongo_odm::core::init_out(reply);
   return guard(error, false, [&] {
     impl_of(collection).update(filter, update, opts, reply, false);
     return true;
@@ -103,7 +103,7 @@ bool mongo_odm_collection_update_one(mongo_odm_collection_t *collection, const b
 
 bool mongo_odm_collection_update_many(mongo_odm_collection_t *collection, const bson_t *filter, const bson_t *update,
                                       const bson_t *opts, bson_t *reply, mongo_odm_error_t *error) {
-  mongo_odm::init_out(reply);
+  mongo_odm::core::init_out(reply);
   return guard(error, false, [&] {
     impl_of(collection).update(filter, update, opts, reply, true);
     return true;
@@ -112,7 +112,7 @@ bool mongo_odm_collection_update_many(mongo_odm_collection_t *collection, const 
 
 bool mongo_odm_collection_delete_one(mongo_odm_collection_t *collection, const bson_t *filter, const bson_t *opts,
                                      bson_t *reply, mongo_odm_error_t *error) {
-  mongo_odm::init_out(reply);
+  mongo_odm::core::init_out(reply);
   return guard(error, false, [&] {
     impl_of(collection).remove(filter, opts, reply, false);
     return true;
@@ -121,7 +121,7 @@ bool mongo_odm_collection_delete_one(mongo_odm_collection_t *collection, const b
 
 bool mongo_odm_collection_delete_many(mongo_odm_collection_t *collection, const bson_t *filter, const bson_t *opts,
                                       bson_t *reply, mongo_odm_error_t *error) {
-  mongo_odm::init_out(reply);
+  mongo_odm::core::init_out(reply);
   return guard(error, false, [&] {
     impl_of(collection).remove(filter, opts, reply, true);
     return true;
@@ -153,7 +153,7 @@ bool mongo_odm_collection_drop(mongo_odm_collection_t *collection, mongo_odm_err
 
 bool mongo_odm_collection_create_index(mongo_odm_collection_t *collection, const bson_t *keys, const bson_t *opts,
                                        bson_t *reply, mongo_odm_error_t *error) {
-  mongo_odm::init_out(reply);
+  mongo_odm::core::init_out(reply);
   return guard(error, false, [&] {
     impl_of(collection).create_index(keys, opts, reply);
     return true;

@@ -5,11 +5,11 @@
 #include "capi.hpp"
 
 using mongo_odm::capi::guard;
-using mongo_odm::capi::require;
+using mongo_odm::core::require;
 
 namespace {
 
-const mongo_odm::Model &model_of(const mongo_odm_model_t *model) {
+const mongo_odm::core::Model &model_of(const mongo_odm_model_t *model) {
   require(model, "model");
   return *unwrap(model);
 }
@@ -21,7 +21,7 @@ extern "C" {
 bool mongo_odm_doc_save(mongo_odm_doc_t *doc, bool exclude_none, mongo_odm_error_t *error) {
   return guard(error, false, [&] {
     require(doc, "doc");
-    mongo_odm::crud::save(*unwrap(doc), exclude_none);
+    mongo_odm::core::crud::save(*unwrap(doc), exclude_none);
     return true;
   });
 }
@@ -30,7 +30,7 @@ bool mongo_odm_doc_delete(const mongo_odm_doc_t *doc, bool *deleted, mongo_odm_e
   if (deleted) *deleted = false;
   return guard(error, false, [&] {
     require(doc, "doc");
-    const bool removed = mongo_odm::crud::remove(*unwrap(doc));
+    const bool removed = mongo_odm::core::crud::remove(*unwrap(doc));
     if (deleted) *deleted = removed;
     return true;
   });
@@ -40,27 +40,27 @@ mongo_odm_doc_t *mongo_odm_get(const mongo_odm_model_t *model, const char *id, m
   return guard(error, static_cast<mongo_odm_doc_t *>(nullptr), [&] {
     const auto &m = model_of(model);
     require(id, "id");
-    return wrap(mongo_odm::crud::get(m, id).release());
+    return wrap(mongo_odm::core::crud::get(m, id).release());
   });
 }
 
 mongo_odm_doc_t *mongo_odm_find_one(const mongo_odm_model_t *model, const bson_t *filter, const bson_t *opts,
                                     mongo_odm_error_t *error) {
   return guard(error, static_cast<mongo_odm_doc_t *>(nullptr),
-               [&] { return wrap(mongo_odm::crud::find_one(model_of(model), filter, opts).release()); });
+               [&] { return wrap(mongo_odm::core::crud::find_one(model_of(model), filter, opts).release()); });
 }
 
 mongo_odm_cursor_t *mongo_odm_find(const mongo_odm_model_t *model, const bson_t *filter, const bson_t *opts,
                                    mongo_odm_error_t *error) {
   return guard(error, static_cast<mongo_odm_cursor_t *>(nullptr),
-               [&] { return wrap(mongo_odm::crud::find(model_of(model), filter, opts).release()); });
+               [&] { return wrap(mongo_odm::core::crud::find(model_of(model), filter, opts).release()); });
 }
 
 bool mongo_odm_count(const mongo_odm_model_t *model, const bson_t *filter, int64_t *count, mongo_odm_error_t *error) {
   return guard(error, false, [&] {
     const auto &m = model_of(model);
     require(count, "count");
-    *count = mongo_odm::crud::count(m, filter);
+    *count = mongo_odm::core::crud::count(m, filter);
     return true;
   });
 }
@@ -69,7 +69,7 @@ bool mongo_odm_update_one(const mongo_odm_model_t *model, const bson_t *filter, 
                           bool *changed, mongo_odm_error_t *error) {
   if (changed) *changed = false;
   return guard(error, false, [&] {
-    const bool result = mongo_odm::crud::update_one(model_of(model), filter, update, upsert);
+    const bool result = mongo_odm::core::crud::update_one(model_of(model), filter, update, upsert);
     if (changed) *changed = result;
     return true;
   });
@@ -79,7 +79,7 @@ bool mongo_odm_update_many(const mongo_odm_model_t *model, const bson_t *filter,
                            int64_t *modified_count, mongo_odm_error_t *error) {
   if (modified_count) *modified_count = 0;
   return guard(error, false, [&] {
-    const int64_t n = mongo_odm::crud::update_many(model_of(model), filter, update);
+    const int64_t n = mongo_odm::core::crud::update_many(model_of(model), filter, update);
     if (modified_count) *modified_count = n;
     return true;
   });
@@ -89,7 +89,7 @@ bool mongo_odm_delete_one(const mongo_odm_model_t *model, const bson_t *filter, 
                           mongo_odm_error_t *error) {
   if (deleted) *deleted = false;
   return guard(error, false, [&] {
-    const bool result = mongo_odm::crud::delete_one(model_of(model), filter);
+    const bool result = mongo_odm::core::crud::delete_one(model_of(model), filter);
     if (deleted) *deleted = result;
     return true;
   });
@@ -99,7 +99,7 @@ bool mongo_odm_delete_many(const mongo_odm_model_t *model, const bson_t *filter,
                            mongo_odm_error_t *error) {
   if (deleted_count) *deleted_count = 0;
   return guard(error, false, [&] {
-    const int64_t n = mongo_odm::crud::delete_many(model_of(model), filter);
+    const int64_t n = mongo_odm::core::crud::delete_many(model_of(model), filter);
     if (deleted_count) *deleted_count = n;
     return true;
   });
@@ -111,9 +111,9 @@ bool mongo_odm_insert_many(const mongo_odm_model_t *model, mongo_odm_doc_t *cons
     const auto &m = model_of(model);
     if (n_docs == 0) return true;
     require(docs, "docs");
-    std::vector<const mongo_odm::Document *> ptrs(n_docs);
+    std::vector<const mongo_odm::core::Document *> ptrs(n_docs);
     for (size_t i = 0; i < n_docs; ++i) ptrs[i] = docs[i] ? unwrap(docs[i]) : nullptr;
-    mongo_odm::crud::insert_many(m, ptrs.data(), n_docs);
+    mongo_odm::core::crud::insert_many(m, ptrs.data(), n_docs);
     return true;
   });
 }
@@ -121,7 +121,7 @@ bool mongo_odm_insert_many(const mongo_odm_model_t *model, mongo_odm_doc_t *cons
 mongo_odm_cursor_t *mongo_odm_aggregate(const mongo_odm_model_t *model, const bson_t *pipeline, const bson_t *opts,
                                         mongo_odm_error_t *error) {
   return guard(error, static_cast<mongo_odm_cursor_t *>(nullptr),
-               [&] { return wrap(mongo_odm::crud::aggregate(model_of(model), pipeline, opts).release()); });
+               [&] { return wrap(mongo_odm::core::crud::aggregate(model_of(model), pipeline, opts).release()); });
 }
 
 }  // extern "C"

@@ -7,7 +7,7 @@ bool mongo_odm_cursor_next(mongo_odm_cursor_t *cursor, const mongo_odm_doc_t **d
   if (doc) *doc = nullptr;
   if (!cursor || !doc) return false;
   return mongo_odm::capi::quiet(false, [&] {
-    const mongo_odm::Document *next = nullptr;
+    const mongo_odm::core::Document *next = nullptr;
     if (!unwrap(cursor)->next_doc(&next)) return false;
     *doc = wrap(next);
     return true;
@@ -22,7 +22,7 @@ bool mongo_odm_cursor_next_bson(mongo_odm_cursor_t *cursor, const bson_t **doc) 
 
 bool mongo_odm_cursor_error(const mongo_odm_cursor_t *cursor, mongo_odm_error_t *error) {
   if (!cursor) {
-    mongo_odm::capi::set_error(error, mongo_odm::Code::invalid_argument, "cursor is NULL");
+    mongo_odm::capi::set_error(error, mongo_odm::core::Code::invalid_argument, "cursor is NULL");
     return true;
   }
   const auto &failure = unwrap(cursor)->error();

@@ -3,13 +3,13 @@
 #include "../core/names.hpp"
 #include "capi.hpp"
 
-using mongo_odm::Code;
+using mongo_odm::core::Code;
 using mongo_odm::capi::guard;
-using mongo_odm::capi::require;
+using mongo_odm::core::require;
 
 namespace {
 
-mongo_odm::Document &doc_of(mongo_odm_doc_t *doc) {
+mongo_odm::core::Document &doc_of(mongo_odm_doc_t *doc) {
   require(doc, "doc");
   return *unwrap(doc);
 }
@@ -35,7 +35,7 @@ extern "C" {
 mongo_odm_doc_t *mongo_odm_doc_new(const mongo_odm_model_t *model) {
   if (!model) return nullptr;
   return mongo_odm::capi::quiet(static_cast<mongo_odm_doc_t *>(nullptr),
-                                [&] { return wrap(new mongo_odm::Document(unwrap(model))); });
+                                [&] { return wrap(new mongo_odm::core::Document(unwrap(model))); });
 }
 
 mongo_odm_doc_t *mongo_odm_doc_from_bson(const mongo_odm_model_t *model, const bson_t *bson,
@@ -43,7 +43,7 @@ mongo_odm_doc_t *mongo_odm_doc_from_bson(const mongo_odm_model_t *model, const b
   return guard(error, static_cast<mongo_odm_doc_t *>(nullptr), [&] {
     require(model, "model");
     require(bson, "bson");
-    auto doc = std::make_unique<mongo_odm::Document>(unwrap(model), mongo_odm::Document::no_id);
+    auto doc = std::make_unique<mongo_odm::core::Document>(unwrap(model), mongo_odm::core::Document::no_id);
     doc->load(bson, /*untrusted=*/true);
     return wrap(doc.release());
   });
@@ -52,7 +52,7 @@ mongo_odm_doc_t *mongo_odm_doc_from_bson(const mongo_odm_model_t *model, const b
 mongo_odm_doc_t *mongo_odm_doc_copy(const mongo_odm_doc_t *doc) {
   if (!doc) return nullptr;
   return mongo_odm::capi::quiet(static_cast<mongo_odm_doc_t *>(nullptr),
-                                [&] { return wrap(new mongo_odm::Document(*unwrap(doc))); });
+                                [&] { return wrap(new mongo_odm::core::Document(*unwrap(doc))); });
 }
 
 void mongo_odm_doc_destroy(mongo_odm_doc_t *doc) { delete unwrap(doc); }
@@ -217,11 +217,11 @@ bool mongo_odm_doc_remove(mongo_odm_doc_t *doc, const char *key) {
 const bson_t *mongo_odm_doc_fields(const mongo_odm_doc_t *doc) { return doc ? unwrap(doc)->fields() : nullptr; }
 
 bool mongo_odm_doc_to_bson(const mongo_odm_doc_t *doc, bool exclude_none, bson_t *out, mongo_odm_error_t *error) {
-  mongo_odm::init_out(out);
+  mongo_odm::core::init_out(out);
   return guard(error, false, [&] {
     require(doc, "doc");
     require(out, "out");
-    mongo_odm::Bson built;
+    mongo_odm::core::Bson built;
     unwrap(doc)->to_bson(exclude_none, built.get());
     bson_destroy(out);  // still the empty document from init_out(): nothing to lose
     built.steal_into(out);

@@ -2,15 +2,15 @@
 #include "capi.hpp"
 
 static_assert(sizeof(mongo_odm_error_t) == 512, "mongo_odm_error_t must stay exactly 512 bytes");
-static_assert(static_cast<uint32_t>(mongo_odm::Code::internal) == MONGO_ODM_ERROR_INTERNAL, "codes drifted");
-static_assert(static_cast<uint32_t>(mongo_odm::Code::duplicate_key) == MONGO_ODM_ERROR_DUPLICATE_KEY, "codes drifted");
-static_assert(static_cast<uint32_t>(mongo_odm::Code::timeout) == MONGO_ODM_ERROR_TIMEOUT, "codes drifted");
-static_assert(static_cast<uint32_t>(mongo_odm::Code::cancelled) == MONGO_ODM_ERROR_CANCELLED, "codes drifted");
-static_assert(static_cast<uint32_t>(mongo_odm::Cause::cancelled) == MONGO_ODM_REASON_CANCELLED, "reasons drifted");
-static_assert(static_cast<uint32_t>(mongo_odm::Cause::server_selection) == MONGO_ODM_REASON_SERVER_SELECTION,
+static_assert(static_cast<uint32_t>(mongo_odm::core::Code::internal) == MONGO_ODM_ERROR_INTERNAL, "codes drifted");
+static_assert(static_cast<uint32_t>(mongo_odm::core::Code::duplicate_key) == MONGO_ODM_ERROR_DUPLICATE_KEY, "codes drifted");
+static_assert(static_cast<uint32_t>(mongo_odm::core::Code::timeout) == MONGO_ODM_ERROR_TIMEOUT, "codes drifted");
+static_assert(static_cast<uint32_t>(mongo_odm::core::Code::cancelled) == MONGO_ODM_ERROR_CANCELLED, "codes drifted");
+static_assert(static_cast<uint32_t>(mongo_odm::core::Cause::cancelled) == MONGO_ODM_REASON_CANCELLED, "reasons drifted");
+static_assert(static_cast<uint32_t>(mongo_odm::core::Cause::server_selection) == MONGO_ODM_REASON_SERVER_SELECTION,
               "reasons drifted");
-static_assert(static_cast<uint32_t>(mongo_odm::Cause::deadline) == MONGO_ODM_REASON_DEADLINE, "reasons drifted");
-static_assert(static_cast<uint32_t>(mongo_odm::Code::invalid_argument) == MONGO_ODM_ERROR_INVALID_ARGUMENT,
+static_assert(static_cast<uint32_t>(mongo_odm::core::Cause::deadline) == MONGO_ODM_REASON_DEADLINE, "reasons drifted");
+static_assert(static_cast<uint32_t>(mongo_odm::core::Code::invalid_argument) == MONGO_ODM_ERROR_INVALID_ARGUMENT,
               "codes drifted");
 
 namespace mongo_odm {
@@ -61,11 +61,11 @@ std::shared_ptr<Client> client_of(const mongo_odm_client_t *handle) {
 
 extern "C" {
 
-const char *mongo_odm_error_code_name(uint32_t code) { return mongo_odm::code_name(code); }
+const char *mongo_odm_error_code_name(uint32_t code) { return mongo_odm::core::code_name(code); }
 
 mongo_odm_error_reason_t mongo_odm_error_reason(const mongo_odm_error_t *error) {
   if (!error) return MONGO_ODM_REASON_NONE;
-  return static_cast<mongo_odm_error_reason_t>(mongo_odm::cause_of(error->code, error->server_code));
+  return static_cast<mongo_odm_error_reason_t>(mongo_odm::core::cause_of(error->code, error->server_code));
 }
 
 const char *mongo_odm_error_reason_name(mongo_odm_error_reason_t reason) {

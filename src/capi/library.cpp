@@ -8,13 +8,13 @@
 extern "C" {
 
 int mongo_odm_init(void) {
-  return mongo_odm::capi::quiet(0, [] { return mongo_odm::library::init(); });
+  return mongo_odm::capi::quiet(0, [] { return mongo_odm::core::library::init(); });
 }
 
 int mongo_odm_cleanup(void) {
   return mongo_odm::capi::quiet(0, [] {
-    const int remaining = mongo_odm::library::cleanup();
-    if (mongo_odm::library::is_shut_down()) mongo_odm::capi::free_default_client_handles();
+    const int remaining = mongo_odm::core::library::cleanup();
+    if (mongo_odm::core::library::is_shut_down()) mongo_odm::capi::free_default_client_handles();
     return remaining;
   });
 }
@@ -30,19 +30,19 @@ bool mongo_odm_check_version(int major, int minor, int patch) {
 void mongo_odm_free(void *ptr) { std::free(ptr); }
 
 void mongo_odm_log_set_level(mongo_odm_log_level_t level) {
-  mongo_odm::log::set_level(mongo_odm::capi::enum_value(level));  // out-of-range values are clamped
+  mongo_odm::core::log::set_level(mongo_odm::capi::enum_value(level));  // out-of-range values are clamped
 }
 
 mongo_odm_log_level_t mongo_odm_log_get_level(void) {
-  return static_cast<mongo_odm_log_level_t>(mongo_odm::log::level());
+  return static_cast<mongo_odm_log_level_t>(mongo_odm::core::log::level());
 }
 
 void mongo_odm_log_set_handler(mongo_odm_log_func_t func, void *user_data) {
-  mongo_odm::log::set_handler(func, user_data);
+  mongo_odm::core::log::set_handler(func, user_data);
 }
 
 const char *mongo_odm_log_level_name(mongo_odm_log_level_t level) {
-  return mongo_odm::log::level_name(mongo_odm::capi::enum_value(level));
+  return mongo_odm::core::log::level_name(mongo_odm::capi::enum_value(level));
 }
 
 }  // extern "C"

@@ -3,19 +3,19 @@
 #include "capi.hpp"
 
 using mongo_odm::capi::guard;
-using mongo_odm::capi::require;
+using mongo_odm::core::require;
 
-static_assert(MONGO_ODM_TYPE_DECIMAL128 == static_cast<int>(mongo_odm::FieldType::decimal128), "types drifted");
-static_assert(MONGO_ODM_TYPE_UTF8 == static_cast<int>(mongo_odm::FieldType::utf8), "types drifted");
-static_assert(MONGO_ODM_TYPE_DOUBLE == static_cast<int>(mongo_odm::FieldType::dbl), "types drifted");
-static_assert(MONGO_ODM_FIELD_REQUIRED == mongo_odm::kFieldRequired, "flags drifted");
-static_assert(MONGO_ODM_FIELD_NULLABLE == mongo_odm::kFieldNullable, "flags drifted");
+static_assert(MONGO_ODM_TYPE_DECIMAL128 == static_cast<int>(mongo_odm::core::FieldType::decimal128), "types drifted");
+static_assert(MONGO_ODM_TYPE_UTF8 == static_cast<int>(mongo_odm::core::FieldType::utf8), "types drifted");
+static_assert(MONGO_ODM_TYPE_DOUBLE == static_cast<int>(mongo_odm::core::FieldType::dbl), "types drifted");
+static_assert(MONGO_ODM_FIELD_REQUIRED == mongo_odm::core::kFieldRequired, "flags drifted");
+static_assert(MONGO_ODM_FIELD_NULLABLE == mongo_odm::core::kFieldNullable, "flags drifted");
 
 extern "C" {
 
 mongo_odm_model_t *mongo_odm_model_new(const char *collection_name, mongo_odm_error_t *error) {
   return guard(error, static_cast<mongo_odm_model_t *>(nullptr),
-               [&] { return wrap(new mongo_odm::Model(collection_name)); });
+               [&] { return wrap(new mongo_odm::core::Model(collection_name)); });
 }
 
 void mongo_odm_model_destroy(mongo_odm_model_t *model) { delete unwrap(model); }

@@ -5,7 +5,7 @@
 
 #include "error.hpp"
 
-namespace mongo_odm {
+namespace mongo_odm::core {
 
 const bson_t *or_empty(const bson_t *doc) {
   static const bson_t empty = BSON_INITIALIZER;
@@ -45,15 +45,13 @@ bool valid_utf8(const char *text, size_t len, bool allow_nul) {
 
 namespace {
 
-// MongoDB nests documents at most 100 deep; deeper input is refused rather than recursed into.
-constexpr int kMaxDepth = 200;
-
 // The first problem found in `iter`'s document, or "" when clean: corrupt structure, a key or
 // a string value that is not UTF-8 (string values may hold NUL, keys cannot). With `storable`,
 // also an empty key anywhere and a top-level key starting with '$'. One walk serves every check
 // of a document the library stores, so a save costs one pass over its bytes.
 std::string walk(bson_iter_t *iter, int depth, bool storable) {
-  if (depth > kMaxDepth) return "documents are nested too deeply";
+  // Deeper input is refused rather than recursed into (depth 0 is the top-level document).
+  if (depth >= kMaxDepth) return "documents are nested too deeply (more than " + std::to_string(kMaxDepth) + " levels)";
   while (bson_iter_next(iter)) {
     const char *key = bson_iter_key(iter);
     const uint32_t key_len = bson_iter_key_len(iter);
@@ -158,7 +156,7 @@ void check_wellformed(const bson_t *doc, const char *what) {
 void check_storable(const bson_t *doc, const char *what) {
   if (doc->len > static_cast<uint32_t>(kMaxBsonSize)) {
     fail(Code::encoding, std::string(what) + ": document is " + std::to_string(doc->len) +
-                             " bytes, over the 16 MiB (16777216 bytes) limit");
+                             " bytes, over the 16 MiB (" + std::to_string(kMaxBsonSize) + " bytes) limit");
   }
   walk_or_fail(doc, what, true);
 }
@@ -175,4 +173,4 @@ int64_t reply_count(const bson_t *reply, const char *field) {
   return 0;
 }
 
-}  // namespace mongo_odm
+}  // namespace mongo_odm::core

@@ -2,10 +2,11 @@
 #pragma once
 
 #include <bson/bson.h>
+#include <mongo_odm/doc.h>
 
 #include <string>
 
-namespace mongo_odm {
+namespace mongo_odm::core {
 
 // An owned, initialized bson_t on the stack.
 class Bson {
@@ -62,6 +63,8 @@ bool find_value(const bson_t *doc, const char *key, bson_iter_t *iter);
 // Reads an integer count field (int32/int64/double) of a reply; 0 when absent.
 int64_t reply_count(const bson_t *reply, const char *field);
 
-constexpr int32_t kMaxBsonSize = 16 * 1024 * 1024;
+// The public limits (mongo_odm/doc.h), for the core.
+constexpr int32_t kMaxBsonSize = MONGO_ODM_MAX_DOCUMENT_SIZE;
+constexpr int kMaxDepth = MONGO_ODM_MAX_DOCUMENT_DEPTH;
 
-}  // namespace mongo_odm
+}  // namespace mongo_odm::core

@@ -12,7 +12,7 @@
 #include "log.hpp"
 #include "names.hpp"
 
-namespace mongo_odm {
+namespace mongo_odm::core {
 
 namespace {
 
@@ -500,4 +500,4 @@ void Client::drop_database(const char *db) {
   });
 }
 
-}  // namespace mongo_odm
+}  // namespace mongo_odm::core

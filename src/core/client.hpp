@@ -36,7 +36,7 @@
 #include "redact.hpp"
 #include "transport.hpp"
 
-namespace mongo_odm {
+namespace mongo_odm::core {
 
 class Client {
  public:
@@ -235,4 +235,4 @@ auto Client::run(F &&body) -> decltype(body(std::declval<Lease &>())) {
   }
 }
 
-}  // namespace mongo_odm
+}  // namespace mongo_odm::core

@@ -11,7 +11,7 @@
 #include "ids.hpp"
 #include "names.hpp"
 
-namespace mongo_odm {
+namespace mongo_odm::core {
 
 namespace {
 
@@ -57,10 +57,6 @@ void write_opts(const bson_t *opts, bson_t *out) {
   copy_opts(opts, out);
   bson_iter_t iter;
   if (!bson_iter_init_find(&iter, out, "validate")) BSON_APPEND_BOOL(out, "validate", false);
-}
-
-void require(const void *ptr, const char *what) {
-  if (!ptr) fail(Code::invalid_argument, std::string(what) + " is NULL");
 }
 
 // On failure a write's reply (writeErrors, counts) is handed to the caller before throwing.
@@ -374,4 +370,4 @@ void Collection::create_index(const bson_t *keys, const bson_t *opts, bson_t *re
   });
 }
 
-}  // namespace mongo_odm
+}  // namespace mongo_odm::core

@@ -13,7 +13,7 @@
 #include "client.hpp"
 #include "cursor.hpp"
 
-namespace mongo_odm {
+namespace mongo_odm::core {
 
 class Model;
 
@@ -65,4 +65,4 @@ class Collection {
 // pymongo's default index name: "a_1_b_-1".
 std::string default_index_name(const bson_t *keys);
 
-}  // namespace mongo_odm
+}  // namespace mongo_odm::core

@@ -7,7 +7,7 @@
 #include "library.hpp"
 #include "names.hpp"
 
-namespace mongo_odm {
+namespace mongo_odm::core {
 namespace connection {
 
 namespace {
@@ -37,39 +37,32 @@ const char *env_or(const char *value, const char *name) {
 }
 
 void connect_locked(const char *url, const char *username, const char *password, const char *db_name) {
-  url = env_or(url, "MONGO_URL");
-  username = env_or(username, "MONGO_USER");
-  password = env_or(password, "MONGO_PASSWORD");
-  db_name = env_or(db_name, "MONGO_DB_NAME");
-  if (!url) {
-    publish(nullptr);
-    fail(Code::configuration,
-         "MongoDB connection parameters are not set. Please pass a URL or set MONGO_URL "
-         "(MONGO_USER and MONGO_PASSWORD when the server requires authentication).");
-  }
+  Settings settings;
   std::shared_ptr<Client> client;
   try {
-    client = Client::create(url, username, password);
+    settings = resolve(url, username, password, db_name);
+    client = Client::create(settings.url.c_str(), settings.username ? settings.username->c_str() : nullptr,
+                            settings.password ? settings.password->c_str() : nullptr);
   } catch (const Error &) {
     publish(nullptr);
     throw;
   }
-  auto state = std::make_shared<State>();
-  if (db_name) {
-    state->db = db_name;
-  } else if (client->default_database()) {
-    state->db = client->default_database();
-  } else {
-    publish(nullptr);
-    fail(Code::configuration,
-         "MongoDB connection parameters are not set: no database name (pass db_name, set MONGO_DB_NAME "
-         "or name a default database in the URL)");
-  }
+  // Without a database name in the arguments or the environment: the URL's default database.
+  if (settings.db_name.empty() && client->default_database()) settings.db_name = client->default_database();
   try {
-    check_database_name(state->db.c_str());
-  } catch (const Error &e) {
+    if (settings.db_name.empty()) {
+      fail(Code::configuration,
+           "MongoDB connection parameters are not set: no database name (pass db_name, set MONGO_DB_NAME "
+           "or name a default database in the URL)");
+    }
+    try {
+      check_database_name(settings.db_name.c_str());
+    } catch (const Error &e) {
+      throw Error(Code::configuration, "invalid database name: " + e.message());
+    }
+  } catch (const Error &) {
     publish(nullptr);
-    throw Error(Code::configuration, "invalid database name: " + e.message());
+    throw;
   }
   try {
     client->ping();
@@ -77,11 +70,31 @@ void connect_locked(const char *url, const char *username, const char *password,
     publish(nullptr);
     throw Error(Code::connection, "Failed to initialize MongoDB connection: " + e.message(), e.server_code());
   }
+  auto state = std::make_shared<State>();
   state->client = std::move(client);
+  state->db = std::move(settings.db_name);
   publish(std::move(state));
 }
 
 }  // namespace
+
+Settings resolve(const char *url, const char *username, const char *password, const char *db_name) {
+  url = env_or(url, "MONGO_URL");
+  username = env_or(username, "MONGO_USER");
+  password = env_or(password, "MONGO_PASSWORD");
+  db_name = env_or(db_name, "MONGO_DB_NAME");
+  if (!url) {
+    fail(Code::configuration,
+         "MongoDB connection parameters are not set. Please pass a URL or set MONGO_URL "
+         "(MONGO_USER and MONGO_PASSWORD when the server requires authentication).");
+  }
+  Settings settings;
+  settings.url = url;
+  if (username) settings.username = username;
+  if (password) settings.password = password;
+  if (db_name) settings.db_name = db_name;
+  return settings;
+}
 
 void connect(const char *url, const char *username, const char *password, const char *db_name) {
   library::ensure_initialized();
@@ -114,4 +127,4 @@ std::shared_ptr<const State> current_or_connect() {
 }
 
 }  // namespace connection
-}  // namespace mongo_odm
+}  // namespace mongo_odm::core

@@ -6,7 +6,7 @@
 #include "connection.hpp"
 #include "error.hpp"
 
-namespace mongo_odm {
+namespace mongo_odm::core {
 namespace crud {
 
 Collection resolve(const Model &model) {
@@ -36,7 +36,8 @@ void save(Document &doc, bool exclude_none) {
   // What the server stores: {_id, fields...} (the filter's 5 bytes of framing are not in it).
   const uint64_t stored = uint64_t{body->len} + filter.get()->len - 5;
   if (stored > static_cast<uint64_t>(kMaxBsonSize)) {
-    fail(Code::encoding, "document is " + std::to_string(stored) + " bytes, over the 16 MiB (16777216 bytes) limit");
+    fail(Code::encoding, "document is " + std::to_string(stored) + " bytes, over the 16 MiB (" +
+                             std::to_string(kMaxBsonSize) + " bytes) limit");
   }
   Bson opts;
   BSON_APPEND_BOOL(opts.get(), "upsert", true);
@@ -62,10 +63,6 @@ std::unique_ptr<Document> load_one(const Model &model, const Collection &coll, c
   auto doc = std::make_unique<Document>(&model, Document::no_id);
   doc->load(found.get(), /*untrusted=*/false);
   return doc;
-}
-
-void require(const void *ptr, const char *what) {
-  if (!ptr) fail(Code::invalid_argument, std::string(what) + " is NULL");
 }
 
 }  // namespace
@@ -171,4 +168,4 @@ std::unique_ptr<Cursor> aggregate(const Model &model, const bson_t *pipeline, co
 }
 
 }  // namespace crud
-}  // namespace mongo_odm
+}  // namespace mongo_odm::core

@@ -11,7 +11,7 @@
 #include "document.hpp"
 #include "model.hpp"
 
-namespace mongo_odm {
+namespace mongo_odm::core {
 namespace crud {
 
 // The collection a model's operations run on: its own, or the default connection's.
@@ -31,4 +31,4 @@ void insert_many(const Model &model, const Document *const *docs, size_t n);
 std::unique_ptr<Cursor> aggregate(const Model &model, const bson_t *pipeline, const bson_t *opts);
 
 }  // namespace crud
-}  // namespace mongo_odm
+}  // namespace mongo_odm::core

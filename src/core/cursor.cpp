@@ -4,7 +4,7 @@
 #include "library.hpp"
 #include "model.hpp"
 
-namespace mongo_odm {
+namespace mongo_odm::core {
 
 Cursor::Cursor(std::shared_ptr<Client> client, Client::Lease lease, mongoc_collection_t *collection,
                mongoc_cursor_t *cursor, const Model *model, std::string db, std::string name, Factory make)
@@ -136,4 +136,4 @@ bool Cursor::next_doc(const Document **doc) {
   return true;
 }
 
-}  // namespace mongo_odm
+}  // namespace mongo_odm::core

@@ -24,7 +24,7 @@
 #include "document.hpp"
 #include "error.hpp"
 
-namespace mongo_odm {
+namespace mongo_odm::core {
 
 class Model;
 
@@ -72,4 +72,4 @@ class Cursor {
   std::optional<Document> current_;
 };
 
-}  // namespace mongo_odm
+}  // namespace mongo_odm::core

@@ -8,7 +8,7 @@
 #include "model.hpp"
 #include "names.hpp"
 
-namespace mongo_odm {
+namespace mongo_odm::core {
 
 namespace {
 
@@ -626,4 +626,4 @@ void Document::load(const bson_t *bson, bool untrusted) {
   invalidate();
 }
 
-}  // namespace mongo_odm
+}  // namespace mongo_odm::core

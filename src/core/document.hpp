@@ -12,7 +12,7 @@
 
 #include "error.hpp"
 
-namespace mongo_odm {
+namespace mongo_odm::core {
 
 class Model;
 
@@ -109,4 +109,4 @@ class Document {
 // Checks a value supplied for storage (UTF-8 of strings, structure of embedded documents).
 void check_value(const char *key, const bson_value_t &value);
 
-}  // namespace mongo_odm
+}  // namespace mongo_odm::core

@@ -8,7 +8,7 @@
 #include "log.hpp"
 #include "redact.hpp"
 
-namespace mongo_odm {
+namespace mongo_odm::core {
 
 Error::Error(Code code, std::string message, int32_t server_code)
     : code_(code), server_code_(server_code), message_(redact(std::move(message))) {}
@@ -142,4 +142,4 @@ Cause cause_of(uint32_t code, int32_t server_code) noexcept {
   }
 }
 
-}  // namespace mongo_odm
+}  // namespace mongo_odm::core

@@ -8,7 +8,7 @@
 #include <exception>
 #include <string>
 
-namespace mongo_odm {
+namespace mongo_odm::core {
 
 // Mirrors mongo_odm_error_code_t (checked by static_asserts in src/capi/error.cpp).
 enum class Code : uint32_t {
@@ -69,6 +69,12 @@ class Error : public std::exception {
 // Throws Error(code, message). Kept out of line so call sites stay small.
 [[noreturn]] void fail(Code code, const std::string &message, int32_t server_code = 0);
 
+// Throws INVALID_ARGUMENT "<what> is NULL" when `ptr` is NULL (the C API's rule for required
+// pointers, checked by the C glue and by the core alike).
+inline void require(const void *ptr, const char *what) {
+  if (!ptr) fail(Code::invalid_argument, std::string(what) + " is NULL");
+}
+
 // Classifies a libmongoc/libbson error (error API version 2) and throws it. `context` names
 // the operation ("find", "insert_many", ...) and prefixes the message. When the current call
 // was stopped (interrupt.hpp), the broken connection libmongoc reports is the consequence:
@@ -81,4 +87,4 @@ Code classify_bson_error(const bson_error_t &error);
 // The names of the codes ("MONGO_ODM_ERROR_DUPLICATE_KEY").
 const char *code_name(uint32_t code) noexcept;
 
-}  // namespace mongo_odm
+}  // namespace mongo_odm::core

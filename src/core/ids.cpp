@@ -12,7 +12,7 @@
 #include "bson_util.hpp"
 #include "error.hpp"
 
-namespace mongo_odm {
+namespace mongo_odm::core {
 namespace ids {
 
 void new_object_id(char out[25]) {
@@ -212,4 +212,4 @@ bool append_python_str(const bson_value_t &value, std::string &out) {
 }
 
 }  // namespace ids
-}  // namespace mongo_odm
+}  // namespace mongo_odm::core

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-namespace mongo_odm {
+namespace mongo_odm::core {
 namespace ids {
 
 // A new ObjectId, 24 lowercase hex characters.
@@ -37,4 +37,4 @@ bool append_python_str(const bson_value_t &value, std::string &out);
 std::string python_float_repr(double value);
 
 }  // namespace ids
-}  // namespace mongo_odm
+}  // namespace mongo_odm::core

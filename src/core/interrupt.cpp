@@ -9,7 +9,7 @@
 
 #include "error.hpp"
 
-namespace mongo_odm {
+namespace mongo_odm::core {
 namespace interrupt {
 
 namespace {
@@ -166,4 +166,4 @@ void fail_stopped(const char *what, const char *detail) {
 }
 
 }  // namespace interrupt
-}  // namespace mongo_odm
+}  // namespace mongo_odm::core

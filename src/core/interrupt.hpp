@@ -19,7 +19,7 @@
 #include <limits>
 #include <string>
 
-namespace mongo_odm {
+namespace mongo_odm::core {
 namespace interrupt {
 
 constexpr int kSliceMs = 20;          // the longest a wait sleeps between two should_stop()
@@ -136,4 +136,4 @@ std::string describe(Reason reason, const Operation *op);
 [[noreturn]] void fail_stopped(const char *what, const char *detail = nullptr);
 
 }  // namespace interrupt
-}  // namespace mongo_odm
+}  // namespace mongo_odm::core

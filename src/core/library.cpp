@@ -14,7 +14,7 @@
 #include "log.hpp"
 #include "redact.hpp"
 
-namespace mongo_odm {
+namespace mongo_odm::core {
 namespace library {
 
 namespace {
@@ -146,4 +146,4 @@ OperationScope::~OperationScope() {
 }
 
 }  // namespace library
-}  // namespace mongo_odm
+}  // namespace mongo_odm::core

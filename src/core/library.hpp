@@ -1,7 +1,7 @@
 // Library life cycle: reference-counted init/cleanup around mongoc_init()/mongoc_cleanup().
 #pragma once
 
-namespace mongo_odm {
+namespace mongo_odm::core {
 namespace library {
 
 int init();     // takes a reference; returns the new count
@@ -45,4 +45,4 @@ class OperationScope {
 };
 
 }  // namespace library
-}  // namespace mongo_odm
+}  // namespace mongo_odm::core

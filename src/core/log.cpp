@@ -10,7 +10,7 @@
 
 #include "redact.hpp"
 
-namespace mongo_odm {
+namespace mongo_odm::core {
 namespace log {
 
 namespace {
@@ -123,4 +123,4 @@ void unlock_after_fork() { sink_mutex().unlock(); }
 void write(int lvl, const std::string &message) { deliver(lvl, "mongo_odm", message.c_str()); }
 
 }  // namespace log
-}  // namespace mongo_odm
+}  // namespace mongo_odm::core

@@ -5,7 +5,7 @@
 
 #include <string>
 
-namespace mongo_odm {
+namespace mongo_odm::core {
 namespace log {
 
 enum Level : int { off = -1, error = 0, warning = 1, info = 2, debug = 3 };
@@ -32,4 +32,4 @@ void lock_for_fork();
 void unlock_after_fork();
 
 }  // namespace log
-}  // namespace mongo_odm
+}  // namespace mongo_odm::core

@@ -6,7 +6,7 @@
 #include "error.hpp"
 #include "names.hpp"
 
-namespace mongo_odm {
+namespace mongo_odm::core {
 
 namespace {
 // Up to this many declared fields, comparing lengths then bytes beats hashing the key.
@@ -140,4 +140,4 @@ void Model::check_type(const Field &field, bson_type_t type) {
   }
 }
 
-}  // namespace mongo_odm
+}  // namespace mongo_odm::core

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace mongo_odm {
+namespace mongo_odm::core {
 
 class Collection;
 
@@ -80,4 +80,4 @@ class Model {
   std::shared_ptr<Collection> collection_;
 };
 
-}  // namespace mongo_odm
+}  // namespace mongo_odm::core

@@ -6,7 +6,7 @@
 #include "bson_util.hpp"
 #include "error.hpp"
 
-namespace mongo_odm {
+namespace mongo_odm::core {
 
 void check_database_name(const char *name) {
   if (!name) fail(Code::invalid_argument, "database name is NULL");
@@ -47,4 +47,4 @@ bool is_id_key(const char *key) {
   return (key[0] == '_' && std::strcmp(key, "_id") == 0) || std::strcmp(key, "id") == 0;
 }
 
-}  // namespace mongo_odm
+}  // namespace mongo_odm::core

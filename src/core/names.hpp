@@ -3,7 +3,7 @@
 
 #include <cstddef>
 
-namespace mongo_odm {
+namespace mongo_odm::core {
 
 // Each throws Code::invalid_argument (names) or Code::encoding (keys) with a clear message.
 void check_database_name(const char *name);
@@ -19,4 +19,4 @@ inline bool is_id_key(const char *key, size_t len) {
   return (len == 2 && key[0] == 'i' && key[1] == 'd') || (len == 3 && key[0] == '_' && key[1] == 'i' && key[2] == 'd');
 }
 
-}  // namespace mongo_odm
+}  // namespace mongo_odm::core

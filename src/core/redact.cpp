@@ -3,7 +3,7 @@
 #include <map>
 #include <mutex>
 
-namespace mongo_odm {
+namespace mongo_odm::core {
 
 namespace {
 
@@ -77,4 +77,4 @@ std::string redact(std::string text) {
   return text;
 }
 
-}  // namespace mongo_odm
+}  // namespace mongo_odm::core

@@ -7,7 +7,7 @@
 
 #include <string>
 
-namespace mongo_odm {
+namespace mongo_odm::core {
 
 // RAII registration of one secret. Registering the same secret twice is counted.
 class SecretRegistration {
@@ -32,4 +32,4 @@ std::string redact_url(std::string url);
 void lock_secrets_for_fork();
 void unlock_secrets_after_fork();
 
-}  // namespace mongo_odm
+}  // namespace mongo_odm::core

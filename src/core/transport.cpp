@@ -20,7 +20,7 @@
 #include "interrupt.hpp"
 #include "log.hpp"
 
-namespace mongo_odm {
+namespace mongo_odm::core {
 namespace transport {
 
 namespace {
@@ -381,4 +381,4 @@ mongoc_stream_t *initiate(const mongoc_uri_t *uri, const mongoc_host_list_t *hos
 }
 
 }  // namespace transport
-}  // namespace mongo_odm
+}  // namespace mongo_odm::core

@@ -21,7 +21,7 @@
 
 #include <string>
 
-namespace mongo_odm {
+namespace mongo_odm::core {
 namespace transport {
 
 // What the initiator needs to know of a client's URI; owned by the client.
@@ -43,4 +43,4 @@ mongoc_stream_t *initiate(const mongoc_uri_t *uri, const mongoc_host_list_t *hos
                           bson_error_t *error);
 
 }  // namespace transport
-}  // namespace mongo_odm
+}  // namespace mongo_odm::core

@@ -17,7 +17,7 @@
  * id.h:         mongo_odm_generate_id mongo_odm_generate_composite_id
  *               mongo_odm_generate_id_from_pairs mongo_odm_id_is_object_id
  *               mongo_odm_generate_composite_id_n mongo_odm_generate_id_from_pairs_n
- * connection.h: mongo_odm_connect mongo_odm_is_connected mongo_odm_disconnect
+ * connection.h: mongo_odm_connect mongo_odm_is_connected mongo_odm_disconnect mongo_odm_connection_settings
  *               mongo_odm_default_client mongo_odm_default_database_name
  * client.h:     mongo_odm_client_new mongo_odm_client_destroy mongo_odm_client_ping
  *               mongo_odm_client_command mongo_odm_client_default_database_name
@@ -236,6 +236,21 @@ static void test_connection(void **state) {
   assert_null(mongo_odm_default_client(NULL));
   assert_false(mongo_odm_is_connected());
   assert_null(mongo_odm_default_database_name());
+  /* settings: no URL anywhere (the environment is empty here) is CONFIGURATION, out initialized */
+  bson_t out;
+  assert_false(mongo_odm_connection_settings(NULL, NULL, NULL, NULL, &out, &err));
+  assert_code(err, MONGO_ODM_ERROR_CONFIGURATION);
+  assert_true(bson_empty(&out));
+  bson_destroy(&out);
+  assert_false(mongo_odm_connection_settings(NULL, NULL, NULL, NULL, NULL, NULL));
+  assert_true(mongo_odm_connection_settings("mongodb://h/", "u", NULL, NULL, NULL, &err)); /* out may be NULL */
+  assert_true(mongo_odm_connection_settings("mongodb://h/", "u", NULL, "d", &out, &err));
+  tu_assert_bson_utf8(&out, "url", "mongodb://h/");
+  tu_assert_bson_utf8(&out, "username", "u");
+  tu_assert_bson_utf8(&out, "db_name", "d");
+  bson_iter_t iter;
+  assert_false(bson_iter_init_find(&iter, &out, "password"));
+  bson_destroy(&out);
 }
 
 /* client.h */

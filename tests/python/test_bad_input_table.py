@@ -175,7 +175,7 @@ ROWS = [
         lambda ctx: decode(element(0x0B, b"r", b"(\x00\xff\x00"))),
     Row("P-25", "datetime `2**63 - 1` ms", "mongo_odm._core.decode", InvalidBSON, "outside years 1..9999",
         lambda ctx: decode(element(0x09, b"v", struct.pack("<q", 2**63 - 1)))),
-    Row("P-26", "documents nested 300 deep", "mongo_odm._core.decode", InvalidBSON, "nesting exceeds 200 levels",
+    Row("P-26", "documents nested 300 deep", "mongo_odm._core.decode", InvalidBSON, "nesting exceeds 100 levels",
         lambda ctx: decode(deep_bytes(300))),
     Row("P-27", "`\"a string\"` (not bytes)", "mongo_odm._core.decode", TypeError, "incompatible function arguments",
         lambda ctx: decode("a string")),

@@ -134,7 +134,7 @@ def assert_connect_fails(no_secret, message: str, *extra: str, **kwargs) -> None
     assert time.monotonic() - start < 5
     e = info.value
     assert type(e) is ConnectionError  # lightodm's own error, wrapping the library's
-    assert str(e) == f"Failed to initialize MongoDB (sync) connection: Failed to initialize MongoDB connection: {message}"
+    assert str(e) == f"Failed to initialize MongoDB connection: {message}"
     assert type(e.__cause__) is ConnectionFailure
     no_secret(exception_text(e), *extra, what="connect() error")
 

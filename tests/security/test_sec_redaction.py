@@ -158,11 +158,11 @@ def test_bad_connect_arguments_never_repeat_the_url(sec, no_secret):
     no_secret(exception_text(info.value))
     with pytest.raises(ConnectionError) as info:
         mongo_odm.connect(url=url, db_name=5)
-    assert str(info.value) == "Failed to initialize MongoDB (sync) connection: db_name must be str or None, not int"
+    assert str(info.value) == "Failed to initialize MongoDB connection: db_name must be str or None, not int"
     no_secret(exception_text(info.value))
     with pytest.raises(ConnectionError) as info:
         mongo_odm.connect(url=url, password=sec.password + "\ud800", db_name=DB)
-    assert str(info.value) == ("Failed to initialize MongoDB (sync) connection: "
+    assert str(info.value) == ("Failed to initialize MongoDB connection: "
                                "password is not valid UTF-8 (it contains a lone surrogate)")
     no_secret(exception_text(info.value))
     # bytes still work as they did (UTF-8)

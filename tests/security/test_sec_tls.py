@@ -78,7 +78,7 @@ def assert_refused(no_secret, url: str, reason=None, *extra: str, **kwargs) -> N
     assert time.monotonic() - start < MAX_FAILURE_SECONDS
     e = info.value
     assert type(e) is ConnectionError
-    assert str(e).startswith("Failed to initialize MongoDB (sync) connection: Failed to initialize MongoDB connection: "
+    assert str(e).startswith("Failed to initialize MongoDB connection: "
                              "ping: No suitable servers found: `serverSelectionTimeoutMS` expired")
     assert type(e.__cause__) is ServerSelectionTimeoutError
     if reason:

@@ -1,8 +1,9 @@
 """The connection singleton (lightodm's ``MongoConnection`` and its helper functions).
 
 The synchronous side is libmongo_odm's default connection (``mongo_odm_connect``): pool and
-timeout defaults, environment fallback and the ping all happen in the C library. The
-asynchronous side is a second pool of its own, like lightodm's motor client.
+timeout defaults, environment fallback, the missing-URL message and the ping all happen in the
+C library. The asynchronous side is a second pool of its own, like lightodm's motor client,
+made from the parameters the C library resolves the same way (``mongo_odm_connection_settings``).
 
 Parameters come from ``connect(...)`` arguments when given (kept in memory only; nothing is
 written to ``os.environ``), else from MONGO_URL, MONGO_USER, MONGO_PASSWORD, MONGO_DB_NAME.
@@ -13,13 +14,13 @@ authentication works).
 from __future__ import annotations
 
 import atexit
-import os
 import threading
 from typing import Dict, Optional
 
 from mongo_odm import _core
 from mongo_odm._async import AsyncDatabase, AsyncMongoClient, run_blocking
 from mongo_odm.client import Database, MongoClient
+from mongo_odm.errors import ConfigurationError
 
 __all__ = [
     "MongoConnection",
@@ -31,20 +32,6 @@ __all__ = [
     "get_async_client",
     "get_async_database",
 ]
-
-_MISSING_PARAMETERS = (
-    "MongoDB connection parameters are not set. Please set MONGO_URL "
-    "(and MONGO_USER and MONGO_PASSWORD when the server requires authentication) "
-    "or pass url=... to connect()."
-)
-
-
-def _setting(params: Dict[str, str], key: str, env: str) -> Optional[str]:
-    value = params.get(key)
-    if value:
-        return value
-    return os.environ.get(env) or None
-
 
 class MongoConnection:
     """Thread-safe singleton holding the sync and async clients.
@@ -78,30 +65,35 @@ class MongoConnection:
         if self._client is None:
             self._initialize_connection()
 
-    def _settings(self) -> Dict[str, Optional[str]]:
-        params = getattr(self, "_params", {})
-        return {
-            "url": _setting(params, "url", "MONGO_URL"),
-            "username": _setting(params, "username", "MONGO_USER"),
-            "password": _setting(params, "password", "MONGO_PASSWORD"),
-            "db_name": _setting(params, "db_name", "MONGO_DB_NAME"),
-        }
+    def _explicit(self) -> Dict[str, str]:
+        """The parameters given to connect() (kept in memory; the environment fills the rest)."""
+        return dict(getattr(self, "_params", {}))
+
+    def _settings(self) -> Dict[str, str]:
+        """What the C library would connect with: connect()'s parameters, else MONGO_URL,
+        MONGO_USER, MONGO_PASSWORD, MONGO_DB_NAME. Raises ValueError (ConfigurationError)
+        without a URL."""
+        return _core.connection_settings(**self._explicit())
 
     def _initialize_connection(self) -> None:
         """Opens the default connection (pings the server)."""
-        settings = self._settings()
-        if not settings["url"]:
-            raise ValueError(_MISSING_PARAMETERS)
+        params = self._explicit()
         try:
-            _core.connect(settings["url"], settings["username"], settings["password"], settings["db_name"])
+            _core.connect(params.get("url"), params.get("username"), params.get("password"), params.get("db_name"))
             client = MongoClient._from_native(_core.Client.default())
             self._client = client
             self._db = client[_core.default_database_name()]
             if not self._atexit_registered:
                 atexit.register(self.close_connection)
                 self._atexit_registered = True
+        except ConfigurationError:
+            raise  # missing parameters: lightodm's ValueError, unwrapped
         except Exception as e:
-            raise ConnectionError(f"Failed to initialize MongoDB (sync) connection: {e}") from e
+            # libmongo_odm's message starts "Failed to initialize MongoDB connection: ...".
+            message = str(e)
+            if not message.startswith("Failed to initialize MongoDB"):
+                message = f"Failed to initialize MongoDB connection: {message}"
+            raise ConnectionError(message) from e
 
     @property
     def client(self) -> MongoClient:
@@ -126,11 +118,10 @@ class MongoConnection:
     async def get_async_client(self) -> AsyncMongoClient:
         """The asynchronous client, created (and pinged, without blocking the loop) on first use."""
         if self._async_client is None:
-            settings = self._settings()
-            if not settings["url"]:
-                raise ValueError(_MISSING_PARAMETERS)
+            settings = self._settings()  # ValueError without a URL, as for the sync side
             try:
-                client = AsyncMongoClient(settings["url"], username=settings["username"], password=settings["password"])
+                client = AsyncMongoClient(settings["url"], username=settings.get("username"),
+                                          password=settings.get("password"))
             except Exception as e:
                 raise ConnectionError(f"Failed to initialize MongoDB (async) connection: {e}") from e
             # Published before the first await, so concurrent callers share this one client.
@@ -149,7 +140,7 @@ class MongoConnection:
         client = await self.get_async_client()
         if db_name:
             return client[db_name]
-        name = self._settings()["db_name"]
+        name = self._settings().get("db_name")
         if not name:
             return client.get_default_database()
         return client[name]

@@ -12,7 +12,8 @@ namespace mongo_odm_py {
 
 namespace {
 
-constexpr int kMaxDepth = 200;  // bounds recursion on hostile input (16 MiB of nesting)
+// mongo_odm/doc.h; also bounds the recursion on hostile input (depth 0 is the top level).
+constexpr int kMaxDepth = MONGO_ODM_MAX_DOCUMENT_DEPTH;
 
 [[noreturn]] void invalid_bson(const std::string &message) { raise_named("InvalidBSON", message); }
 
@@ -214,7 +215,7 @@ PyObject *decode(const bson_iter_t *iter, int depth) {
 }
 
 PyObject *decode_doc(const bson_t *doc, int depth) {
-  if (depth > kMaxDepth) invalid_bson("document nesting exceeds " + std::to_string(kMaxDepth) + " levels");
+  if (depth >= kMaxDepth) invalid_bson("document nesting exceeds " + std::to_string(kMaxDepth) + " levels");
   bson_iter_t iter;
   if (!bson_iter_init(&iter, doc)) invalid_bson("corrupt BSON document");
   py::object dict = py::reinterpret_steal<py::object>(checked(PyDict_New()));
@@ -228,7 +229,7 @@ PyObject *decode_doc(const bson_t *doc, int depth) {
 }
 
 PyObject *decode_array(const bson_t *doc, int depth) {
-  if (depth > kMaxDepth) invalid_bson("document nesting exceeds " + std::to_string(kMaxDepth) + " levels");
+  if (depth >= kMaxDepth) invalid_bson("document nesting exceeds " + std::to_string(kMaxDepth) + " levels");
   bson_iter_t iter;
   if (!bson_iter_init(&iter, doc)) invalid_bson("corrupt BSON array");
   py::object list = py::reinterpret_steal<py::object>(checked(PyList_New(0)));

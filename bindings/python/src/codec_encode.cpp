@@ -15,7 +15,7 @@ namespace mongo_odm_py {
 
 namespace {
 
-constexpr size_t kMaxDepth = 100;        // MongoDB's nesting limit
+constexpr size_t kMaxDepth = MONGO_ODM_MAX_DOCUMENT_DEPTH;  // mongo_odm/doc.h
 
 // The str "_id", made once (interned: its hash is computed once too); owned for the life of
 // the process. Called with the GIL held.
@@ -23,7 +23,7 @@ PyObject *id_key() {
   static PyObject *key = PyUnicode_InternFromString("_id");
   return key;
 }
-constexpr uint32_t kMaxDocument = 16 * 1024 * 1024;
+constexpr uint32_t kMaxDocument = MONGO_ODM_MAX_DOCUMENT_SIZE;  // mongo_odm/doc.h
 
 PyObject *g_mapping_abc = nullptr;  // collections.abc.Mapping
 
@@ -397,8 +397,8 @@ void encode_document(py::handle mapping, bson_t *out) {
   encoder.document(out, obj, true);
   if (out->len > kMaxDocument) {
     raise_named("DocumentTooLarge", "BSON document too large (" + std::to_string(out->len) +
-                                        " bytes) - the connected server supports BSON document sizes up to "
-                                        "16777216 bytes.");
+                                        " bytes) - the connected server supports BSON document sizes up to " +
+                                        std::to_string(kMaxDocument) + " bytes.");
   }
 }
 

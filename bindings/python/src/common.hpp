@@ -60,6 +60,8 @@ void init_client(py::module_ &m);
 void init_collection(py::module_ &m);
 void init_cursor(py::module_ &m);
 void init_ids(py::module_ &m);
+void init_connection(py::module_ &m);
+void init_version_and_log(py::module_ &m);
 void init_cancel(py::module_ &m);
 
 // Takes a strong reference that is never released (module-lifetime objects).

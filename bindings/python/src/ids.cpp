@@ -1,5 +1,4 @@
-// Ids and the default connection, as module functions.
-#include "blocking.hpp"
+// Ids as module functions: generate_id, generate_composite_id, generate_id_from_pairs, is_object_id.
 #include "common.hpp"
 
 namespace mongo_odm_py {
@@ -47,24 +46,6 @@ void init_ids(py::module_ &m) {
       py::arg("pairs"), "md5 hex of the sorted, escaped key=value pairs (mongo_odm_generate_id_from_pairs).");
   m.def("is_object_id", [](const std::string &s) { return s.size() == 24 && mongo_odm_id_is_object_id(s.c_str()); });
 
-  m.def(
-      "connect",
-      [](py::object url, py::object username, py::object password, py::object db_name) {
-        std::optional<std::string> url_text = text_argument(url, "url");
-        std::optional<std::string> user_text = text_argument(username, "username");
-        std::optional<std::string> password_text = text_argument(password, "password");
-        std::optional<std::string> db_text = text_argument(db_name, "db_name");
-        blocking([&] { mongo_odm::connect(url_text, user_text, password_text, db_text); });
-      },
-      py::arg("url") = py::none(), py::arg("username") = py::none(), py::arg("password") = py::none(),
-      py::arg("db_name") = py::none(), "Opens the default connection (mongo_odm_connect) and pings the server.");
-  m.def("disconnect", [] { blocking([] { mongo_odm::disconnect(); }); });
-  m.def("is_connected", [] { return mongo_odm::is_connected(); });
-  m.def("default_database_name", [] { return mongo_odm::default_database_name(); });
-
-  m.def("get_version", [] { return std::string(mongo_odm_get_version()); });
-  m.def("set_log_level", [](int level) { mongo_odm_log_set_level(static_cast<mongo_odm_log_level_t>(level)); });
-  m.def("get_log_level", [] { return static_cast<int>(mongo_odm_log_get_level()); });
 }
 
 }  // namespace mongo_odm_py

@@ -48,6 +48,12 @@ void init_codec(py::module_ &m) {
       py::arg("data"), "Decodes BSON bytes into a dict. Raises InvalidBSON.");
 }
 
+void init_version_and_log(py::module_ &m) {
+  m.def("get_version", [] { return std::string(mongo_odm_get_version()); });
+  m.def("set_log_level", [](int level) { mongo_odm_log_set_level(static_cast<mongo_odm_log_level_t>(level)); });
+  m.def("get_log_level", [] { return static_cast<int>(mongo_odm_log_get_level()); });
+}
+
 }  // namespace mongo_odm_py
 
 PYBIND11_MODULE(_core, m) {
@@ -63,6 +69,8 @@ PYBIND11_MODULE(_core, m) {
   init_collection(m);
   init_client(m);
   init_ids(m);
+  init_connection(m);
+  init_version_and_log(m);
   init_cancel(m);
   // pickle protocols 0 and 1 reach copyreg._reduce_ex for classes without __reduce__, which
   // allocates a bare pybind11 instance and aborts the process ("instance allocation failed").
