@@ -54,4 +54,16 @@ auto blocking(F &&fn) -> decltype(fn()) {
   }
 }
 
+// A C call that fills an uninitialized `bson_t *reply`, made through blocking(); raises the
+// mapped exception (the reply as its details; `bulk`: BulkWriteError for write errors).
+template <typename F>
+mongo_odm::Bson call_with_reply(F &&fn, bool bulk = false) {
+  bson_t reply;
+  mongo_odm_error_t error;
+  const bool ok = blocking([&] { return fn(&reply, &error); });
+  mongo_odm::Bson owned = mongo_odm::Bson::adopt(&reply);
+  if (!ok) raise_error(error, owned.get(), bulk);
+  return owned;
+}
+
 }  // namespace mongo_odm_py

@@ -8,25 +8,83 @@ namespace mongo_odm_py {
 
 namespace {
 
-struct PyClient {
-  std::optional<mongo_odm::Client> client;
-  bool is_default = false;
+class PyClient {
+ public:
+  // A pool of its own (the library's option defaults apply unless the URL sets them).
+  PyClient(py::object url, py::object username, py::object password) {
+    std::optional<std::string> url_text = text_argument(url, "url");
+    if (!url_text) throw py::type_error("url must be str, not None");
+    std::optional<std::string> user_text = text_argument(username, "username");
+    std::optional<std::string> password_text = text_argument(password, "password");
+    client_.emplace(*url_text, user_text, password_text);
+  }
+
+  // The default connection's client, connecting from the environment on first use.
+  static PyClient default_client() {
+    mongo_odm_error_t error;
+    mongo_odm_client_t *raw = blocking([&] { return mongo_odm_default_client(&error); });
+    if (!raw) raise_error(error);
+    return PyClient(mongo_odm::Client::borrow(raw));
+  }
+
+  bool is_default() const { return is_default_; }
+  bool closed() const { return !client_.has_value(); }
+
+  void ping() {
+    auto &c = get();
+    blocking([&] { c.ping(); });
+  }
+
+  py::object command(const std::string &db, py::handle command) {
+    auto &c = get();
+    mongo_odm::Bson cmd;
+    encode_document(command, cmd.get());
+    mongo_odm::Bson reply = call_with_reply(
+        [&](bson_t *r, mongo_odm_error_t *e) { return mongo_odm_client_command(c.get(), db.c_str(), cmd.get(), r, e); });
+    return decode_document(reply.get());
+  }
+
+  py::list list_collection_names(const std::string &db, py::object filter) {
+    auto &c = get();
+    mongo_odm::Bson f;
+    if (!filter.is_none()) encode_document(filter, f.get());
+    mongo_odm::Bson reply = call_with_reply([&](bson_t *r, mongo_odm_error_t *e) {
+      return mongo_odm_client_list_collection_names(c.get(), db.c_str(), filter.is_none() ? nullptr : f.get(), r, e);
+    });
+    py::dict decoded = decode_document(reply.get());
+    return py::list(decoded["names"]);
+  }
+
+  void drop_database(const std::string &db) {
+    auto &c = get();
+    blocking([&] { c.drop_database(db); });
+  }
+
+  std::optional<std::string> default_database_name() { return get().default_database_name(); }
+
+  std::unique_ptr<PyCollection> collection(const std::string &db, const std::string &name, py::object database) {
+    return std::make_unique<PyCollection>(get().get(), db, name, std::move(database));
+  }
+
+  void close() {
+    if (!client_) return;
+    if (is_default_) blocking([] { mongo_odm::disconnect(); });
+    std::optional<mongo_odm::Client> doomed;
+    doomed.swap(client_);
+    blocking([&] { doomed.reset(); });  // destroys the pool (the default client's is only borrowed)
+  }
+
+ private:
+  explicit PyClient(mongo_odm::Client borrowed) : is_default_(true) { client_.emplace(std::move(borrowed)); }
 
   mongo_odm::Client &get() {
-    if (!client) raise_named("InvalidOperation", "Cannot use MongoClient after close");
-    return *client;
+    if (!client_) raise_named("InvalidOperation", "Cannot use MongoClient after close");
+    return *client_;
   }
-};
 
-template <typename F>
-mongo_odm::Bson with_reply(F &&call) {
-  bson_t reply;
-  mongo_odm_error_t error;
-  const bool ok = blocking([&] { return call(&reply, &error); });
-  mongo_odm::Bson owned = mongo_odm::Bson::adopt(&reply);
-  if (!ok) raise_error(error, owned.get());
-  return owned;
-}
+  std::optional<mongo_odm::Client> client_;
+  bool is_default_ = false;
+};
 
 }  // namespace
 
@@ -36,76 +94,19 @@ A libmongo_odm client: a thread-safe pool of connections to one deployment.
 
 Client(url, username=None, password=None) creates a pool of its own (the library's option
 defaults apply unless the URL sets them); default_client() borrows the default connection's.)doc")
-      .def(py::init([](py::object url, py::object username, py::object password) {
-             std::optional<std::string> url_text = text_argument(url, "url");
-             if (!url_text) throw py::type_error("url must be str, not None");
-             std::optional<std::string> user_text = text_argument(username, "username");
-             std::optional<std::string> password_text = text_argument(password, "password");
-             PyClient c;
-             c.client.emplace(*url_text, user_text, password_text);
-             return c;
-           }),
-           py::arg("url"), py::arg("username") = py::none(), py::arg("password") = py::none())
-      .def_static(
-          "default",
-          [] {
-            mongo_odm_error_t error;
-            mongo_odm_client_t *raw = blocking([&] { return mongo_odm_default_client(&error); });
-            if (!raw) raise_error(error);
-            PyClient c;
-            c.client.emplace(mongo_odm::Client::borrow(raw));
-            c.is_default = true;
-            return c;
-          },
-          "The default connection's client, connecting from the environment on first use.")
-      .def_readonly("is_default", &PyClient::is_default)
-      .def("ping", [](PyClient &self) {
-        auto &c = self.get();
-        blocking([&] { c.ping(); });
-      })
-      .def("command",
-           [](PyClient &self, const std::string &db, py::handle command) {
-             auto &c = self.get();
-             mongo_odm::Bson cmd;
-             encode_document(command, cmd.get());
-             mongo_odm::Bson reply = with_reply([&](bson_t *r, mongo_odm_error_t *e) {
-               return mongo_odm_client_command(c.get(), db.c_str(), cmd.get(), r, e);
-             });
-             return decode_document(reply.get());
-           },
-           py::arg("db"), py::arg("command"))
-      .def("list_collection_names",
-           [](PyClient &self, const std::string &db, py::object filter) {
-             auto &c = self.get();
-             mongo_odm::Bson f;
-             if (!filter.is_none()) encode_document(filter, f.get());
-             mongo_odm::Bson reply = with_reply([&](bson_t *r, mongo_odm_error_t *e) {
-               return mongo_odm_client_list_collection_names(c.get(), db.c_str(), filter.is_none() ? nullptr : f.get(), r, e);
-             });
-             py::dict decoded = decode_document(reply.get());
-             return py::list(decoded["names"]);
-           },
-           py::arg("db"), py::arg("filter") = py::none())
-      .def("drop_database",
-           [](PyClient &self, const std::string &db) {
-             auto &c = self.get();
-             blocking([&] { c.drop_database(db); });
-           },
-           py::arg("db"))
-      .def_property_readonly("default_database_name", [](PyClient &self) { return self.get().default_database_name(); })
-      .def("collection",
-           [](PyClient &self, const std::string &db, const std::string &name, py::object database) {
-             return make_collection(self.get().get(), db, name, database);
-           },
-           py::arg("db"), py::arg("name"), py::arg("database") = py::none())
-      .def_property_readonly("closed", [](PyClient &self) { return !self.client.has_value(); })
-      .def("close", [](PyClient &self) {
-        if (!self.client) return;
-        if (self.is_default) blocking([] { mongo_odm::disconnect(); });
-        std::optional<mongo_odm::Client> doomed;
-        doomed.swap(self.client);
-        blocking([&] { doomed.reset(); });  // destroys the pool (the default client's is only borrowed)
-      });
+      .def(py::init<py::object, py::object, py::object>(), py::arg("url"), py::arg("username") = py::none(),
+           py::arg("password") = py::none())
+      .def_static("default", &PyClient::default_client,
+                  "The default connection's client, connecting from the environment on first use.")
+      .def_property_readonly("is_default", &PyClient::is_default)
+      .def("ping", &PyClient::ping)
+      .def("command", &PyClient::command, py::arg("db"), py::arg("command"))
+      .def("list_collection_names", &PyClient::list_collection_names, py::arg("db"), py::arg("filter") = py::none())
+      .def("drop_database", &PyClient::drop_database, py::arg("db"))
+      .def_property_readonly("default_database_name", &PyClient::default_database_name)
+      .def("collection", &PyClient::collection, py::arg("db"), py::arg("name"), py::arg("database") = py::none())
+      .def_property_readonly("closed", &PyClient::closed)
+      .def("close", &PyClient::close);
 }
 
 }  // namespace mongo_odm_py

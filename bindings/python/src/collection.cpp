@@ -1,30 +1,14 @@
-// pymongo's Collection methods on libmongo_odm's raw collection operations. Arguments are
-// encoded with the GIL held, the C call runs with it released, the reply is decoded after.
+// pymongo's Collection methods on libmongo_odm's raw collection operations.
 #include "collection.hpp"
 
 #include <vector>
 
 #include "blocking.hpp"
-#include "cursor.hpp"
 #include "options.hpp"
-#include "results.hpp"
 
 namespace mongo_odm_py {
 
 namespace {
-
-// Runs a C call that fills `reply`; raises the mapped exception (with the reply as details).
-template <typename F>
-mongo_odm::Bson call(F &&fn, bool bulk = false) {
-  bson_t reply;
-  mongo_odm_error_t error;
-  const bool ok = blocking([&] { return fn(&reply, &error); });
-  mongo_odm::Bson owned = mongo_odm::Bson::adopt(&reply);
-  if (!ok) raise_error(error, owned.get(), bulk);
-  return owned;
-}
-
-mongo_odm_collection_t *raw(PyCollection &c) { return c.coll->get(); }
 
 // An update document, or an aggregation pipeline (list of stages) encoded as the BSON array
 // shape libmongo_odm expects for pipeline updates (keys "0", "1", ...).
@@ -42,28 +26,170 @@ void encode_update(py::handle update, bson_t *out) {
 
 bool has_id_key(py::handle doc) { return PyDict_Check(doc.ptr()) && PyDict_GetItemString(doc.ptr(), "_id") != nullptr; }
 
-mongo_odm_cursor_t *start_cursor(const std::function<mongo_odm_cursor_t *(mongo_odm_error_t *)> &fn) {
+// A cursor from a C call (creating one may wait for a pooled connection); its fetch size is
+// the batchSize option when there is one.
+std::unique_ptr<PyCursor> start_cursor(const bson_t *opts, const std::function<mongo_odm_cursor_t *(mongo_odm_error_t *)> &fn) {
   mongo_odm_error_t error;
-  // Creating a cursor may wait for a pooled connection.
   mongo_odm_cursor_t *cursor = blocking([&] { return fn(&error); });
   if (!cursor) raise_error(error);
-  return cursor;
+  bson_iter_t iter;
+  const int64_t batch = bson_iter_init_find(&iter, opts, "batchSize") ? bson_iter_as_int64(&iter) : 0;
+  return std::make_unique<PyCursor>(cursor, batch);
 }
 
 }  // namespace
 
-std::unique_ptr<PyCollection> make_collection(mongo_odm_client_t *client, const std::string &db, const std::string &name,
-                                              py::object database) {
+PyCollection::PyCollection(mongo_odm_client_t *client, const std::string &db, const std::string &name,
+                           py::object database)
+    : name_(name), database_name_(db), database_(std::move(database)) {
   mongo_odm_error_t error;
   mongo_odm_collection_t *c = mongo_odm_collection_new(client, db.c_str(), name.c_str(), &error);
   if (!c) raise_error(error);
-  auto out = std::make_unique<PyCollection>();
-  // The wrapper takes ownership of the C handle.
-  out->coll = std::make_unique<mongo_odm::Collection>(mongo_odm::Collection::adopt(c));
-  out->name = name;
-  out->database_name = db;
-  out->database = std::move(database);
-  return out;
+  coll_ = std::make_unique<mongo_odm::Collection>(mongo_odm::Collection::adopt(c));  // owns the handle
+}
+
+py::object PyCollection::find_one(py::object filter, py::args args, py::kwargs kwargs) {
+  mongo_odm::Bson opts, f;
+  find_options("find_one", args, kwargs, opts.get());
+  encode_filter(filter, f.get(), true, "find_one");
+  bson_t out;
+  bool found = false;
+  mongo_odm_error_t error;
+  const bool ok =
+      blocking([&] { return mongo_odm_collection_find_one(raw(), f.get(), opts.get(), &out, &found, &error); });
+  mongo_odm::Bson doc = mongo_odm::Bson::adopt(&out);
+  if (!ok) raise_error(error);
+  return found ? decode_document(doc.get()) : py::none();
+}
+
+std::unique_ptr<PyCursor> PyCollection::find(py::object filter, py::args args, py::kwargs kwargs) {
+  mongo_odm::Bson opts, f;
+  find_options("find", args, kwargs, opts.get());
+  encode_filter(filter, f.get(), false, "find");
+  return start_cursor(opts.get(),
+                      [&](mongo_odm_error_t *e) { return mongo_odm_collection_find(raw(), f.get(), opts.get(), e); });
+}
+
+InsertOneResult PyCollection::insert_one(py::object document) {
+  mongo_odm::Bson doc;
+  encode_document(document, doc.get());
+  mongo_odm::Bson reply = call_with_reply([&](bson_t *r, mongo_odm_error_t *e) {
+    return mongo_odm_collection_insert_one(raw(), doc.get(), nullptr, r, e);
+  });
+  bson_iter_t iter;
+  py::object id = bson_iter_init_find(&iter, reply.get(), "insertedId") ? decode_value(&iter) : py::none();
+  // pymongo adds the generated _id to the caller's dict.
+  if (PyDict_Check(document.ptr()) && !has_id_key(document)) document["_id"] = id;
+  return InsertOneResult{id};
+}
+
+InsertManyResult PyCollection::insert_many(py::object documents, bool ordered) {
+  py::list docs_list = py::list(documents);
+  if (py::len(docs_list) == 0) throw py::type_error("documents must be a non-empty list");
+  std::vector<mongo_odm::Bson> encoded(py::len(docs_list));
+  std::vector<const bson_t *> ptrs;
+  ptrs.reserve(encoded.size());
+  for (size_t i = 0; i < encoded.size(); ++i) {
+    encode_document(docs_list[i], encoded[i].get());
+    ptrs.push_back(encoded[i].get());
+  }
+  mongo_odm::Bson opts;
+  BSON_APPEND_BOOL(opts.get(), "ordered", ordered);
+  mongo_odm::Bson reply = call_with_reply(
+      [&](bson_t *r, mongo_odm_error_t *e) {
+        return mongo_odm_collection_insert_many(raw(), ptrs.data(), ptrs.size(), opts.get(), r, e);
+      },
+      /*bulk=*/true);
+  bson_iter_t iter;
+  py::list ids;
+  if (bson_iter_init_find(&iter, reply.get(), "insertedIds")) ids = py::list(decode_value(&iter));
+  for (size_t i = 0; i < encoded.size() && i < py::len(ids); ++i) {
+    py::object d = docs_list[i];
+    if (PyDict_Check(d.ptr()) && !has_id_key(d)) d["_id"] = ids[i];
+  }
+  return InsertManyResult{ids};
+}
+
+UpdateResult PyCollection::replace_one(py::object filter, py::object replacement, bool upsert) {
+  mongo_odm::Bson f, doc, opts;
+  encode_filter(filter, f.get(), false, "replace_one");
+  encode_document(replacement, doc.get());
+  BSON_APPEND_BOOL(opts.get(), "upsert", upsert);
+  mongo_odm::Bson reply = call_with_reply([&](bson_t *r, mongo_odm_error_t *e) {
+    return mongo_odm_collection_replace_one(raw(), f.get(), doc.get(), opts.get(), r, e);
+  });
+  return update_result_from(reply.get());
+}
+
+UpdateResult PyCollection::update(const char *function, py::object filter, py::object update, bool upsert,
+                                  bool many) {
+  mongo_odm::Bson f, u, opts;
+  encode_filter(filter, f.get(), false, function);
+  encode_update(update, u.get());
+  BSON_APPEND_BOOL(opts.get(), "upsert", upsert);
+  mongo_odm::Bson reply = call_with_reply([&](bson_t *r, mongo_odm_error_t *e) {
+    return many ? mongo_odm_collection_update_many(raw(), f.get(), u.get(), opts.get(), r, e)
+                : mongo_odm_collection_update_one(raw(), f.get(), u.get(), opts.get(), r, e);
+  });
+  return update_result_from(reply.get());
+}
+
+UpdateResult PyCollection::update_one(py::object filter, py::object update, bool upsert) {
+  return this->update("update_one", std::move(filter), std::move(update), upsert, false);
+}
+
+UpdateResult PyCollection::update_many(py::object filter, py::object update, bool upsert) {
+  return this->update("update_many", std::move(filter), std::move(update), upsert, true);
+}
+
+DeleteResult PyCollection::remove(const char *function, py::object filter, bool many) {
+  mongo_odm::Bson f;
+  encode_filter(filter, f.get(), false, function);
+  mongo_odm::Bson reply = call_with_reply([&](bson_t *r, mongo_odm_error_t *e) {
+    return many ? mongo_odm_collection_delete_many(raw(), f.get(), nullptr, r, e)
+                : mongo_odm_collection_delete_one(raw(), f.get(), nullptr, r, e);
+  });
+  return delete_result_from(reply.get());
+}
+
+DeleteResult PyCollection::delete_one(py::object filter) { return remove("delete_one", std::move(filter), false); }
+
+DeleteResult PyCollection::delete_many(py::object filter) { return remove("delete_many", std::move(filter), true); }
+
+int64_t PyCollection::count_documents(py::object filter, py::kwargs kwargs) {
+  mongo_odm::Bson f, opts;
+  encode_filter(filter, f.get(), false, "count_documents");
+  count_options(kwargs, opts.get());
+  int64_t n = 0;
+  mongo_odm_error_t error;
+  const bool ok =
+      blocking([&] { return mongo_odm_collection_count_documents(raw(), f.get(), opts.get(), &n, &error); });
+  if (!ok) raise_error(error);
+  return n;
+}
+
+std::unique_ptr<PyCursor> PyCollection::aggregate(py::object pipeline, py::kwargs kwargs) {
+  mongo_odm::Bson p, opts;
+  encode_pipeline(pipeline, p.get());
+  aggregate_options(kwargs, opts.get());
+  return start_cursor(opts.get(),
+                      [&](mongo_odm_error_t *e) { return mongo_odm_collection_aggregate(raw(), p.get(), opts.get(), e); });
+}
+
+std::string PyCollection::create_index(py::object keys, py::kwargs kwargs) {
+  mongo_odm::Bson k, opts;
+  encode_index_keys(keys, k.get(), "keys");
+  if (py::len(kwargs) > 0) encode_document(kwargs, opts.get());
+  mongo_odm::Bson reply = call_with_reply([&](bson_t *r, mongo_odm_error_t *e) {
+    return mongo_odm_collection_create_index(raw(), k.get(), opts.get(), r, e);
+  });
+  bson_iter_t iter;
+  return bson_iter_init_find(&iter, reply.get(), "name") ? std::string(bson_iter_utf8(&iter, nullptr)) : std::string();
+}
+
+void PyCollection::drop() {
+  mongo_odm_error_t error;
+  if (!blocking([&] { return mongo_odm_collection_drop(raw(), &error); })) raise_error(error);
 }
 
 void init_collection(py::module_ &m) {
@@ -82,212 +208,41 @@ exceptions of mongo_odm.errors.)doc",
                               type->tp_traverse = [](PyObject *self, visitproc visit, void *arg) -> int {
                                 Py_VISIT(Py_TYPE(self));
                                 auto &c = py::cast<PyCollection &>(py::handle(self));
-                                Py_VISIT(c.database.ptr());
+                                Py_VISIT(c.database_ref().ptr());
                                 return 0;
                               };
                               type->tp_clear = [](PyObject *self) -> int {
                                 auto &c = py::cast<PyCollection &>(py::handle(self));
-                                c.database = py::none();
+                                c.database_ref() = py::none();
                                 return 0;
                               };
                             }))
-      .def_readonly("name", &PyCollection::name)
-      .def_property_readonly("full_name", [](const PyCollection &c) { return c.database_name + "." + c.name; })
-      .def_readonly("database_name", &PyCollection::database_name)
-      .def_property_readonly("database", [](const PyCollection &c) { return c.database; })
-      .def("__repr__", [](const PyCollection &c) { return "Collection('" + c.database_name + "', '" + c.name + "')"; })
-      .def("__eq__", [](const PyCollection &a, py::object b) {
-        if (!py::isinstance<PyCollection>(b)) return false;
-        const auto &other = b.cast<const PyCollection &>();
-        return a.name == other.name && a.database_name == other.database_name;
-      })
-      .def("__hash__", [](const PyCollection &c) { return py::hash(py::str(c.database_name + "." + c.name)); })
-
-      .def("find_one",
-           [](PyCollection &self, py::object filter, py::args args, py::kwargs kwargs) -> py::object {
-             mongo_odm::Bson opts, f;
-             py::object filter_obj = filter;
-             find_options("find_one", args, kwargs, &filter_obj, opts.get());
-             encode_filter(filter_obj, f.get(), true, "find_one");
-             bson_t out;
-             bool found = false;
-             mongo_odm_error_t error;
-             const bool ok = blocking(
-                 [&] { return mongo_odm_collection_find_one(raw(self), f.get(), opts.get(), &out, &found, &error); });
-             mongo_odm::Bson doc = mongo_odm::Bson::adopt(&out);
-             if (!ok) raise_error(error);
-             if (!found) return py::none();
-             return decode_document(doc.get());
-           },
-           py::arg("filter") = py::none())
-
-      .def("find",
-           [](PyCollection &self, py::object filter, py::args args, py::kwargs kwargs) {
-             mongo_odm::Bson opts, f;
-             py::object filter_obj = filter;
-             find_options("find", args, kwargs, &filter_obj, opts.get());
-             encode_filter(filter_obj, f.get(), false, "find");
-             bson_iter_t iter;
-             int64_t batch = 0;
-             if (bson_iter_init_find(&iter, opts.get(), "batchSize")) batch = bson_iter_as_int64(&iter);
-             mongo_odm_cursor_t *cursor = start_cursor(
-                 [&](mongo_odm_error_t *e) { return mongo_odm_collection_find(raw(self), f.get(), opts.get(), e); });
-             return std::make_unique<PyCursor>(cursor, batch);
-           },
-           py::arg("filter") = py::none())
-
-      .def("insert_one",
-           [](PyCollection &self, py::object document) {
-             mongo_odm::Bson doc;
-             encode_document(document, doc.get());
-             mongo_odm::Bson reply = call([&](bson_t *r, mongo_odm_error_t *e) {
-               return mongo_odm_collection_insert_one(raw(self), doc.get(), nullptr, r, e);
-             });
-             bson_iter_t iter;
-             py::object id = bson_iter_init_find(&iter, reply.get(), "insertedId") ? decode_value(&iter) : py::none();
-             // pymongo adds the generated _id to the caller's dict.
-             if (PyDict_Check(document.ptr()) && !has_id_key(document)) document["_id"] = id;
-             return InsertOneResult{id};
-           },
-           py::arg("document"))
-
-      .def("insert_many",
-           [](PyCollection &self, py::object documents, bool ordered) {
-             py::list docs_list = py::list(documents);
-             if (py::len(docs_list) == 0) throw py::type_error("documents must be a non-empty list");
-             std::vector<mongo_odm::Bson> encoded(py::len(docs_list));
-             std::vector<const bson_t *> ptrs;
-             ptrs.reserve(encoded.size());
-             for (size_t i = 0; i < encoded.size(); ++i) {
-               encode_document(docs_list[i], encoded[i].get());
-               ptrs.push_back(encoded[i].get());
-             }
-             mongo_odm::Bson opts;
-             BSON_APPEND_BOOL(opts.get(), "ordered", ordered);
-             mongo_odm::Bson reply = call(
-                 [&](bson_t *r, mongo_odm_error_t *e) {
-                   return mongo_odm_collection_insert_many(raw(self), ptrs.data(), ptrs.size(), opts.get(), r, e);
-                 },
-                 /*bulk=*/true);
-             bson_iter_t iter;
-             py::list ids;
-             if (bson_iter_init_find(&iter, reply.get(), "insertedIds")) ids = py::list(decode_value(&iter));
-             for (size_t i = 0; i < encoded.size() && i < py::len(ids); ++i) {
-               py::object d = docs_list[i];
-               if (PyDict_Check(d.ptr()) && !has_id_key(d)) d["_id"] = ids[i];
-             }
-             return InsertManyResult{ids};
-           },
-           py::arg("documents"), py::kw_only(), py::arg("ordered") = true)
-
-      .def("replace_one",
-           [](PyCollection &self, py::object filter, py::object replacement, bool upsert) {
-             mongo_odm::Bson f, doc, opts;
-             encode_filter(filter, f.get(), false, "replace_one");
-             encode_document(replacement, doc.get());
-             BSON_APPEND_BOOL(opts.get(), "upsert", upsert);
-             mongo_odm::Bson reply = call([&](bson_t *r, mongo_odm_error_t *e) {
-               return mongo_odm_collection_replace_one(raw(self), f.get(), doc.get(), opts.get(), r, e);
-             });
-             return update_result_from(reply.get());
-           },
-           py::arg("filter"), py::arg("replacement"), py::arg("upsert") = false)
-
-      .def("update_one",
-           [](PyCollection &self, py::object filter, py::object update, bool upsert) {
-             mongo_odm::Bson f, u, opts;
-             encode_filter(filter, f.get(), false, "update_one");
-             encode_update(update, u.get());
-             BSON_APPEND_BOOL(opts.get(), "upsert", upsert);
-             mongo_odm::Bson reply = call([&](bson_t *r, mongo_odm_error_t *e) {
-               return mongo_odm_collection_update_one(raw(self), f.get(), u.get(), opts.get(), r, e);
-             });
-             return update_result_from(reply.get());
-           },
-           py::arg("filter"), py::arg("update"), py::arg("upsert") = false)
-
-      .def("update_many",
-           [](PyCollection &self, py::object filter, py::object update, bool upsert) {
-             mongo_odm::Bson f, u, opts;
-             encode_filter(filter, f.get(), false, "update_many");
-             encode_update(update, u.get());
-             BSON_APPEND_BOOL(opts.get(), "upsert", upsert);
-             mongo_odm::Bson reply = call([&](bson_t *r, mongo_odm_error_t *e) {
-               return mongo_odm_collection_update_many(raw(self), f.get(), u.get(), opts.get(), r, e);
-             });
-             return update_result_from(reply.get());
-           },
-           py::arg("filter"), py::arg("update"), py::arg("upsert") = false)
-
-      .def("delete_one",
-           [](PyCollection &self, py::object filter) {
-             mongo_odm::Bson f;
-             encode_filter(filter, f.get(), false, "delete_one");
-             mongo_odm::Bson reply = call([&](bson_t *r, mongo_odm_error_t *e) {
-               return mongo_odm_collection_delete_one(raw(self), f.get(), nullptr, r, e);
-             });
-             return delete_result_from(reply.get());
-           },
-           py::arg("filter"))
-
-      .def("delete_many",
-           [](PyCollection &self, py::object filter) {
-             mongo_odm::Bson f;
-             encode_filter(filter, f.get(), false, "delete_many");
-             mongo_odm::Bson reply = call([&](bson_t *r, mongo_odm_error_t *e) {
-               return mongo_odm_collection_delete_many(raw(self), f.get(), nullptr, r, e);
-             });
-             return delete_result_from(reply.get());
-           },
-           py::arg("filter"))
-
-      .def("count_documents",
-           [](PyCollection &self, py::object filter, py::kwargs kwargs) {
-             mongo_odm::Bson f, opts;
-             encode_filter(filter, f.get(), false, "count_documents");
-             count_options(kwargs, opts.get());
-             int64_t n = 0;
-             mongo_odm_error_t error;
-             const bool ok =
-                 blocking([&] { return mongo_odm_collection_count_documents(raw(self), f.get(), opts.get(), &n, &error); });
-             if (!ok) raise_error(error);
-             return n;
-           },
-           py::arg("filter"))
-
-      .def("aggregate",
-           [](PyCollection &self, py::object pipeline, py::kwargs kwargs) {
-             mongo_odm::Bson p, opts;
-             encode_pipeline(pipeline, p.get());
-             aggregate_options(kwargs, opts.get());
-             bson_iter_t iter;
-             int64_t batch = 0;
-             if (bson_iter_init_find(&iter, opts.get(), "batchSize")) batch = bson_iter_as_int64(&iter);
-             mongo_odm_cursor_t *cursor = start_cursor(
-                 [&](mongo_odm_error_t *e) { return mongo_odm_collection_aggregate(raw(self), p.get(), opts.get(), e); });
-             return std::make_unique<PyCursor>(cursor, batch);
-           },
-           py::arg("pipeline"))
-
-      .def("create_index",
-           [](PyCollection &self, py::object keys, py::kwargs kwargs) {
-             mongo_odm::Bson k, opts;
-             encode_index_keys(keys, k.get(), "keys");
-             if (py::len(kwargs) > 0) encode_document(kwargs, opts.get());
-             mongo_odm::Bson reply = call([&](bson_t *r, mongo_odm_error_t *e) {
-               return mongo_odm_collection_create_index(raw(self), k.get(), opts.get(), r, e);
-             });
-             bson_iter_t iter;
-             return bson_iter_init_find(&iter, reply.get(), "name") ? std::string(bson_iter_utf8(&iter, nullptr))
-                                                                     : std::string();
-           },
-           py::arg("keys"))
-
-      .def("drop", [](PyCollection &self) {
-        mongo_odm_error_t error;
-        const bool ok = blocking([&] { return mongo_odm_collection_drop(raw(self), &error); });
-        if (!ok) raise_error(error);
-      });
+      .def_property_readonly("name", &PyCollection::name)
+      .def_property_readonly("full_name", &PyCollection::full_name)
+      .def_property_readonly("database_name", &PyCollection::database_name)
+      .def_property_readonly("database", &PyCollection::database)
+      .def("__repr__", [](const PyCollection &c) { return "Collection('" + c.database_name() + "', '" + c.name() + "')"; })
+      .def("__eq__",
+           [](const PyCollection &a, py::object b) {
+             if (!py::isinstance<PyCollection>(b)) return false;
+             const auto &other = b.cast<const PyCollection &>();
+             return a.name() == other.name() && a.database_name() == other.database_name();
+           })
+      .def("__hash__", [](const PyCollection &c) { return py::hash(py::str(c.full_name())); })
+      .def("find_one", &PyCollection::find_one, py::arg("filter") = py::none())
+      .def("find", &PyCollection::find, py::arg("filter") = py::none())
+      .def("insert_one", &PyCollection::insert_one, py::arg("document"))
+      .def("insert_many", &PyCollection::insert_many, py::arg("documents"), py::kw_only(), py::arg("ordered") = true)
+      .def("replace_one", &PyCollection::replace_one, py::arg("filter"), py::arg("replacement"),
+           py::arg("upsert") = false)
+      .def("update_one", &PyCollection::update_one, py::arg("filter"), py::arg("update"), py::arg("upsert") = false)
+      .def("update_many", &PyCollection::update_many, py::arg("filter"), py::arg("update"), py::arg("upsert") = false)
+      .def("delete_one", &PyCollection::delete_one, py::arg("filter"))
+      .def("delete_many", &PyCollection::delete_many, py::arg("filter"))
+      .def("count_documents", &PyCollection::count_documents, py::arg("filter"))
+      .def("aggregate", &PyCollection::aggregate, py::arg("pipeline"))
+      .def("create_index", &PyCollection::create_index, py::arg("keys"))
+      .def("drop", &PyCollection::drop);
 }
 
 }  // namespace mongo_odm_py

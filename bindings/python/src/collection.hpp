@@ -1,23 +1,54 @@
 // The native collection: pymongo's Collection method names over libmongo_odm's raw
-// collection operations.
+// collection operations (mongo_odm/collection.h). Arguments are encoded with the GIL held, the
+// C call runs through blocking() (GIL released, interruptible), the reply is decoded after.
 #pragma once
 
 #include <memory>
 #include <string>
 
 #include "common.hpp"
+#include "cursor.hpp"
+#include "results.hpp"
 
 namespace mongo_odm_py {
 
-struct PyCollection {
-  std::unique_ptr<mongo_odm::Collection> coll;
-  std::string name;
-  std::string database_name;
-  py::object database;  // the Python Database object it came from (None when made directly)
-};
+class PyCollection {
+ public:
+  // A collection of `client` (a C client handle, borrowed for the call); `database` is the
+  // Python Database object it came from (None when made directly).
+  PyCollection(mongo_odm_client_t *client, const std::string &db, const std::string &name, py::object database);
 
-// A collection of `client` (a C client handle, borrowed for the call).
-std::unique_ptr<PyCollection> make_collection(mongo_odm_client_t *client, const std::string &db, const std::string &name,
-                                              py::object database);
+  const std::string &name() const { return name_; }
+  const std::string &database_name() const { return database_name_; }
+  std::string full_name() const { return database_name_ + "." + name_; }
+  py::object database() const { return database_; }
+
+  py::object find_one(py::object filter, py::args args, py::kwargs kwargs);
+  std::unique_ptr<PyCursor> find(py::object filter, py::args args, py::kwargs kwargs);
+  InsertOneResult insert_one(py::object document);
+  InsertManyResult insert_many(py::object documents, bool ordered);
+  UpdateResult replace_one(py::object filter, py::object replacement, bool upsert);
+  UpdateResult update_one(py::object filter, py::object update, bool upsert);
+  UpdateResult update_many(py::object filter, py::object update, bool upsert);
+  DeleteResult delete_one(py::object filter);
+  DeleteResult delete_many(py::object filter);
+  int64_t count_documents(py::object filter, py::kwargs kwargs);
+  std::unique_ptr<PyCursor> aggregate(py::object pipeline, py::kwargs kwargs);
+  std::string create_index(py::object keys, py::kwargs kwargs);
+  void drop();
+
+  // For the garbage collector (see init_collection): the Database this collection holds.
+  py::object &database_ref() { return database_; }
+
+ private:
+  mongo_odm_collection_t *raw() const { return coll_->get(); }
+  UpdateResult update(const char *function, py::object filter, py::object update, bool upsert, bool many);
+  DeleteResult remove(const char *function, py::object filter, bool many);
+
+  std::unique_ptr<mongo_odm::Collection> coll_;
+  std::string name_;
+  std::string database_name_;
+  py::object database_;
+};
 
 }  // namespace mongo_odm_py

@@ -1,22 +1,8 @@
-// Errors: libmongo_odm's codes become the pymongo-named exceptions of mongo_odm.errors.
-//
-//   INVALID_ARGUMENT -> ValueError            CONFIGURATION -> ConfigurationError (a ValueError)
-//   CONNECTION       -> ConnectionFailure, or ServerSelectionTimeoutError when no server was
-//                       selected (both are ConnectionError)
-//   CANCELLED        -> OperationCancelled (a call stopped through its cancel token; the async
-//                       API raises asyncio.CancelledError itself, the main thread the exception
-//                       of the signal handler that stopped the call)
-//   NOT_IMPLEMENTED  -> NotImplementedError   MISSING_ID, VALIDATION -> ValueError
-//   DUPLICATE_KEY    -> DuplicateKeyError (BulkWriteError for insert_many)
-//   SERVER           -> OperationFailure (code, details); WriteError when the reply has writeErrors
-//                       (BulkWriteError for insert_many; a command that failed as a whole, e.g.
-//                       Unauthorized, is an OperationFailure there too, as in pymongo)
-//   ENCODING         -> InvalidDocument       TIMEOUT -> ExecutionTimeout (the server's maxTimeMS),
-//                                                        WaitQueueTimeoutError, or NetworkTimeout
-//                                                        (a socket timeout, timeoutMS)
-// The finer distinctions come from the C API's mongo_odm_error_reason(), never from codes
-// written here.
-//   INTERNAL         -> PyMongoError
+// Errors: libmongo_odm's codes (and reasons, mongo_odm_error_reason()) become the
+// pymongo-named exceptions of mongo_odm.errors, through one table (kMappings below).
+// CONNECTION errors are ConnectionError too, CONFIGURATION ValueError too (lightodm's classes);
+// CANCELLED is OperationCancelled, where the async API does not raise asyncio.CancelledError
+// itself and the main thread not the exception of the signal handler that stopped the call.
 #include "common.hpp"
 
 namespace mongo_odm_py {
@@ -63,6 +49,86 @@ void raise_named(const char *name, const std::string &message) {
   throw py::error_already_set();
 }
 
+namespace {
+
+// How an exception class is constructed.
+enum class Args {
+  builtin,  // a builtin exception of the message (ValueError, NotImplementedError)
+  message,  // cls(message)
+  failure,  // cls(message, code, details): OperationFailure and its subclasses
+  bulk,     // cls(results): BulkWriteError, results holding writeErrors
+};
+
+// What a reply says beyond the code: the flavours of SERVER and DUPLICATE_KEY errors.
+enum class Shape : unsigned { any = 0, write_errors = 1u << 0, bulk_call = 1u << 1 };
+
+// One row per (code, reason) the C API reports, in the order they are tried: the first row
+// whose code matches, whose reason matches (REASON_NONE in a row: any reason) and whose shape
+// bits are all present wins. mongo_odm_error_reason() tells the reasons apart; nothing here
+// reads libmongoc's or the server's numbers.
+struct Mapping {
+  uint32_t code;
+  mongo_odm_error_reason_t reason;
+  unsigned shape;
+  const char *name;  // in mongo_odm.errors, or the builtin's name
+  Args args;
+};
+
+constexpr unsigned kWriteErrors = static_cast<unsigned>(Shape::write_errors);
+constexpr unsigned kBulk = static_cast<unsigned>(Shape::bulk_call);
+
+constexpr Mapping kMappings[] = {
+    {MONGO_ODM_ERROR_INVALID_ARGUMENT, MONGO_ODM_REASON_NONE, 0, "ValueError", Args::builtin},
+    {MONGO_ODM_ERROR_MISSING_ID, MONGO_ODM_REASON_NONE, 0, "ValueError", Args::builtin},
+    {MONGO_ODM_ERROR_VALIDATION, MONGO_ODM_REASON_NONE, 0, "ValueError", Args::builtin},
+    {MONGO_ODM_ERROR_NOT_IMPLEMENTED, MONGO_ODM_REASON_NONE, 0, "NotImplementedError", Args::builtin},
+    {MONGO_ODM_ERROR_CONFIGURATION, MONGO_ODM_REASON_NONE, 0, "ConfigurationError", Args::message},
+    {MONGO_ODM_ERROR_CONNECTION, MONGO_ODM_REASON_SERVER_SELECTION, 0, "ServerSelectionTimeoutError", Args::message},
+    {MONGO_ODM_ERROR_CONNECTION, MONGO_ODM_REASON_NONE, 0, "ConnectionFailure", Args::message},
+    {MONGO_ODM_ERROR_DUPLICATE_KEY, MONGO_ODM_REASON_NONE, kBulk, "BulkWriteError", Args::bulk},
+    {MONGO_ODM_ERROR_DUPLICATE_KEY, MONGO_ODM_REASON_NONE, 0, "DuplicateKeyError", Args::failure},
+    {MONGO_ODM_ERROR_SERVER, MONGO_ODM_REASON_NONE, kBulk | kWriteErrors, "BulkWriteError", Args::bulk},
+    // a refused single write, as pymongo reports it
+    {MONGO_ODM_ERROR_SERVER, MONGO_ODM_REASON_NONE, kWriteErrors, "WriteError", Args::failure},
+    {MONGO_ODM_ERROR_SERVER, MONGO_ODM_REASON_NONE, 0, "OperationFailure", Args::failure},
+    {MONGO_ODM_ERROR_ENCODING, MONGO_ODM_REASON_NONE, 0, "InvalidDocument", Args::message},
+    {MONGO_ODM_ERROR_TIMEOUT, MONGO_ODM_REASON_EXECUTION_TIMEOUT, 0, "ExecutionTimeout", Args::failure},
+    {MONGO_ODM_ERROR_TIMEOUT, MONGO_ODM_REASON_WAIT_QUEUE_TIMEOUT, 0, "WaitQueueTimeoutError", Args::message},
+    {MONGO_ODM_ERROR_TIMEOUT, MONGO_ODM_REASON_NONE, 0, "NetworkTimeout", Args::message},  // sockets, timeoutMS
+    {MONGO_ODM_ERROR_CANCELLED, MONGO_ODM_REASON_NONE, 0, "OperationCancelled", Args::message},
+};
+
+const Mapping kFallback = {0, MONGO_ODM_REASON_NONE, 0, "PyMongoError", Args::message};
+
+const Mapping &mapping_for(const mongo_odm_error_t &error, unsigned shape) {
+  const mongo_odm_error_reason_t reason = mongo_odm_error_reason(&error);
+  for (const Mapping &m : kMappings) {
+    if (m.code == error.code && (m.reason == MONGO_ODM_REASON_NONE || m.reason == reason) &&
+        (m.shape & shape) == m.shape) {
+      return m;
+    }
+  }
+  return kFallback;
+}
+
+// BulkWriteError's results: the reply, with a writeErrors entry made from the error when the
+// reply has none (a write refused as a whole).
+py::dict bulk_results(const mongo_odm_error_t &error, py::object details) {
+  py::dict results = details.is_none() ? py::dict() : py::dict(details);
+  if (!results.contains("writeErrors")) {
+    py::dict write_error;
+    write_error["index"] = 0;
+    write_error["code"] = error.server_code;
+    write_error["errmsg"] = std::string(error.message);
+    py::list errors;
+    errors.append(write_error);
+    results["writeErrors"] = errors;
+  }
+  return results;
+}
+
+}  // namespace
+
 void raise_error(const mongo_odm_error_t &error, const bson_t *reply, bool bulk) {
   const std::string message = error.message;
   py::object details = py::none();
@@ -73,76 +139,26 @@ void raise_error(const mongo_odm_error_t &error, const bson_t *reply, bool bulk)
       PyErr_Clear();
     }
   }
-  PyObject *builtin = nullptr;
-  const char *name = nullptr;
-  const mongo_odm_error_reason_t reason = mongo_odm_error_reason(&error);
-  switch (error.code) {
-    case MONGO_ODM_ERROR_INVALID_ARGUMENT:
-    case MONGO_ODM_ERROR_MISSING_ID:
-    case MONGO_ODM_ERROR_VALIDATION:
-      builtin = PyExc_ValueError;
-      break;
-    case MONGO_ODM_ERROR_NOT_IMPLEMENTED:
-      builtin = PyExc_NotImplementedError;
-      break;
-    case MONGO_ODM_ERROR_CONFIGURATION:
-      name = "ConfigurationError";
-      break;
-    case MONGO_ODM_ERROR_CONNECTION:
-      name = reason == MONGO_ODM_REASON_SERVER_SELECTION ? "ServerSelectionTimeoutError" : "ConnectionFailure";
-      break;
-    case MONGO_ODM_ERROR_DUPLICATE_KEY:
-      name = bulk ? "BulkWriteError" : "DuplicateKeyError";
-      break;
-    case MONGO_ODM_ERROR_SERVER:
-      if (bulk && PyDict_Check(details.ptr()) && PyDict_GetItemString(details.ptr(), "writeErrors")) {
-        name = "BulkWriteError";
-      } else if (reason == MONGO_ODM_REASON_EXECUTION_TIMEOUT) {
-        name = "ExecutionTimeout";
-      } else if (PyDict_Check(details.ptr()) && PyDict_GetItemString(details.ptr(), "writeErrors")) {
-        name = "WriteError";  // a refused single write, as pymongo reports it
-      } else {
-        name = "OperationFailure";
-      }
-      break;
-    case MONGO_ODM_ERROR_ENCODING:
-      name = "InvalidDocument";
-      break;
-    case MONGO_ODM_ERROR_TIMEOUT:
-      name = reason == MONGO_ODM_REASON_EXECUTION_TIMEOUT    ? "ExecutionTimeout"
-             : reason == MONGO_ODM_REASON_WAIT_QUEUE_TIMEOUT ? "WaitQueueTimeoutError"
-                                                             : "NetworkTimeout";
-      break;
-    case MONGO_ODM_ERROR_CANCELLED:
-      name = "OperationCancelled";
-      break;
-    default:
-      name = "PyMongoError";
-      break;
-  }
-  if (builtin) {
-    PyErr_SetString(builtin, message.c_str());
+  unsigned shape = bulk ? kBulk : 0;
+  if (PyDict_Check(details.ptr()) && PyDict_GetItemString(details.ptr(), "writeErrors")) shape |= kWriteErrors;
+  const Mapping &m = mapping_for(error, shape);
+  if (m.args == Args::builtin) {
+    PyErr_SetString(std::string(m.name) == "ValueError" ? PyExc_ValueError : PyExc_NotImplementedError,
+                    message.c_str());
     throw py::error_already_set();
   }
-  py::object cls = error_class(name);
+  py::object cls = error_class(m.name);
   py::object exc;
-  if (std::string(name) == "BulkWriteError") {
-    py::dict results = details.is_none() ? py::dict() : py::dict(details);
-    if (!results.contains("writeErrors")) {
-      py::dict write_error;
-      write_error["index"] = 0;
-      write_error["code"] = error.server_code;
-      write_error["errmsg"] = message;
-      py::list errors;
-      errors.append(write_error);
-      results["writeErrors"] = errors;
-    }
-    exc = cls(results);
-  } else if (std::string(name) == "DuplicateKeyError" || std::string(name) == "OperationFailure" ||
-             std::string(name) == "ExecutionTimeout" || std::string(name) == "WriteError") {
-    exc = cls(message, error.server_code, details);
-  } else {
-    exc = cls(message);
+  switch (m.args) {
+    case Args::bulk:
+      exc = cls(bulk_results(error, details));
+      break;
+    case Args::failure:
+      exc = cls(message, error.server_code, details);
+      break;
+    default:
+      exc = cls(message);
+      break;
   }
   PyErr_SetObject(cls.ptr(), exc.ptr());
   throw py::error_already_set();

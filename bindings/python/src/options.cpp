@@ -95,134 +95,135 @@ void encode_pipeline(py::handle pipeline, bson_t *out) {
   encode_document(wrapper, out);
 }
 
-void find_options(const char *function, py::args args, py::kwargs kwargs, py::object *filter, bson_t *opts) {
+namespace {
+
+// ---- the keyword options of find / find_one / count_documents / aggregate -------------------
+// One row per option: its pymongo keyword, the other spelling pymongo users write (aggregate and
+// count_documents take the command's camelCase names), the BSON option, and how the value is
+// converted and checked. Each method accepts the rows whose `in` mask names it.
+
+enum Method : unsigned { kFind = 1u << 0, kCount = 1u << 1, kAggregate = 1u << 2 };
+
+using Converter = void (*)(bson_t *opts, const char *bson_key, py::handle value, const char *keyword);
+
+void to_count(bson_t *opts, const char *bson_key, py::handle value, const char *keyword) {
+  const int64_t n = as_int(value, keyword);
+  if (n < 0) throw py::value_error(std::string(keyword) + " must be >= 0");
+  BSON_APPEND_INT64(opts, bson_key, n);
+}
+
+void to_int(bson_t *opts, const char *bson_key, py::handle value, const char *keyword) {
+  BSON_APPEND_INT64(opts, bson_key, as_int(value, keyword));
+}
+
+void to_bool(bson_t *opts, const char *bson_key, py::handle value, const char *) {
+  BSON_APPEND_BOOL(opts, bson_key, PyObject_IsTrue(value.ptr()) == 1);
+}
+
+void to_value(bson_t *opts, const char *bson_key, py::handle value, const char *) {
+  encode_value(opts, bson_key, std::strlen(bson_key), value);
+}
+
+// sort: keys and directions.
+void to_keys(bson_t *opts, const char *bson_key, py::handle value, const char *keyword) {
+  bson_t keys;
+  BSON_APPEND_DOCUMENT_BEGIN(opts, bson_key, &keys);
+  encode_index_keys(value, &keys, keyword);
+  bson_append_document_end(opts, &keys);
+}
+
+// hint: an index name, or its keys.
+void to_hint(bson_t *opts, const char *bson_key, py::handle value, const char *keyword) {
+  if (PyUnicode_Check(value.ptr())) {
+    BSON_APPEND_UTF8(opts, bson_key, value.cast<std::string>().c_str());
+  } else {
+    to_keys(opts, bson_key, value, keyword);
+  }
+}
+
+struct Option {
+  const char *keyword;
+  const char *alias;  // nullptr when there is one spelling
+  const char *bson_key;
+  Converter convert;
+  unsigned in;  // the methods that accept it
+};
+
+constexpr Option kOptions[] = {
+    {"sort", nullptr, "sort", to_keys, kFind},
+    {"limit", nullptr, "limit", to_int, kFind | kCount},
+    {"skip", nullptr, "skip", to_count, kFind | kCount},
+    {"batch_size", "batchSize", "batchSize", to_count, kFind | kAggregate},
+    {"max_time_ms", "maxTimeMS", "maxTimeMS", to_count, kFind | kCount | kAggregate},
+    {"hint", nullptr, "hint", to_hint, kFind | kCount | kAggregate},
+    {"comment", nullptr, "comment", to_value, kFind | kCount | kAggregate},
+    {"allow_disk_use", "allowDiskUse", "allowDiskUse", to_bool, kFind | kAggregate},
+};
+
+const Option *find_option(const std::string &name, unsigned method) {
+  for (const Option &o : kOptions) {
+    if ((o.in & method) && (name == o.keyword || (o.alias && name == o.alias))) return &o;
+  }
+  return nullptr;
+}
+
+// Appends the options named in `kwargs` (None values mean "not given", as in pymongo), except
+// the names in `skip`, which the caller handles. Unknown names are TypeError naming them.
+void append_options(const char *function, unsigned method, py::kwargs kwargs, bson_t *opts,
+                    const char *skip = nullptr) {
+  for (auto item : kwargs) {
+    const std::string name = item.first.cast<std::string>();
+    if (skip && name == skip) continue;
+    const Option *option = find_option(name, method);
+    if (!option) type_error(std::string(function) + "() got an unexpected keyword argument '" + name + "'");
+    if (item.second.is_none()) continue;
+    option->convert(opts, option->bson_key, item.second, name.c_str());
+  }
+}
+
+// projection: a mapping, or a list of the field names to return.
+void append_projection(py::handle projection, bson_t *opts) {
+  bson_t proj;
+  BSON_APPEND_DOCUMENT_BEGIN(opts, "projection", &proj);
+  if (is_mapping(projection)) {
+    bson_t tmp = BSON_INITIALIZER;
+    try {
+      encode_document(projection, &tmp);
+    } catch (...) {
+      bson_destroy(&tmp);
+      throw;
+    }
+    bson_concat(&proj, &tmp);
+    bson_destroy(&tmp);
+  } else if (PyList_Check(projection.ptr()) || PyTuple_Check(projection.ptr())) {
+    for (py::handle field : projection) {
+      if (!PyUnicode_Check(field.ptr())) type_error("projection field names must be strings");
+      BSON_APPEND_INT32(&proj, field.cast<std::string>().c_str(), 1);
+    }
+  } else {
+    type_error("projection must be a mapping or a list of field names");
+  }
+  bson_append_document_end(opts, &proj);
+}
+
+}  // namespace
+
+void find_options(const char *function, py::args args, py::kwargs kwargs, bson_t *opts) {
   // `args` are the positional arguments after the filter: pymongo's next one is projection.
-  py::object projection = py::none();
   if (args.size() > 1) {
     type_error(std::string(function) + "() takes at most 2 positional arguments (filter, projection)");
   }
-  if (args.size() == 1) projection = args[0];
-  for (auto item : kwargs) {
-    const std::string name = item.first.cast<std::string>();
-    py::handle value = item.second;
-    if (name == "projection") {
-      if (args.size() >= 1) type_error(std::string(function) + "() got multiple values for argument 'projection'");
-      projection = py::reinterpret_borrow<py::object>(value);
-    } else if (value.is_none()) {
-      continue;  // pymongo treats None as "not given"
-    } else if (name == "sort") {
-      bson_t sort;
-      BSON_APPEND_DOCUMENT_BEGIN(opts, "sort", &sort);
-      encode_index_keys(value, &sort, "sort");
-      bson_append_document_end(opts, &sort);
-    } else if (name == "limit") {
-      BSON_APPEND_INT64(opts, "limit", as_int(value, "limit"));
-    } else if (name == "skip") {
-      const int64_t skip = as_int(value, "skip");
-      if (skip < 0) throw py::value_error("skip must be >= 0");
-      BSON_APPEND_INT64(opts, "skip", skip);
-    } else if (name == "batch_size") {
-      const int64_t n = as_int(value, "batch_size");
-      if (n < 0) throw py::value_error("batch_size must be >= 0");
-      BSON_APPEND_INT64(opts, "batchSize", n);
-    } else if (name == "max_time_ms") {
-      BSON_APPEND_INT64(opts, "maxTimeMS", as_int(value, "max_time_ms"));
-    } else if (name == "hint") {
-      if (PyUnicode_Check(value.ptr())) {
-        BSON_APPEND_UTF8(opts, "hint", value.cast<std::string>().c_str());
-      } else {
-        bson_t hint;
-        BSON_APPEND_DOCUMENT_BEGIN(opts, "hint", &hint);
-        encode_index_keys(value, &hint, "hint");
-        bson_append_document_end(opts, &hint);
-      }
-    } else if (name == "comment") {
-      encode_value(opts, "comment", 7, value);
-    } else if (name == "allow_disk_use") {
-      BSON_APPEND_BOOL(opts, "allowDiskUse", PyObject_IsTrue(value.ptr()) == 1);
-    } else {
-      type_error(std::string(function) + "() got an unexpected keyword argument '" + name + "'");
-    }
+  py::object projection = args.size() == 1 ? py::reinterpret_borrow<py::object>(args[0]) : py::none();
+  if (kwargs.contains("projection")) {
+    if (args.size() == 1) type_error(std::string(function) + "() got multiple values for argument 'projection'");
+    projection = kwargs["projection"];
   }
-  if (!projection.is_none()) {
-    bson_t proj;
-    BSON_APPEND_DOCUMENT_BEGIN(opts, "projection", &proj);
-    if (is_mapping(projection)) {
-      bson_t tmp = BSON_INITIALIZER;
-      try {
-        encode_document(projection, &tmp);
-      } catch (...) {
-        bson_destroy(&tmp);
-        throw;
-      }
-      bson_concat(&proj, &tmp);
-      bson_destroy(&tmp);
-    } else if (PyList_Check(projection.ptr()) || PyTuple_Check(projection.ptr())) {
-      for (py::handle field : projection) {
-        if (!PyUnicode_Check(field.ptr())) type_error("projection field names must be strings");
-        BSON_APPEND_INT32(&proj, field.cast<std::string>().c_str(), 1);
-      }
-    } else {
-      type_error("projection must be a mapping or a list of field names");
-    }
-    bson_append_document_end(opts, &proj);
-  }
+  append_options(function, kFind, kwargs, opts, "projection");
+  if (!projection.is_none()) append_projection(projection, opts);
 }
 
-void aggregate_options(py::kwargs kwargs, bson_t *opts) {
-  for (auto item : kwargs) {
-    const std::string name = item.first.cast<std::string>();
-    py::handle value = item.second;
-    if (value.is_none()) continue;
-    if (name == "allowDiskUse" || name == "allow_disk_use") {
-      BSON_APPEND_BOOL(opts, "allowDiskUse", PyObject_IsTrue(value.ptr()) == 1);
-    } else if (name == "batchSize" || name == "batch_size") {
-      BSON_APPEND_INT64(opts, "batchSize", as_int(value, name.c_str()));
-    } else if (name == "maxTimeMS" || name == "max_time_ms") {
-      BSON_APPEND_INT64(opts, "maxTimeMS", as_int(value, name.c_str()));
-    } else if (name == "comment") {
-      encode_value(opts, "comment", 7, value);
-    } else if (name == "hint") {
-      if (PyUnicode_Check(value.ptr())) {
-        BSON_APPEND_UTF8(opts, "hint", value.cast<std::string>().c_str());
-      } else {
-        bson_t hint;
-        BSON_APPEND_DOCUMENT_BEGIN(opts, "hint", &hint);
-        encode_index_keys(value, &hint, "hint");
-        bson_append_document_end(opts, &hint);
-      }
-    } else {
-      type_error("aggregate() got an unexpected keyword argument '" + name + "'");
-    }
-  }
-}
+void aggregate_options(py::kwargs kwargs, bson_t *opts) { append_options("aggregate", kAggregate, kwargs, opts); }
 
-void count_options(py::kwargs kwargs, bson_t *opts) {
-  for (auto item : kwargs) {
-    const std::string name = item.first.cast<std::string>();
-    py::handle value = item.second;
-    if (value.is_none()) continue;
-    if (name == "skip") {
-      BSON_APPEND_INT64(opts, "skip", as_int(value, "skip"));
-    } else if (name == "limit") {
-      BSON_APPEND_INT64(opts, "limit", as_int(value, "limit"));
-    } else if (name == "maxTimeMS" || name == "max_time_ms") {
-      BSON_APPEND_INT64(opts, "maxTimeMS", as_int(value, name.c_str()));
-    } else if (name == "hint") {
-      if (PyUnicode_Check(value.ptr())) {
-        BSON_APPEND_UTF8(opts, "hint", value.cast<std::string>().c_str());
-      } else {
-        bson_t hint;
-        BSON_APPEND_DOCUMENT_BEGIN(opts, "hint", &hint);
-        encode_index_keys(value, &hint, "hint");
-        bson_append_document_end(opts, &hint);
-      }
-    } else if (name == "comment") {
-      encode_value(opts, "comment", 7, value);
-    } else {
-      type_error("count_documents() got an unexpected keyword argument '" + name + "'");
-    }
-  }
-}
+void count_options(py::kwargs kwargs, bson_t *opts) { append_options("count_documents", kCount, kwargs, opts); }
 
 }  // namespace mongo_odm_py

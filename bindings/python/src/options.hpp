@@ -7,10 +7,11 @@
 
 namespace mongo_odm_py {
 
-// find(filter=None, projection=None, *, sort, limit, skip, batch_size, hint, max_time_ms,
-// comment, allow_disk_use): `args` are the positional arguments after the filter. `filter`
-// is left as given. `function` names the method in error messages.
-void find_options(const char *function, py::args args, py::kwargs kwargs, py::object *filter, bson_t *opts);
+// The keyword options, from one table (options.cpp) of keyword, alias, BSON name and check:
+// find(filter=None, projection=None, *, sort, limit, skip, batch_size, max_time_ms, hint,
+// comment, allow_disk_use): `args` are the positional arguments after the filter; `function`
+// names the method in error messages.
+void find_options(const char *function, py::args args, py::kwargs kwargs, bson_t *opts);
 
 // aggregate(pipeline, *, allowDiskUse, batchSize, maxTimeMS, comment, hint).
 void aggregate_options(py::kwargs kwargs, bson_t *opts);
