@@ -44,6 +44,78 @@ bool valid_utf8(const char *text, size_t len, bool allow_nul) {
 }
 
 namespace {
+size_t c_len(const char *text) { return text ? std::strlen(text) : 0; }
+}  // namespace
+
+int text_parts(const bson_value_t &v, bool c_strings, TextPart parts[2]) {
+  const auto &u = v.value;
+  switch (v.value_type) {
+    case BSON_TYPE_UTF8:
+      parts[0] = {u.v_utf8.str, u.v_utf8.len, "string"};
+      return 1;
+    case BSON_TYPE_SYMBOL:
+      parts[0] = {u.v_symbol.symbol, u.v_symbol.len, "symbol"};
+      return 1;
+    case BSON_TYPE_CODE:
+      parts[0] = {u.v_code.code, c_strings ? c_len(u.v_code.code) : u.v_code.code_len, "code"};
+      return 1;
+    case BSON_TYPE_CODEWSCOPE:
+      parts[0] = {u.v_codewscope.code, c_strings ? c_len(u.v_codewscope.code) : u.v_codewscope.code_len, "code"};
+      return 1;
+    case BSON_TYPE_DBPOINTER:
+      parts[0] = {u.v_dbpointer.collection,
+                  c_strings ? c_len(u.v_dbpointer.collection) : u.v_dbpointer.collection_len, "DBPointer collection"};
+      return 1;
+    case BSON_TYPE_REGEX:
+      parts[0] = {u.v_regex.regex, c_len(u.v_regex.regex), "regex"};
+      parts[1] = {u.v_regex.options, c_len(u.v_regex.options), "regex options"};
+      return 2;
+    default:
+      return 0;
+  }
+}
+
+namespace {
+
+std::string walk(bson_iter_t *iter, int depth, bool storable);
+
+// An embedded document, array or code scope of `len` bytes at `data`: walked one level deeper.
+std::string walk_embedded(const uint8_t *data, uint32_t len, int depth, bool storable, const char *key,
+                          const char *what) {
+  // bson_init_static() checks the embedded document's trailing NUL, which libbson 1.23's
+  // bson_iter_recurse() and bson_validate() do not: a document whose last byte is not 0 would
+  // pass them, be stored, and be refused by every reader.
+  bson_t embedded;
+  bson_iter_t child;
+  if (!data || !bson_init_static(&embedded, data, len) || !bson_iter_init(&child, &embedded)) {
+    return std::string("the ") + what + " of '" + key + "' is corrupt";
+  }
+  return walk(&child, depth + 1, storable);
+}
+
+// The problem with one element's value, or "".
+std::string check_element(const bson_iter_t *iter, const char *key, int depth, bool storable) {
+  const bson_value_t *value = bson_iter_value(const_cast<bson_iter_t *>(iter));
+  TextPart parts[2];
+  const int n = text_parts(*value, /*c_strings=*/false, parts);
+  for (int i = 0; i < n; ++i) {
+    // String values may hold NUL; a regex's parts are C strings (they cannot).
+    if (!parts[i].text || !valid_utf8(parts[i].text, parts[i].len, value->value_type != BSON_TYPE_REGEX)) {
+      return value->value_type == BSON_TYPE_REGEX ? std::string("the regex of '") + key + "' is not valid UTF-8"
+                                                   : std::string("the string value of '") + key + "' is not valid UTF-8";
+    }
+  }
+  switch (value->value_type) {
+    case BSON_TYPE_CODEWSCOPE:
+      return walk_embedded(value->value.v_codewscope.scope_data, value->value.v_codewscope.scope_len, depth, false, key,
+                           "scope");
+    case BSON_TYPE_DOCUMENT:
+    case BSON_TYPE_ARRAY:
+      return walk_embedded(value->value.v_doc.data, value->value.v_doc.data_len, depth, storable, key, "value");
+    default:
+      return std::string();
+  }
+}
 
 // The first problem found in `iter`'s document, or "" when clean: corrupt structure, a key or
 // a string value that is not UTF-8 (string values may hold NUL, keys cannot). With `storable`,
@@ -56,78 +128,10 @@ std::string walk(bson_iter_t *iter, int depth, bool storable) {
     const char *key = bson_iter_key(iter);
     const uint32_t key_len = bson_iter_key_len(iter);
     if (!valid_utf8(key, key_len)) return "a key is not valid UTF-8";
-    if (storable) {
-      if (key_len == 0) return "empty keys are not allowed";
-      if (depth == 0 && key[0] == '$') return std::string("key '") + key + "' must not start with '$'";
-    }
-    const char *text = nullptr;
-    uint32_t len = 0;
-    bool checked_text = true;
-    switch (bson_iter_type(iter)) {
-      case BSON_TYPE_UTF8:
-        text = bson_iter_utf8(iter, &len);
-        break;
-      case BSON_TYPE_SYMBOL:
-        text = bson_iter_symbol(iter, &len);
-        break;
-      case BSON_TYPE_CODE:
-        text = bson_iter_code(iter, &len);
-        break;
-      case BSON_TYPE_DBPOINTER:
-        bson_iter_dbpointer(iter, &len, &text, nullptr);
-        break;
-      case BSON_TYPE_REGEX: {
-        const char *options = nullptr;
-        const char *regex = bson_iter_regex(iter, &options);
-        if (!regex || !options || !valid_utf8(regex, std::strlen(regex)) ||
-            !valid_utf8(options, std::strlen(options))) {
-          return std::string("the regex of '") + key + "' is not valid UTF-8";
-        }
-        checked_text = false;
-        break;
-      }
-      case BSON_TYPE_CODEWSCOPE: {
-        uint32_t scope_len = 0;
-        const uint8_t *scope_data = nullptr;
-        text = bson_iter_codewscope(iter, &len, &scope_len, &scope_data);
-        bson_t scope;
-        bson_iter_t child;
-        if (!scope_data || !bson_init_static(&scope, scope_data, scope_len) || !bson_iter_init(&child, &scope)) {
-          return std::string("the scope of '") + key + "' is corrupt";
-        }
-        std::string inner = walk(&child, depth + 1, false);
-        if (!inner.empty()) return inner;
-        break;
-      }
-      case BSON_TYPE_DOCUMENT:
-      case BSON_TYPE_ARRAY: {
-        // bson_init_static() checks the embedded document's trailing NUL, which libbson 1.23's
-        // bson_iter_recurse() and bson_validate() do not: a document whose last byte is not 0
-        // would pass them, be stored, and be refused by every reader.
-        uint32_t doc_len = 0;
-        const uint8_t *data = nullptr;
-        if (BSON_ITER_HOLDS_DOCUMENT(iter)) {
-          bson_iter_document(iter, &doc_len, &data);
-        } else {
-          bson_iter_array(iter, &doc_len, &data);
-        }
-        bson_t embedded;
-        bson_iter_t child;
-        if (!data || !bson_init_static(&embedded, data, doc_len) || !bson_iter_init(&child, &embedded)) {
-          return std::string("the value of '") + key + "' is corrupt";
-        }
-        std::string inner = walk(&child, depth + 1, storable);
-        if (!inner.empty()) return inner;
-        checked_text = false;
-        break;
-      }
-      default:
-        checked_text = false;
-        break;
-    }
-    if (checked_text && (!text || !valid_utf8(text, len, /*allow_nul=*/true))) {
-      return std::string("the string value of '") + key + "' is not valid UTF-8";
-    }
+    if (storable && key_len == 0) return "empty keys are not allowed";
+    if (storable && depth == 0 && key[0] == '$') return std::string("key '") + key + "' must not start with '$'";
+    std::string problem = check_element(iter, key, depth, storable);
+    if (!problem.empty()) return problem;
   }
   if (iter->err_off) return "corrupt BSON at byte " + std::to_string(iter->err_off);
   return std::string();

@@ -57,6 +57,19 @@ void check_utf8_deep(const bson_t *doc, const char *what);
 // Checks BSON read from an untrusted source (mongo_odm_doc_from_bson): structure and UTF-8.
 void check_wellformed(const bson_t *doc, const char *what);
 
+// The text a value of a text-carrying type holds, each part named for messages: a string,
+// symbol or code (one part), the code of a code-with-scope, the collection of a DBPointer, the
+// pattern and the options of a regex (two parts). `c_strings`: code, DBPointer collections and
+// regexes are read up to their NUL, as bson_append_value() writes them (a caller's
+// bson_value_t); else the lengths the value carries (a BSON iterator's). Returns the number of
+// parts, 0 for a type without text. A part's NULL pointer is passed on (the caller refuses it).
+struct TextPart {
+  const char *text;
+  size_t len;
+  const char *what;
+};
+int text_parts(const bson_value_t &v, bool c_strings, TextPart parts[2]);
+
 // The value of the first element of `doc` named `key`; false when absent.
 bool find_value(const bson_t *doc, const char *key, bson_iter_t *iter);
 

@@ -174,16 +174,20 @@ void interruptible_usleep(int64_t usec, void *) {
 
 }  // namespace
 
+namespace {
+
+void check_text(const char *text, const char *what) {
+  if (text && !valid_utf8(text, std::strlen(text))) fail(Code::invalid_argument, std::string(what) + " is not valid UTF-8");
+}
+
+}  // namespace
+
 std::shared_ptr<Client> Client::create(const char *url, const char *username, const char *password) {
   library::ensure_initialized();
-  if (!url) fail(Code::invalid_argument, "url is NULL");
-  if (!valid_utf8(url, std::strlen(url))) fail(Code::invalid_argument, "url is not valid UTF-8");
-  if (username && !valid_utf8(username, std::strlen(username))) {
-    fail(Code::invalid_argument, "username is not valid UTF-8");
-  }
-  if (password && !valid_utf8(password, std::strlen(password))) {
-    fail(Code::invalid_argument, "password is not valid UTF-8");
-  }
+  require(url, "url");
+  check_text(url, "url");
+  check_text(username, "username");
+  check_text(password, "password");
   // Registered first, so any message built below (even a parse error) is already redacted.
   std::unique_ptr<SecretRegistration> secret;
   if (password && *password) secret = std::make_unique<SecretRegistration>(password);
@@ -204,38 +208,9 @@ std::shared_ptr<Client> Client::create(const char *url, const char *username, co
     if (url_password && *url_password) secret = std::make_unique<SecretRegistration>(url_password);
   }
   client->secret_ = std::move(secret);
-  // The passphrase of an encrypted client key is a secret too.
-  const char *key_password = mongoc_uri_get_option_as_utf8(uri, MONGOC_URI_TLSCERTIFICATEKEYFILEPASSWORD, nullptr);
-  if (key_password && *key_password) client->key_secret_ = std::make_unique<SecretRegistration>(key_password);
-  // libmongoc 1.23 dereferences a NULL password in SCRAM (a crash, fixed upstream by
-  // CDRIVER-5550) and fails an empty one with a SCRAM error: such a client never reaches the
-  // server, its operations fail as an authentication failure (see lease()).
-  client->password_missing_ = password_missing(uri);
-  // MONGODB-X509 makes libmongoc open TLS streams even when the URL does not enable TLS, with
-  // no TLS options: it crashes in its monitor thread. X.509 needs TLS and a client certificate.
-  const char *mechanism = mongoc_uri_get_auth_mechanism(uri);
-  if (mechanism && !std::strcmp(mechanism, "MONGODB-X509") && !mongoc_uri_get_tls(uri)) {
-    fail(Code::invalid_argument,
-         "authMechanism=MONGODB-X509 needs TLS: set tls=true and tlsCertificateKeyFile in the URL");
-  }
-  // Without a passphrase, OpenSSL asks for the one of an encrypted key on the terminal (and
-  // blocks). An empty passphrase makes loading an encrypted key fail instead, as a TLS error.
-  if (mongoc_uri_get_option_as_utf8(uri, MONGOC_URI_TLSCERTIFICATEKEYFILE, nullptr) && !key_password) {
-    mongoc_uri_set_option_as_utf8(uri, MONGOC_URI_TLSCERTIFICATEKEYFILEPASSWORD, "");
-  }
+  client->check_credentials_and_tls();
   apply_defaults(uri);
-  if (const char *db = mongoc_uri_get_database(uri)) client->default_db_ = db;
-  client->server_selection_timeout_ms_ =
-      mongoc_uri_get_option_as_int32(uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 30000);
-  client->wait_queue_timeout_ms_ = mongoc_uri_get_option_as_int32(uri, MONGOC_URI_WAITQUEUETIMEOUTMS, 0);
-  const int32_t max_pool = mongoc_uri_get_option_as_int32(uri, MONGOC_URI_MAXPOOLSIZE, 100);
-  client->max_pool_size_ = max_pool > 0 ? static_cast<size_t>(max_pool) : 100;
-  client->own_transport_ = transport::configure(uri, &client->transport_);
-  if (!client->own_transport_) {
-    log::write(log::warning,
-               "tlsDisableOCSPEndpointCheck / tlsDisableCertificateRevocationCheck: this client uses "
-               "libmongoc's own connections, whose waits cannot be interrupted");
-  }
+  client->read_options();
   auto pool = std::make_shared<Pool>();
   pool->generation = library::fork_generation();
   client->pool_ = std::move(pool);
@@ -243,6 +218,44 @@ std::shared_ptr<Client> Client::create(const char *url, const char *username, co
   // when a client is made (no server call).
   mongoc_client_destroy(client->new_mongoc_client());
   return client;
+}
+
+// What libmongoc would get wrong in the URL's credentials and TLS options.
+void Client::check_credentials_and_tls() {
+  // The passphrase of an encrypted client key is a secret too.
+  const char *key_password = mongoc_uri_get_option_as_utf8(uri_, MONGOC_URI_TLSCERTIFICATEKEYFILEPASSWORD, nullptr);
+  if (key_password && *key_password) key_secret_ = std::make_unique<SecretRegistration>(key_password);
+  // libmongoc 1.23 dereferences a NULL password in SCRAM (a crash, fixed upstream by
+  // CDRIVER-5550) and fails an empty one with a SCRAM error: such a client never reaches the
+  // server, its operations fail as an authentication failure (see lease()).
+  password_missing_ = password_missing(uri_);
+  // MONGODB-X509 makes libmongoc open TLS streams even when the URL does not enable TLS, with
+  // no TLS options: it crashes in its monitor thread. X.509 needs TLS and a client certificate.
+  const char *mechanism = mongoc_uri_get_auth_mechanism(uri_);
+  if (mechanism && !std::strcmp(mechanism, "MONGODB-X509") && !mongoc_uri_get_tls(uri_)) {
+    fail(Code::invalid_argument,
+         "authMechanism=MONGODB-X509 needs TLS: set tls=true and tlsCertificateKeyFile in the URL");
+  }
+  // Without a passphrase, OpenSSL asks for the one of an encrypted key on the terminal (and
+  // blocks). An empty passphrase makes loading an encrypted key fail instead, as a TLS error.
+  if (mongoc_uri_get_option_as_utf8(uri_, MONGOC_URI_TLSCERTIFICATEKEYFILE, nullptr) && !key_password) {
+    mongoc_uri_set_option_as_utf8(uri_, MONGOC_URI_TLSCERTIFICATEKEYFILEPASSWORD, "");
+  }
+}
+
+// The options the library implements itself (the pool, server-selection retries, streams).
+void Client::read_options() {
+  if (const char *db = mongoc_uri_get_database(uri_)) default_db_ = db;
+  server_selection_timeout_ms_ = mongoc_uri_get_option_as_int32(uri_, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 30000);
+  wait_queue_timeout_ms_ = mongoc_uri_get_option_as_int32(uri_, MONGOC_URI_WAITQUEUETIMEOUTMS, 0);
+  const int32_t max_pool = mongoc_uri_get_option_as_int32(uri_, MONGOC_URI_MAXPOOLSIZE, 100);
+  max_pool_size_ = max_pool > 0 ? static_cast<size_t>(max_pool) : 100;
+  own_transport_ = transport::configure(uri_, &transport_);
+  if (!own_transport_) {
+    log::write(log::warning,
+               "tlsDisableOCSPEndpointCheck / tlsDisableCertificateRevocationCheck: this client uses "
+               "libmongoc's own connections, whose waits cannot be interrupted");
+  }
 }
 
 mongoc_client_t *Client::new_mongoc_client() {

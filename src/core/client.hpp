@@ -136,6 +136,8 @@ class Client {
 
  private:
   Client() = default;
+  void check_credentials_and_tls();
+  void read_options();
   std::shared_ptr<Pool> pool();
   // `conn` finished a call: it no longer counts as connecting.
   static void established(Pool &pool, Conn *conn);

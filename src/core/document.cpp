@@ -55,6 +55,7 @@ bool value_span(const bson_value_t &v, const uint8_t **begin, size_t *len) {
   }
 }
 
+// The BSON types libbson can append (a case per type: a table).
 bool known_type(bson_type_t t) {
   switch (t) {
     case BSON_TYPE_DOUBLE: case BSON_TYPE_UTF8: case BSON_TYPE_DOCUMENT: case BSON_TYPE_ARRAY:
@@ -88,6 +89,29 @@ void check_embedded(const char *key, const uint8_t *data, uint32_t len, const ch
   check_utf8_deep(&view, (std::string("value of '") + key + "'" + what).c_str());
 }
 
+// The NULL pointers a caller's bson_value_t may hold where libbson would read through them.
+void check_pointers(const char *key, const bson_value_t &v) {
+  const auto &u = v.value;
+  const char *missing = nullptr;
+  switch (v.value_type) {
+    case BSON_TYPE_DBPOINTER:
+      if (!u.v_dbpointer.collection) missing = "DBPointer collection is NULL";
+      break;
+    case BSON_TYPE_CODEWSCOPE:
+      if (!u.v_codewscope.scope_data) missing = "code scope is NULL";
+      break;
+    case BSON_TYPE_REGEX:
+      if (!u.v_regex.regex || !u.v_regex.options) missing = "regex pattern or options is NULL";
+      break;
+    case BSON_TYPE_BINARY:
+      if (!u.v_binary.data && u.v_binary.data_len) missing = "binary data is NULL";
+      break;
+    default:
+      break;
+  }
+  if (missing) fail(Code::invalid_argument, std::string("value of '") + key + "': " + missing);
+}
+
 }  // namespace
 
 void check_value(const char *key, const bson_value_t &v) {
@@ -95,51 +119,16 @@ void check_value(const char *key, const bson_value_t &v) {
     fail(Code::invalid_argument, std::string("value of '") + key + "' has an unknown BSON type " +
                                      std::to_string(static_cast<int>(v.value_type)));
   }
-  switch (v.value_type) {
-    case BSON_TYPE_UTF8:
-      check_utf8_part(key, v.value.v_utf8.str, v.value.v_utf8.len, "string");
-      break;
-    case BSON_TYPE_SYMBOL:
-      check_utf8_part(key, v.value.v_symbol.symbol, v.value.v_symbol.len, "symbol");
-      break;
-    case BSON_TYPE_CODE:
-      // bson_append_value() writes code, DBPointer collections and code-with-scope code as C
-      // strings (up to the NUL, whatever the length field says): check those bytes.
-      check_utf8_part(key, v.value.v_code.code, v.value.v_code.code ? std::strlen(v.value.v_code.code) : 0, "code");
-      break;
-    case BSON_TYPE_DBPOINTER:
-      if (!v.value.v_dbpointer.collection) {
-        fail(Code::invalid_argument, std::string("value of '") + key + "': DBPointer collection is NULL");
-      }
-      check_utf8_part(key, v.value.v_dbpointer.collection, std::strlen(v.value.v_dbpointer.collection),
-                      "DBPointer collection");
-      break;
-    case BSON_TYPE_CODEWSCOPE:
-      check_utf8_part(key, v.value.v_codewscope.code,
-                      v.value.v_codewscope.code ? std::strlen(v.value.v_codewscope.code) : 0, "code");
-      if (!v.value.v_codewscope.scope_data) {
-        fail(Code::invalid_argument, std::string("value of '") + key + "': code scope is NULL");
-      }
-      check_embedded(key, v.value.v_codewscope.scope_data, v.value.v_codewscope.scope_len, " (code scope)");
-      break;
-    case BSON_TYPE_REGEX:
-      if (!v.value.v_regex.regex || !v.value.v_regex.options) {
-        fail(Code::invalid_argument, std::string("value of '") + key + "': regex pattern or options is NULL");
-      }
-      check_utf8_part(key, v.value.v_regex.regex, std::strlen(v.value.v_regex.regex), "regex");
-      check_utf8_part(key, v.value.v_regex.options, std::strlen(v.value.v_regex.options), "regex options");
-      break;
-    case BSON_TYPE_DOCUMENT:
-    case BSON_TYPE_ARRAY:
-      check_embedded(key, v.value.v_doc.data, v.value.v_doc.data_len, "");
-      break;
-    case BSON_TYPE_BINARY:
-      if (!v.value.v_binary.data && v.value.v_binary.data_len) {
-        fail(Code::invalid_argument, std::string("value of '") + key + "': binary data is NULL");
-      }
-      break;
-    default:
-      break;
+  check_pointers(key, v);
+  // bson_append_value() writes code, DBPointer collections, code-with-scope code and regexes as
+  // C strings (up to the NUL, whatever a length field says): those bytes are checked.
+  TextPart parts[2];
+  const int n = text_parts(v, /*c_strings=*/true, parts);
+  for (int i = 0; i < n; ++i) check_utf8_part(key, parts[i].text, parts[i].len, parts[i].what);
+  if (v.value_type == BSON_TYPE_CODEWSCOPE) {
+    check_embedded(key, v.value.v_codewscope.scope_data, v.value.v_codewscope.scope_len, " (code scope)");
+  } else if (v.value_type == BSON_TYPE_DOCUMENT || v.value_type == BSON_TYPE_ARRAY) {
+    check_embedded(key, v.value.v_doc.data, v.value.v_doc.data_len, "");
   }
 }
 
@@ -485,11 +474,32 @@ void Document::to_bson(bool exclude_none, bson_t *out) const {
   }
 }
 
-namespace {
+void Document::assign_elements(const uint8_t *elements, size_t n) {
+  bson_reinit(&fields_);  // keeps an allocated buffer for the next document of a cursor
+  fields_changed();
+  if (n == 0) return;
+  // bson_concat() copies a document's elements in one memcpy; give it a view of them.
+  const size_t total = n + 5;
+  uint8_t stack_buf[2048];
+  std::unique_ptr<uint8_t[]> heap;
+  uint8_t *buf = stack_buf;
+  if (total > sizeof stack_buf) {
+    heap.reset(new uint8_t[total]);
+    buf = heap.get();
+  }
+  const uint32_t le = BSON_UINT32_TO_LE(static_cast<uint32_t>(total));
+  std::memcpy(buf, &le, 4);
+  std::memcpy(buf + 4, elements, n);
+  buf[total - 1] = 0;
+  bson_t view;
+  if (!bson_init_static(&view, buf, total) || !bson_concat(&fields_, &view)) {
+    fail(Code::encoding, "document is too large");
+  }
+}
 
 // Which declared fields a load has seen (by index), without a heap allocation for the common
 // model sizes.
-class SeenFields {
+class Document::SeenFields {
  public:
   explicit SeenFields(size_t n) {
     if (n > kInline) heap_.assign(n, 0);
@@ -514,116 +524,112 @@ class SeenFields {
   std::vector<char> heap_;
 };
 
-}  // namespace
-
-void Document::assign_elements(const uint8_t *elements, size_t n) {
-  bson_reinit(&fields_);  // keeps an allocated buffer for the next document of a cursor
-  fields_changed();
-  if (n == 0) return;
-  // bson_concat() copies a document's elements in one memcpy; give it a view of them.
-  const size_t total = n + 5;
-  uint8_t stack_buf[2048];
-  std::unique_ptr<uint8_t[]> heap;
-  uint8_t *buf = stack_buf;
-  if (total > sizeof stack_buf) {
-    heap.reset(new uint8_t[total]);
-    buf = heap.get();
-  }
-  const uint32_t le = BSON_UINT32_TO_LE(static_cast<uint32_t>(total));
-  std::memcpy(buf, &le, 4);
-  std::memcpy(buf + 4, elements, n);
-  buf[total - 1] = 0;
-  bson_t view;
-  if (!bson_init_static(&view, buf, total) || !bson_concat(&fields_, &view)) {
-    fail(Code::encoding, "document is too large");
-  }
-}
+// load() in phases: a fast path for the common case, one pass that finds the id and checks
+// every element (LoadPlan), then the copy of the fields.
+struct Document::LoadPlan {
+  bool by_underscore_id = false;  // "_id" names the id; without one, the first "id" does
+  bool have_id = false;
+  bson_value_t id_value{};        // borrowed from the loaded document
+  bool block = true;              // the id elements all lead: the fields are one block of bytes
+  uint32_t block_start = 4;
+};
 
 void Document::load(const bson_t *bson, bool untrusted) {
   if (untrusted) check_wellformed(bson, "document");
   clear_id();
   invalidate();
+  if (!untrusted && model_->fields().empty() && load_schemaless(bson)) return;
+  const LoadPlan plan = plan_load(bson, untrusted);
+  if (plan.have_id) set_raw_id(plan.id_value, /*trusted=*/!untrusted);
+  copy_fields(bson, plan);
+  invalidate();
+}
 
+// What servers return to schema-less models: "_id" first, nothing to check. The id is taken
+// from the first element and the rest is copied in one block. False when "_id" is not first.
+bool Document::load_schemaless(const bson_t *bson) {
   bson_iter_t iter;
   if (!bson_iter_init(&iter, bson)) fail(Code::encoding, "document is not valid BSON");
-  const std::vector<Field> &declared = model_->fields();
-
-  // Fast path, for what servers return to schema-less models: "_id" first, nothing to check.
-  // The id is taken from the first element and the rest is copied in one block.
-  if (!untrusted && declared.empty()) {
-    if (bson_iter_next(&iter) && bson_iter_key_len(&iter) == 3 && is_underscore_id(bson_iter_key(&iter))) {
-      set_raw_id(*bson_iter_value(&iter), /*trusted=*/true);
-      assign_elements(bson_get_data(bson) + iter.next_off, bson->len - iter.next_off - 1);
-      return;
-    }
-    bson_iter_init(&iter, bson);
+  if (!bson_iter_next(&iter) || bson_iter_key_len(&iter) != 3 || !is_underscore_id(bson_iter_key(&iter))) {
+    return false;
   }
+  set_raw_id(*bson_iter_value(&iter), /*trusted=*/true);
+  assign_elements(bson_get_data(bson) + iter.next_off, bson->len - iter.next_off - 1);
+  return true;
+}
 
-  // "_id" is the id (a later duplicate is dropped, and an "id" key is an ordinary field);
-  // without "_id", the first "id" is the id.
+// The pass over the elements: where the id is, the keys of untrusted input, the declared
+// fields' types, and that every required field is there.
+Document::LoadPlan Document::plan_load(const bson_t *bson, bool untrusted) const {
+  bson_iter_t iter;
+  if (!bson_iter_init(&iter, bson)) fail(Code::encoding, "document is not valid BSON");
+  LoadPlan plan;
   bson_iter_t probe;
-  const bool has_underscore_id = bson_iter_init_find(&probe, bson, "_id");
+  plan.by_underscore_id = bson_iter_init_find(&probe, bson, "_id");
+  const std::vector<Field> &declared = model_->fields();
   SeenFields seen(declared.size());
   size_t required_seen = 0;
-  bool block = true;        // all id elements lead: copy the rest in one block
   bool leading = true;
-  uint32_t block_start = 4;
-  bool have_id = false;
-  bson_value_t id_value;
   while (bson_iter_next(&iter)) {
     const char *key = bson_iter_key(&iter);
     const uint32_t key_len = bson_iter_key_len(&iter);
-    const bool id_element = has_underscore_id ? (key_len == 3 && is_underscore_id(key))
-                                              : (key_len == 2 && key[0] == 'i' && key[1] == 'd');
+    const bool id_element = plan.by_underscore_id ? (key_len == 3 && is_underscore_id(key))
+                                                  : (key_len == 2 && key[0] == 'i' && key[1] == 'd');
     if (id_element) {
-      if (!have_id) {
-        id_value = *bson_iter_value(&iter);  // points into `bson`, borrowed for the call
-        have_id = true;
+      if (!plan.have_id) {
+        plan.id_value = *bson_iter_value(&iter);  // a later duplicate is dropped
+        plan.have_id = true;
       }
       if (leading) {
-        block_start = iter.next_off;
+        plan.block_start = iter.next_off;
       } else {
-        block = false;
+        plan.block = false;
       }
       continue;
     }
     leading = false;
-    if (untrusted) {
-      if (key_len == 0) fail(Code::encoding, "document has an empty key");
-      if (key[0] == '$') fail(Code::encoding, std::string("key '") + key + "' must not start with '$'");
-    }
-    if (!declared.empty()) {
-      if (const Field *field = model_->field(key, key_len)) {
-        Model::check_type(*field, bson_iter_type(&iter));
-        const size_t i = static_cast<size_t>(field - declared.data());
-        if (seen.mark(i) && field->required) ++required_seen;
-      }
+    if (untrusted) check_loaded_key(key, key_len);
+    if (const Field *field = declared.empty() ? nullptr : model_->field(key, key_len)) {
+      Model::check_type(*field, bson_iter_type(&iter));
+      if (seen.mark(static_cast<size_t>(field - declared.data())) && field->required) ++required_seen;
     }
   }
   if (iter.err_off) fail(Code::encoding, "document is not valid BSON (corrupt at byte " + std::to_string(iter.err_off) + ")");
+  check_required_seen(seen, required_seen);
+  return plan;
+}
+
+// A top-level key of a document the library did not get from a server.
+void Document::check_loaded_key(const char *key, uint32_t key_len) {
+  if (key_len == 0) fail(Code::encoding, "document has an empty key");
+  if (key[0] == '$') fail(Code::encoding, std::string("key '") + key + "' must not start with '$'");
+}
+
+void Document::check_required_seen(const SeenFields &seen, size_t required_seen) const {
+  const std::vector<Field> &declared = model_->fields();
   size_t required_total = 0;
   for (const Field &f : declared) required_total += f.required ? 1 : 0;
-  if (required_seen != required_total) {
-    for (size_t i = 0; i < declared.size(); ++i) {
-      if (declared[i].required && !seen.seen(i)) fail(Code::validation, "field '" + declared[i].name + "' is required");
-    }
+  if (required_seen == required_total) return;
+  for (size_t i = 0; i < declared.size(); ++i) {
+    if (declared[i].required && !seen.seen(i)) fail(Code::validation, "field '" + declared[i].name + "' is required");
   }
-  if (have_id) set_raw_id(id_value, /*trusted=*/!untrusted);
+}
 
-  if (block) {
-    assign_elements(bson_get_data(bson) + block_start, bson->len - block_start - 1);
-  } else {
-    bson_reinit(&fields_);
-    fields_changed();
-    bson_iter_init(&iter, bson);
-    while (bson_iter_next(&iter)) {
-      const char *key = bson_iter_key(&iter);
-      const bool id_element = has_underscore_id ? is_underscore_id(key) : std::strcmp(key, "id") == 0;
-      if (id_element) continue;
-      if (!bson_append_iter(&fields_, nullptr, 0, &iter)) fail(Code::encoding, "document is too large");
-    }
+// The fields: one block of bytes when the id elements all lead, else element by element.
+void Document::copy_fields(const bson_t *bson, const LoadPlan &plan) {
+  if (plan.block) {
+    assign_elements(bson_get_data(bson) + plan.block_start, bson->len - plan.block_start - 1);
+    return;
   }
-  invalidate();
+  bson_reinit(&fields_);
+  fields_changed();
+  bson_iter_t iter;
+  bson_iter_init(&iter, bson);
+  while (bson_iter_next(&iter)) {
+    const char *key = bson_iter_key(&iter);
+    if (plan.by_underscore_id ? is_underscore_id(key) : std::strcmp(key, "id") == 0) continue;
+    if (!bson_append_iter(&fields_, nullptr, 0, &iter)) fail(Code::encoding, "document is too large");
+  }
 }
 
 }  // namespace mongo_odm::core

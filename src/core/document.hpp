@@ -66,6 +66,15 @@ class Document {
 
  private:
   enum class IdKind { none, string, raw };
+  struct LoadPlan;
+  class SeenFields;
+
+  // The phases of load() (document.cpp).
+  bool load_schemaless(const bson_t *bson);
+  LoadPlan plan_load(const bson_t *bson, bool untrusted) const;
+  static void check_loaded_key(const char *key, uint32_t key_len);
+  void check_required_seen(const SeenFields &seen, size_t required_seen) const;
+  void copy_fields(const bson_t *bson, const LoadPlan &plan);
   enum class CompositeState { unknown, ok, failed };
 
   void invalidate();

@@ -40,6 +40,8 @@ Code classify_server_code(uint32_t code, const char *message) {
 
 }  // namespace
 
+// One case per libmongoc error domain (a table; the domains' own codes are looked at only
+// where a domain holds errors of several kinds).
 Code classify_bson_error(const bson_error_t &error) {
   switch (error.domain) {
     case MONGOC_ERROR_SERVER:

@@ -70,27 +70,30 @@ int64_t Operation::deadline_us() const {
   return token_ ? std::min(deadline_us_, token_->deadline()) : deadline_us_;
 }
 
+namespace {
+
+// Why the call (`op`, may be null) under `token` (may be null) must stop now, or none. The
+// check function runs at most every kCheckIntervalMs within a call (every time without one).
+Reason stop_reason(Operation *op, const Token *token, bool selecting, int64_t now, int64_t *next_check_us) {
+  if (token && token->triggered()) return Reason::cancelled;
+  if (op && now >= op->deadline_us()) return Reason::deadline;  // the call's and the token's
+  if (!op && token && now >= token->deadline()) return Reason::deadline;
+  if (selecting && op && now >= op->selection_deadline_us()) return Reason::selection_deadline;
+  if (!token || !token->has_check()) return Reason::none;
+  if (next_check_us) {
+    if (now < *next_check_us) return Reason::none;
+    *next_check_us = now + kCheckIntervalMs * 1000;
+  }
+  return token->run_check() ? Reason::cancelled : Reason::none;
+}
+
+}  // namespace
+
 bool should_stop(bool selecting) {
   Operation *op = t_current;
-  Token *token = op ? op->token_ : t_token;
   if (op && op->reason_ != Reason::none) return true;
-  Reason reason = Reason::none;
-  const int64_t now = now_us();
-  if (token && token->triggered()) {
-    reason = Reason::cancelled;
-  } else if (op && now >= op->deadline_us_) {
-    reason = Reason::deadline;
-  } else if (token && now >= token->deadline()) {
-    reason = Reason::deadline;
-  } else if (selecting && op && now >= op->selection_deadline_us_) {
-    reason = Reason::selection_deadline;
-  } else if (token && token->has_check()) {
-    // Without an Operation (a wait outside any call) the check runs every time it is asked.
-    if (!op || now >= op->next_check_us_) {
-      if (op) op->next_check_us_ = now + kCheckIntervalMs * 1000;
-      if (token->run_check()) reason = Reason::cancelled;
-    }
-  }
+  const Reason reason =
+      stop_reason(op, op ? op->token_ : t_token, selecting, now_us(), op ? &op->next_check_us_ : nullptr);
   if (reason == Reason::none) return false;
   if (op) op->stop(reason);
   return true;

@@ -31,6 +31,7 @@ const char *field_type_name(FieldType type) {
   return "unknown";
 }
 
+// A case per BSON type (a table).
 const char *bson_type_name(bson_type_t type) {
   switch (type) {
     case BSON_TYPE_DOUBLE: return "double";
@@ -113,6 +114,7 @@ const Field *Model::field(const char *name, size_t len) const {
   return it == index_.end() ? nullptr : &fields_[it->second];
 }
 
+// A case per declared type, each with the BSON types it accepts (Pydantic's lax mode).
 void Model::check_type(const Field &field, bson_type_t type) {
   if (type == BSON_TYPE_NULL) {
     if (field.nullable || field.type == FieldType::any) return;

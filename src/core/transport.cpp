@@ -73,6 +73,16 @@ int wait_errno(Wait w, int64_t expire_us) {
   }
 }
 
+// Moves `cur` past the iovecs `n` bytes filled and trims the next one; true when all are full.
+template <typename Iov>
+bool advance(Iov *iov, size_t iovcnt, size_t *cur, size_t n) {
+  while (*cur < iovcnt && n >= iov[*cur].iov_len) n -= iov[(*cur)++].iov_len;
+  if (*cur == iovcnt) return true;
+  iov[*cur].iov_base = static_cast<char *>(iov[*cur].iov_base) + n;
+  iov[*cur].iov_len -= n;
+  return false;
+}
+
 ssize_t stream_readv(mongoc_stream_t *stream, mongoc_iovec_t *iov, size_t iovcnt, size_t min_bytes,
                      int32_t timeout_msec) {
   Stream *s = of(stream);
@@ -88,11 +98,7 @@ ssize_t stream_readv(mongoc_stream_t *stream, mongoc_iovec_t *iov, size_t iovcnt
     const ssize_t n = ::readv(s->fd, reinterpret_cast<struct iovec *>(&iov[cur]), static_cast<int>(iovcnt - cur));
     if (n > 0) {
       total += n;
-      size_t left = static_cast<size_t>(n);
-      while (cur < iovcnt && left >= iov[cur].iov_len) left -= iov[cur++].iov_len;
-      if (cur == iovcnt || total >= static_cast<ssize_t>(min_bytes)) return total;
-      iov[cur].iov_base = static_cast<char *>(iov[cur].iov_base) + left;
-      iov[cur].iov_len -= left;
+      if (advance(iov, iovcnt, &cur, static_cast<size_t>(n)) || total >= static_cast<ssize_t>(min_bytes)) return total;
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
@@ -130,12 +136,7 @@ ssize_t stream_writev(mongoc_stream_t *stream, mongoc_iovec_t *in_iov, size_t io
     const ssize_t n = ::sendmsg(s->fd, &msg, MSG_NOSIGNAL);
     if (n >= 0) {
       total += n;
-      size_t left = static_cast<size_t>(n);
-      while (cur < iovcnt && left >= iov[cur].iov_len) left -= iov[cur++].iov_len;
-      if (cur < iovcnt) {
-        iov[cur].iov_base = static_cast<char *>(iov[cur].iov_base) + left;
-        iov[cur].iov_len -= left;
-      }
+      advance(iov.data(), iovcnt, &cur, static_cast<size_t>(n));
       continue;
     }
     if (errno == EINTR) continue;

@@ -236,7 +236,13 @@ static void test_connection(void **state) {
   assert_null(mongo_odm_default_client(NULL));
   assert_false(mongo_odm_is_connected());
   assert_null(mongo_odm_default_database_name());
-  /* settings: no URL anywhere (the environment is empty here) is CONFIGURATION, out initialized */
+  /* settings: no URL anywhere is CONFIGURATION, out initialized; the rest of the environment
+   * is cleared for the duration */
+  char *saved_user = tu_env_save("MONGO_USER"), *saved_password = tu_env_save("MONGO_PASSWORD");
+  char *saved_db = tu_env_save("MONGO_DB_NAME");
+  unsetenv("MONGO_USER");
+  unsetenv("MONGO_PASSWORD");
+  unsetenv("MONGO_DB_NAME");
   bson_t out;
   assert_false(mongo_odm_connection_settings(NULL, NULL, NULL, NULL, &out, &err));
   assert_code(err, MONGO_ODM_ERROR_CONFIGURATION);
@@ -251,6 +257,9 @@ static void test_connection(void **state) {
   bson_iter_t iter;
   assert_false(bson_iter_init_find(&iter, &out, "password"));
   bson_destroy(&out);
+  tu_env_restore("MONGO_USER", saved_user);
+  tu_env_restore("MONGO_PASSWORD", saved_password);
+  tu_env_restore("MONGO_DB_NAME", saved_db);
 }
 
 /* client.h */

@@ -19,6 +19,7 @@ constexpr int kMaxDepth = MONGO_ODM_MAX_DOCUMENT_DEPTH;
 
 // Every function returns a new reference or throws.
 PyObject *decode_doc(const bson_t *doc, int depth);
+PyObject *decode_other(const bson_iter_t *iter, int depth);
 PyObject *decode_array(const bson_t *doc, int depth);
 
 PyObject *checked(PyObject *obj) {
@@ -108,42 +109,10 @@ PyObject *decode_regex(const char *pattern, const char *options) {
   return compiled;
 }
 
-PyObject *decode(const bson_iter_t *iter, int depth) {
+// Binary, decimal128, regex, timestamp, code (with scope), symbol, DBPointer, MinKey/MaxKey (a
+// case per type).
+PyObject *decode_other(const bson_iter_t *iter, int depth) {
   switch (bson_iter_type(iter)) {
-    case BSON_TYPE_UTF8: {
-      uint32_t len;
-      const char *s = bson_iter_utf8(iter, &len);
-      return decode_utf8(s, len, "a string");
-    }
-    case BSON_TYPE_INT32:
-      return checked(PyLong_FromLong(bson_iter_int32(iter)));
-    case BSON_TYPE_INT64:
-      return checked(PyLong_FromLongLong(bson_iter_int64(iter)));
-    case BSON_TYPE_DOUBLE:
-      return checked(PyFloat_FromDouble(bson_iter_double(iter)));
-    case BSON_TYPE_BOOL:
-      { PyObject *b = bson_iter_bool(iter) ? Py_True : Py_False; Py_INCREF(b); return b; }
-    case BSON_TYPE_NULL:
-    case BSON_TYPE_UNDEFINED:
-      Py_INCREF(Py_None);
-      return Py_None;
-    case BSON_TYPE_DOCUMENT:
-    case BSON_TYPE_ARRAY: {
-      uint32_t len;
-      const uint8_t *data;
-      if (BSON_ITER_HOLDS_DOCUMENT(iter)) {
-        bson_iter_document(iter, &len, &data);
-      } else {
-        bson_iter_array(iter, &len, &data);
-      }
-      bson_t sub;
-      if (!bson_init_static(&sub, data, len)) invalid_bson("corrupt embedded document");
-      return BSON_ITER_HOLDS_DOCUMENT(iter) ? decode_doc(&sub, depth + 1) : decode_array(&sub, depth + 1);
-    }
-    case BSON_TYPE_OID:
-      return make_objectid(*bson_iter_oid(iter)).release().ptr();
-    case BSON_TYPE_DATE_TIME:
-      return decode_datetime(bson_iter_date_time(iter));
     case BSON_TYPE_BINARY: {
       bson_subtype_t subtype;
       uint32_t len;
@@ -211,6 +180,49 @@ PyObject *decode(const bson_iter_t *iter, int depth) {
     default:
       invalid_bson("unknown BSON type " + std::to_string(static_cast<int>(bson_iter_type(iter))) + " for key '" +
                    bson_iter_key(iter) + "'");
+  }
+}
+
+// The types documents are mostly made of; decode_other() has the rest. (A switch with one case
+// per type: its length is the number of types.)
+PyObject *decode(const bson_iter_t *iter, int depth) {
+  switch (bson_iter_type(iter)) {
+    case BSON_TYPE_UTF8: {
+      uint32_t len;
+      const char *s = bson_iter_utf8(iter, &len);
+      return decode_utf8(s, len, "a string");
+    }
+    case BSON_TYPE_INT32:
+      return checked(PyLong_FromLong(bson_iter_int32(iter)));
+    case BSON_TYPE_INT64:
+      return checked(PyLong_FromLongLong(bson_iter_int64(iter)));
+    case BSON_TYPE_DOUBLE:
+      return checked(PyFloat_FromDouble(bson_iter_double(iter)));
+    case BSON_TYPE_BOOL:
+      { PyObject *b = bson_iter_bool(iter) ? Py_True : Py_False; Py_INCREF(b); return b; }
+    case BSON_TYPE_NULL:
+    case BSON_TYPE_UNDEFINED:
+      Py_INCREF(Py_None);
+      return Py_None;
+    case BSON_TYPE_DOCUMENT:
+    case BSON_TYPE_ARRAY: {
+      uint32_t len;
+      const uint8_t *data;
+      if (BSON_ITER_HOLDS_DOCUMENT(iter)) {
+        bson_iter_document(iter, &len, &data);
+      } else {
+        bson_iter_array(iter, &len, &data);
+      }
+      bson_t sub;
+      if (!bson_init_static(&sub, data, len)) invalid_bson("corrupt embedded document");
+      return BSON_ITER_HOLDS_DOCUMENT(iter) ? decode_doc(&sub, depth + 1) : decode_array(&sub, depth + 1);
+    }
+    case BSON_TYPE_OID:
+      return make_objectid(*bson_iter_oid(iter)).release().ptr();
+    case BSON_TYPE_DATE_TIME:
+      return decode_datetime(bson_iter_date_time(iter));
+    default:
+      return decode_other(iter, depth);
   }
 }
 

@@ -57,6 +57,8 @@ bool of_type(PyObject *obj, PyObject *cls) {
 class Encoder {
  public:
   void document(bson_t *out, PyObject *mapping, bool top_level);
+  void dict_items(bson_t *out, PyObject *dict, bool top_level);
+  void mapping_items(bson_t *out, PyObject *mapping, bool top_level);
   void value(bson_t *out, const char *key, int key_len, PyObject *v);
 
  private:
@@ -107,48 +109,57 @@ void Encoder::append_key_value(bson_t *out, PyObject *key, PyObject *v) {
 void Encoder::document(bson_t *out, PyObject *mapping, bool top_level) {
   enter(mapping);
   if (PyDict_Check(mapping)) {
-    PyObject *id = nullptr;
-    if (top_level) {
-      // The server stores _id first; put it there, as drivers do.
-      id = PyDict_GetItemWithError(mapping, id_key());  // borrowed
-      if (!id && PyErr_Occurred()) throw py::error_already_set();
-      if (id) value(out, "_id", 3, id);
-    }
-    PyObject *key, *v;
-    Py_ssize_t pos = 0;
-    while (PyDict_Next(mapping, &pos, &key, &v)) {
-      if (id && PyUnicode_Check(key) && PyUnicode_GET_LENGTH(key) == 3 &&
-          PyUnicode_CompareWithASCIIString(key, "_id") == 0) {
-        continue;
-      }
-      append_key_value(out, key, v);
-    }
+    dict_items(out, mapping, top_level);
   } else {
-    PyObject *items = PyMapping_Items(mapping);
-    if (!items) throw py::error_already_set();
-    py::object guard = py::reinterpret_steal<py::object>(items);
-    PyObject *id = nullptr;
-    if (top_level) {
-      id = PyObject_GetItem(mapping, id_key());
-      if (!id) PyErr_Clear();
-    }
-    py::object id_guard = py::reinterpret_steal<py::object>(id);
-    if (id) value(out, "_id", 3, id);
-    const Py_ssize_t n = PyList_GET_SIZE(items);
-    for (Py_ssize_t i = 0; i < n; ++i) {
-      PyObject *item = PyList_GET_ITEM(items, i);
-      // items() is the mapping's own code: it may give anything, not only (key, value) pairs.
-      if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2) {
-        PyErr_Format(PyExc_TypeError, "items() of %s must give (key, value) pairs, not %s", Py_TYPE(mapping)->tp_name,
-                     Py_TYPE(item)->tp_name);
-        throw py::error_already_set();
-      }
-      PyObject *key = PyTuple_GET_ITEM(item, 0);
-      if (id && PyUnicode_Check(key) && PyUnicode_CompareWithASCIIString(key, "_id") == 0) continue;
-      append_key_value(out, key, PyTuple_GET_ITEM(item, 1));
-    }
+    mapping_items(out, mapping, top_level);
   }
   leave();
+}
+
+// A dict, read with PyDict_Next. At the top level "_id" goes first, as the server stores it.
+void Encoder::dict_items(bson_t *out, PyObject *dict, bool top_level) {
+  PyObject *id = nullptr;
+  if (top_level) {
+    id = PyDict_GetItemWithError(dict, id_key());  // borrowed
+    if (!id && PyErr_Occurred()) throw py::error_already_set();
+    if (id) value(out, "_id", 3, id);
+  }
+  PyObject *key, *v;
+  Py_ssize_t pos = 0;
+  while (PyDict_Next(dict, &pos, &key, &v)) {
+    if (id && PyUnicode_Check(key) && PyUnicode_GET_LENGTH(key) == 3 &&
+        PyUnicode_CompareWithASCIIString(key, "_id") == 0) {
+      continue;
+    }
+    append_key_value(out, key, v);
+  }
+}
+
+// Any other Mapping, read through its items().
+void Encoder::mapping_items(bson_t *out, PyObject *mapping, bool top_level) {
+  PyObject *items = PyMapping_Items(mapping);
+  if (!items) throw py::error_already_set();
+  py::object guard = py::reinterpret_steal<py::object>(items);
+  PyObject *id = nullptr;
+  if (top_level) {
+    id = PyObject_GetItem(mapping, id_key());
+    if (!id) PyErr_Clear();
+  }
+  py::object id_guard = py::reinterpret_steal<py::object>(id);
+  if (id) value(out, "_id", 3, id);
+  const Py_ssize_t n = PyList_GET_SIZE(items);
+  for (Py_ssize_t i = 0; i < n; ++i) {
+    PyObject *item = PyList_GET_ITEM(items, i);
+    // items() is the mapping's own code: it may give anything, not only (key, value) pairs.
+    if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2) {
+      PyErr_Format(PyExc_TypeError, "items() of %s must give (key, value) pairs, not %s", Py_TYPE(mapping)->tp_name,
+                   Py_TYPE(item)->tp_name);
+      throw py::error_already_set();
+    }
+    PyObject *key = PyTuple_GET_ITEM(item, 0);
+    if (id && PyUnicode_Check(key) && PyUnicode_CompareWithASCIIString(key, "_id") == 0) continue;
+    append_key_value(out, key, PyTuple_GET_ITEM(item, 1));
+  }
 }
 
 void Encoder::sub_document(bson_t *out, const char *key, int key_len, PyObject *mapping) {
@@ -177,6 +188,7 @@ void Encoder::array(bson_t *out, const char *key, int key_len, PyObject *seq) {
   leave();
 }
 
+// The fast path: the exact built-in types documents are mostly made of, one branch each.
 void Encoder::value(bson_t *out, const char *key, int key_len, PyObject *v) {
   // Exact types first, in the order ODM documents use them most.
   if (PyUnicode_CheckExact(v)) {
@@ -327,6 +339,8 @@ void Encoder::append_decimal(bson_t *out, const char *key, int key_len, PyObject
   check_append(bson_append_decimal128(out, key, key_len, &dec));
 }
 
+// The types value() does not take on its fast path, tested in order (Timestamp before tuple, a
+// Mapping after the concrete types): one branch per supported type, hence its length.
 void Encoder::slow_value(bson_t *out, const char *key, int key_len, PyObject *v) {
   const PyGlobals &g = globals();
   if (PyBool_Check(v)) {
