@@ -544,8 +544,8 @@ def main() -> None:
             "# Benchmarks",
             "",
             "How much a user gains or loses with mongo_odm against what they would use instead, on the",
-            "same machine, the same server and the same data, in the same run (protocol:",
-            "`../shared/spec/benchmarks.md`). Reproduce with:",
+            "same machine, the same server and the same data, in the same run (the Protocol section",
+            "below says how). Reproduce with:",
             "",
             "```sh",
             args.command,
@@ -560,10 +560,11 @@ def main() -> None:
             f"Targets met: {met} of {len(verdicts)}. Raw numbers: `{os.path.relpath(args.out)}`.",
             "",
         ]
-        notes_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "NOTES.md")
-        if os.path.exists(notes_path):
-            with open(notes_path) as f:
-                doc += ["", f.read()]
+        for name in ("PROTOCOL.md", "NOTES.md"):
+            path = os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
+            if os.path.exists(path):
+                with open(path) as f:
+                    doc += ["", f.read()]
         os.makedirs(os.path.dirname(os.path.abspath(args.doc)), exist_ok=True)
         with open(args.doc, "w") as f:
             f.write("\n".join(doc))

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmarks side by side and writes bench/results/<date>.json, bench/results/<date>.png
 # and docs/benchmarks.md.
-#   scripts/bench.sh                 full protocol (see ../shared/spec/benchmarks.md); ~45 min
+#   scripts/bench.sh                 full protocol (docs/benchmarks.md); ~45 min
 #   scripts/bench.sh --quick         every task at reduced counts (< 10 min of benchmarking);
 #                                    writes build/bench-quick/ only, never the published files
 #   scripts/bench.sh --quick --publish   a quick run written where a full run writes
