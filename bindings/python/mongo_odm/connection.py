@@ -18,7 +18,7 @@ import threading
 from typing import Dict, Optional
 
 from mongo_odm import _core
-from mongo_odm._async import AsyncDatabase, AsyncMongoClient, run_blocking
+from mongo_odm._async import AsyncDatabase, AsyncMongoClient
 from mongo_odm.client import Database, MongoClient
 from mongo_odm.errors import ConfigurationError
 
@@ -229,6 +229,3 @@ def connect(
             MongoConnection._instance.__dict__.setdefault("_params", {}).update(params)
     return get_database()
 
-
-# Used by the async model methods.
-__all__ += ["run_blocking"]

@@ -59,6 +59,8 @@ class MongoBaseModel(BaseModel):
 
     Subclasses name their collection in an inner ``Settings`` class (``name``), and may list
     ``composite_key`` fields whose values determine the id. ``id`` maps to MongoDB's ``_id``.
+    A subclass without Settings (or with ``name`` None) is allowed, as an intermediate base; its
+    database operations raise NotImplementedError.
     """
 
     model_config = ConfigDict(populate_by_name=True, extra="allow")
@@ -105,10 +107,6 @@ class MongoBaseModel(BaseModel):
             values.append(value)
         self.id = generate_composite_id(values)
         return self
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        # Subclasses without Settings (or with name None) are allowed: intermediate bases.
-        super().__init_subclass__(**kwargs)
 
     @classmethod
     def _validate_collection_name(cls) -> None:
