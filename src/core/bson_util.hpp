@@ -57,9 +57,6 @@ void check_utf8_deep(const bson_t *doc, const char *what);
 // Checks BSON read from an untrusted source (mongo_odm_doc_from_bson): structure and UTF-8.
 void check_wellformed(const bson_t *doc, const char *what);
 
-// The value of the first element of `doc` named `key`; false when absent.
-bool find_value(const bson_t *doc, const char *key, bson_iter_t *iter);
-
 // Reads an integer count field (int32/int64/double) of a reply; 0 when absent.
 int64_t reply_count(const bson_t *reply, const char *field);
 
