@@ -18,7 +18,7 @@ import functools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Dict, List, Mapping, Optional, TypeVar
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, TypeVar
 
 from mongo_odm import _core
 from mongo_odm.client import Database, MongoClient
@@ -175,28 +175,28 @@ class AsyncCollection:
     def find(self, filter: Any = None, *args: Any, **kwargs: Any) -> AsyncCursor:
         return AsyncCursor(functools.partial(self._sync.find, filter, *args, **kwargs))
 
-    def aggregate(self, pipeline: List[Mapping[str, Any]], **kwargs: Any) -> AsyncCursor:
+    def aggregate(self, pipeline: Sequence[Mapping[str, Any]], **kwargs: Any) -> AsyncCursor:
         return AsyncCursor(functools.partial(self._sync.aggregate, pipeline, **kwargs))
 
-    async def insert_one(self, document: Any) -> Any:
+    async def insert_one(self, document: Any) -> _core.InsertOneResult:
         return await run_blocking(self._sync.insert_one, document)
 
-    async def insert_many(self, documents: Any, ordered: bool = True) -> Any:
+    async def insert_many(self, documents: Any, ordered: bool = True) -> _core.InsertManyResult:
         return await run_blocking(self._sync.insert_many, list(documents), ordered=ordered)
 
-    async def replace_one(self, filter: Any, replacement: Any, upsert: bool = False) -> Any:
+    async def replace_one(self, filter: Any, replacement: Any, upsert: bool = False) -> _core.UpdateResult:
         return await run_blocking(self._sync.replace_one, filter, replacement, upsert)
 
-    async def update_one(self, filter: Any, update: Any, upsert: bool = False) -> Any:
+    async def update_one(self, filter: Any, update: Any, upsert: bool = False) -> _core.UpdateResult:
         return await run_blocking(self._sync.update_one, filter, update, upsert)
 
-    async def update_many(self, filter: Any, update: Any, upsert: bool = False) -> Any:
+    async def update_many(self, filter: Any, update: Any, upsert: bool = False) -> _core.UpdateResult:
         return await run_blocking(self._sync.update_many, filter, update, upsert)
 
-    async def delete_one(self, filter: Any) -> Any:
+    async def delete_one(self, filter: Any) -> _core.DeleteResult:
         return await run_blocking(self._sync.delete_one, filter)
 
-    async def delete_many(self, filter: Any) -> Any:
+    async def delete_many(self, filter: Any) -> _core.DeleteResult:
         return await run_blocking(self._sync.delete_many, filter)
 
     async def count_documents(self, filter: Any, **kwargs: Any) -> int:
