@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from typing import Any, AsyncIterator, Dict, Iterator, List, Optional, Type, TypeVar
+from typing import Any, AsyncIterator, Dict, Iterator, List, Mapping, Optional, Type, TypeVar, cast, overload
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mongo_odm import _core
 from mongo_odm.connection import get_async_database, get_collection
+from mongo_odm.protocols import AsyncCollectionProtocol, CollectionProtocol
 
 __all__ = ["MongoBaseModel", "generate_id", "generate_composite_id", "T"]
 
@@ -43,7 +44,7 @@ def generate_composite_id(values: List[Any]) -> str:
     return _core.generate_composite_id([str(v) for v in values])
 
 
-async def _close_cursor(cursor: Any) -> None:
+async def _close_cursor(cursor: object) -> None:
     """Closes an async cursor: ours (``aclose``), pymongo's (``close()`` is a coroutine) or
     motor's (``close()`` returns None or a future)."""
     close = getattr(cursor, "aclose", None) or getattr(cursor, "close", None)
@@ -90,14 +91,14 @@ class MongoBaseModel(BaseModel):
         return cached
 
     @model_validator(mode="after")
-    def _compute_composite_key(self):
+    def _compute_composite_key(self) -> MongoBaseModel:
         """Derives the id from Settings.composite_key, when the model has one."""
         key_fields = getattr(self.Settings, "composite_key", None)
         if key_fields is None:
             return self
         if not isinstance(key_fields, (list, tuple)) or not key_fields:
             raise ValueError("composite_key must be a non-empty list")
-        values = []
+        values: List[Any] = []
         for name in key_fields:
             if name not in type(self).model_fields and not hasattr(self, name):
                 raise ValueError(f"Composite key field '{name}' not found in model")
@@ -120,16 +121,18 @@ class MongoBaseModel(BaseModel):
         name = getattr(getattr(cls, "Settings", None), "name", None)
         if name is None:
             cls._validate_collection_name()  # raises the NotImplementedError that says why
-        return name
+        return cast(str, name)  # not None: _validate_collection_name() raised
 
     @classmethod
-    def get_collection(cls):
-        """The synchronous collection (override to bring your own connection)."""
+    def get_collection(cls) -> CollectionProtocol:
+        """The synchronous collection (override to bring your own connection: a pymongo
+        ``Collection`` works, see ``mongo_odm.protocols``)."""
         return get_collection(cls._get_collection_name())
 
     @classmethod
-    async def get_async_collection(cls):
-        """The asynchronous collection (override to bring your own connection)."""
+    async def get_async_collection(cls) -> AsyncCollectionProtocol:
+        """The asynchronous collection (override to bring your own connection: a motor
+        ``AsyncIOMotorCollection`` works, see ``mongo_odm.protocols``)."""
         name = cls._get_collection_name()
         db = await get_async_database()
         return db[name]
@@ -149,8 +152,17 @@ class MongoBaseModel(BaseModel):
                     data[key] = value
         return data
 
+    @overload
     @classmethod
-    def _from_mongo_dict(cls: Type[T], data: Optional[Dict[str, Any]]) -> Optional[T]:
+    def _from_mongo_dict(cls: Type[T], data: Mapping[str, Any]) -> T: ...
+    @overload
+    @classmethod
+    def _from_mongo_dict(cls: Type[T], data: None) -> None: ...
+    @overload
+    @classmethod
+    def _from_mongo_dict(cls: Type[T], data: Optional[Mapping[str, Any]]) -> Optional[T]: ...
+    @classmethod
+    def _from_mongo_dict(cls: Type[T], data: Optional[Mapping[str, Any]]) -> Optional[T]:
         """A model from a stored document (None stays None)."""
         if data is None:
             return None
@@ -172,7 +184,7 @@ class MongoBaseModel(BaseModel):
         """Upserts the document (replace_one by _id); returns its id."""
         collection = self.get_collection()
         data = self._to_mongo_dict(exclude_none=exclude_none)
-        doc_id = data.get("_id")
+        doc_id: Optional[str] = data.get("_id")
         if doc_id is None:
             raise ValueError("Document ID is required")
         collection.replace_one({"_id": doc_id}, data, upsert=True)
@@ -255,7 +267,7 @@ class MongoBaseModel(BaseModel):
     async def asave(self, exclude_none: bool = False) -> str:
         collection = await self.get_async_collection()
         data = self._to_mongo_dict(exclude_none=exclude_none)
-        doc_id = data.get("_id")
+        doc_id: Optional[str] = data.get("_id")
         if doc_id is None:
             raise ValueError("Document ID is required")
         await collection.replace_one({"_id": doc_id}, data, upsert=True)
