@@ -259,12 +259,15 @@ class MongoBaseModel(BaseModel):
     # ------------------------------------------------------------------ async CRUD
     @classmethod
     async def aget(cls: Type[T], id: str, *, max_time_ms: Optional[int] = None) -> Optional[T]:
+        """Async twin of get(): the document with this id, or None. ``max_time_ms``: the
+        server's time limit (ExecutionTimeout past it)."""
         collection = await cls.get_async_collection()
         if max_time_ms is None:
             return cls._from_mongo_dict(await collection.find_one({"_id": id}))
         return cls._from_mongo_dict(await collection.find_one({"_id": id}, max_time_ms=max_time_ms))
 
     async def asave(self, exclude_none: bool = False) -> str:
+        """Async twin of save(): upserts the document (replace_one by _id); returns its id."""
         collection = await self.get_async_collection()
         data = self._to_mongo_dict(exclude_none=exclude_none)
         doc_id: Optional[str] = data.get("_id")
@@ -274,6 +277,7 @@ class MongoBaseModel(BaseModel):
         return doc_id
 
     async def adelete(self) -> bool:
+        """Async twin of delete(): deletes the document; False when it has no id or was not found."""
         if not self.id:
             return False
         collection = await self.get_async_collection()
@@ -282,11 +286,15 @@ class MongoBaseModel(BaseModel):
 
     @classmethod
     async def afind_one(cls: Type[T], filter: Dict[str, Any], **kwargs: Any) -> Optional[T]:
+        """Async twin of find_one(): the first matching document (kwargs: sort, skip,
+        projection, ...), or None."""
         collection = await cls.get_async_collection()
         return cls._from_mongo_dict(await collection.find_one(filter, **kwargs))
 
     @classmethod
     async def afind(cls: Type[T], filter: Dict[str, Any], **kwargs: Any) -> List[T]:
+        """Async twin of find(): all matching documents (kwargs: sort, limit, skip, projection,
+        batch_size, ...). Validated in slices, yielding to the event loop in between."""
         collection = await cls.get_async_collection()
         docs = await collection.find(filter, **kwargs).to_list(length=None)
         models: List[T] = []
@@ -298,6 +306,8 @@ class MongoBaseModel(BaseModel):
 
     @classmethod
     async def afind_iter(cls: Type[T], filter: Dict[str, Any], **kwargs: Any) -> AsyncIterator[T]:
+        """Async twin of find_iter(): matching documents one at a time (``async for``; memory
+        stays flat for large results). Leaving the loop early closes the cursor."""
         collection = await cls.get_async_collection()
         cursor = collection.find(filter, **kwargs)
         try:
@@ -310,6 +320,8 @@ class MongoBaseModel(BaseModel):
 
     @classmethod
     async def acount(cls, filter: Optional[Dict[str, Any]] = None, *, max_time_ms: Optional[int] = None) -> int:
+        """Async twin of count(): the number of matching documents (all when filter is None).
+        ``max_time_ms``: the server's time limit (ExecutionTimeout past it)."""
         collection = await cls.get_async_collection()
         if max_time_ms is None:
             return await collection.count_documents(filter or {})
@@ -317,32 +329,42 @@ class MongoBaseModel(BaseModel):
 
     @classmethod
     async def aupdate_one(cls, filter: Dict[str, Any], update: Dict[str, Any], upsert: bool = False) -> bool:
+        """Async twin of update_one(): applies update operators to the first match; True when
+        modified or upserted."""
         collection = await cls.get_async_collection()
         result = await collection.update_one(filter, update, upsert=upsert)
         return result.modified_count > 0 or (upsert and result.upserted_id is not None)
 
     @classmethod
     async def aupdate_many(cls, filter: Dict[str, Any], update: Dict[str, Any]) -> int:
+        """Async twin of update_many(): applies update operators to every match; returns how
+        many were modified."""
         collection = await cls.get_async_collection()
         return (await collection.update_many(filter, update)).modified_count
 
     @classmethod
     async def adelete_one(cls, filter: Dict[str, Any]) -> bool:
+        """Async twin of delete_one(): deletes the first match; True when one was deleted."""
         collection = await cls.get_async_collection()
         return (await collection.delete_one(filter)).deleted_count > 0
 
     @classmethod
     async def adelete_many(cls, filter: Dict[str, Any]) -> int:
+        """Async twin of delete_many(): deletes every match; returns how many."""
         collection = await cls.get_async_collection()
         return (await collection.delete_many(filter)).deleted_count
 
     @classmethod
     async def aaggregate(cls: Type[T], pipeline: List[Dict[str, Any]], **kwargs: Any) -> List[Dict[str, Any]]:
+        """Async twin of aggregate(): runs a pipeline (kwargs: allowDiskUse, batchSize,
+        maxTimeMS, comment); raw dicts."""
         collection = await cls.get_async_collection()
         return await collection.aggregate(pipeline, **kwargs).to_list(length=None)
 
     @classmethod
     async def ainsert_many(cls: Type[T], documents: List[T]) -> List[str]:
+        """Async twin of insert_many(): inserts the models; returns their ids (an empty list in,
+        an empty list out)."""
         if not documents:
             return []
         collection = await cls.get_async_collection()
