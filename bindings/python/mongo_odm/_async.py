@@ -76,7 +76,7 @@ class AsyncCursor:
     # which keeps the event loop thread waiting meanwhile: the batch bounds that stall.
     _FETCH = 512
 
-    def __init__(self, open_cursor: Callable[[], "_core.Cursor"]) -> None:
+    def __init__(self, open_cursor: Callable[[], _core.Cursor]) -> None:
         self._open = open_cursor
         self._cursor: Optional[_core.Cursor] = None
         self._buffer: List[Dict[str, Any]] = []
@@ -103,7 +103,7 @@ class AsyncCursor:
             await self.aclose()
         return batch
 
-    def __aiter__(self) -> "AsyncCursor":
+    def __aiter__(self) -> AsyncCursor:
         return self
 
     async def __anext__(self) -> Dict[str, Any]:
@@ -151,7 +151,7 @@ class AsyncCursor:
 class AsyncCollection:
     """motor's AsyncIOMotorCollection, the parts an ODM uses: awaitable pymongo methods."""
 
-    def __init__(self, database: "AsyncDatabase", sync: "_core.Collection") -> None:
+    def __init__(self, database: AsyncDatabase, sync: _core.Collection) -> None:
         self._database = database
         self._sync = sync
 
@@ -164,11 +164,11 @@ class AsyncCollection:
         return self._sync.full_name
 
     @property
-    def database(self) -> "AsyncDatabase":
+    def database(self) -> AsyncDatabase:
         return self._database
 
     @property
-    def delegate(self) -> "_core.Collection":
+    def delegate(self) -> _core.Collection:
         return self._sync
 
     async def find_one(self, filter: Any = None, *args: Any, **kwargs: Any) -> Optional[Dict[str, Any]]:
@@ -234,7 +234,7 @@ class AsyncCollection:
 class AsyncDatabase:
     """motor's AsyncIOMotorDatabase, the parts an ODM uses."""
 
-    def __init__(self, client: "AsyncMongoClient", sync: Database) -> None:
+    def __init__(self, client: AsyncMongoClient, sync: Database) -> None:
         self._client = client
         self._sync = sync
         self._collections: Dict[str, AsyncCollection] = {}
@@ -244,7 +244,7 @@ class AsyncDatabase:
         return self._sync.name
 
     @property
-    def client(self) -> "AsyncMongoClient":
+    def client(self) -> AsyncMongoClient:
         return self._client
 
     @property
@@ -291,7 +291,7 @@ class AsyncMongoClient:
         self._databases: Dict[str, AsyncDatabase] = {}
 
     @classmethod
-    def _from_sync(cls, sync: MongoClient) -> "AsyncMongoClient":
+    def _from_sync(cls, sync: MongoClient) -> AsyncMongoClient:
         client = cls.__new__(cls)
         client._sync = sync
         client._databases = {}

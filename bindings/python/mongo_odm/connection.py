@@ -40,7 +40,7 @@ class MongoConnection:
     after ``close_connection()``.
     """
 
-    _instance: Optional["MongoConnection"] = None
+    _instance: Optional[MongoConnection] = None
     _lock = threading.Lock()
 
     _client: Optional[MongoClient] = None
@@ -54,7 +54,7 @@ class MongoConnection:
     _params: Dict[str, str]
     _atexit_registered: bool
 
-    def __new__(cls) -> "MongoConnection":
+    def __new__(cls) -> MongoConnection:  # noqa: PYI034 - the one instance, whichever class made it
         if cls._instance is None:
             with cls._lock:
                 if cls._instance is None:
@@ -225,7 +225,8 @@ def connect(
     As in lightodm, an existing connection is returned as is; the new parameters apply when
     it is next re-initialized.
     """
-    params = {k: v for k, v in (("url", url), ("username", username), ("password", password), ("db_name", db_name)) if v}
+    given = (("url", url), ("username", username), ("password", password), ("db_name", db_name))
+    params = {k: v for k, v in given if v}
     with MongoConnection._lock:
         if MongoConnection._instance is None:
             MongoConnection._pending_params = params

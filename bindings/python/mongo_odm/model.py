@@ -23,7 +23,7 @@ __all__ = ["MongoBaseModel", "generate_id", "generate_composite_id", "T"]
 T = TypeVar("T", bound="MongoBaseModel")
 
 # Per model class: does its id field map to "_id" by alias? (see _uses_mongo_id_alias)
-_ID_ALIAS: "weakref.WeakKeyDictionary[type, bool]" = weakref.WeakKeyDictionary()
+_ID_ALIAS: weakref.WeakKeyDictionary[type, bool] = weakref.WeakKeyDictionary()
 
 # afind() turns documents into models in slices of this size, yielding to the event loop in
 # between, so a large result never holds the loop for long.
