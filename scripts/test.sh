@@ -49,7 +49,15 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_ctest asan "C (ASan+UBSan)" -L "unit|integration" -E "test_install_consumer|test_exported_symbols"
 
 section "Python package (pip install . into build/venv-test)"
-python_env venv-test "pytest>=7" "pytest-asyncio>=0.21" "hypothesis>=6" mongomock
+python_env venv-test "pytest>=7" "pytest-asyncio>=0.21" "hypothesis>=6" mongomock "ruff==0.17.6" "mypy==2.4.1"
+
+# ruff and mypy are pinned: a new release adds checks, which would fail this with no change here.
+section "Python package lint and types (ruff check, mypy --strict; configured in pyproject.toml)"
+lint_status=passed
+"$VENV_PY" -m ruff check --cache-dir build/ruff-cache bindings/python/mongo_odm 2>&1 | tee build/ruff.log || lint_status=FAILED
+"$VENV_PY" -m mypy --strict --cache-dir build/mypy-cache bindings/python/mongo_odm 2>&1 | tee build/mypy.log || lint_status=FAILED
+[ "$lint_status" = passed ] || FAILED=1
+SUMMARY+=("Python lint and types: $lint_status - ruff: $(tail -n 1 build/ruff.log), mypy --strict: $(tail -n 1 build/mypy.log)")
 
 section "pymongo's bson package, the codec property tests' reference (build/bson-ref, not importable by the suite)"
 [ -d build/bson-ref/bson ] || "$VENV_PY" -m pip install -q --no-deps --target build/bson-ref "pymongo>=4.6,<5"

@@ -165,10 +165,6 @@ void check_storable(const bson_t *doc, const char *what) {
   walk_or_fail(doc, what, true);
 }
 
-bool find_value(const bson_t *doc, const char *key, bson_iter_t *iter) {
-  return bson_iter_init_find(iter, doc, key);
-}
-
 int64_t reply_count(const bson_t *reply, const char *field) {
   bson_iter_t iter;
   if (bson_iter_init_find(&iter, reply, field) && BSON_ITER_HOLDS_NUMBER(&iter)) {

@@ -70,9 +70,6 @@ struct TextPart {
 };
 int text_parts(const bson_value_t &v, bool c_strings, TextPart parts[2]);
 
-// The value of the first element of `doc` named `key`; false when absent.
-bool find_value(const bson_t *doc, const char *key, bson_iter_t *iter);
-
 // Reads an integer count field (int32/int64/double) of a reply; 0 when absent.
 int64_t reply_count(const bson_t *reply, const char *field);
 

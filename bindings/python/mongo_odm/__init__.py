@@ -20,8 +20,7 @@ variable MONGO_ODM_LOG=debug) writes its and libmongoc's messages to stderr, pas
 see ``mongo_odm.log``.
 """
 
-from mongo_odm import _core
-from mongo_odm import errors
+from mongo_odm import _core, errors
 from mongo_odm._core import ObjectId
 from mongo_odm.bson_types import MaxKey, MinKey, Timestamp
 from mongo_odm.connection import (

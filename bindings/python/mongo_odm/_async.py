@@ -18,7 +18,7 @@ import functools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Dict, List, Mapping, Optional, TypeVar
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, TypeVar
 
 from mongo_odm import _core
 from mongo_odm.client import Database, MongoClient
@@ -76,7 +76,7 @@ class AsyncCursor:
     # which keeps the event loop thread waiting meanwhile: the batch bounds that stall.
     _FETCH = 512
 
-    def __init__(self, open_cursor: Callable[[], "_core.Cursor"]) -> None:
+    def __init__(self, open_cursor: Callable[[], _core.Cursor]) -> None:
         self._open = open_cursor
         self._cursor: Optional[_core.Cursor] = None
         self._buffer: List[Dict[str, Any]] = []
@@ -103,7 +103,7 @@ class AsyncCursor:
             await self.aclose()
         return batch
 
-    def __aiter__(self) -> "AsyncCursor":
+    def __aiter__(self) -> AsyncCursor:
         return self
 
     async def __anext__(self) -> Dict[str, Any]:
@@ -117,6 +117,8 @@ class AsyncCursor:
         return doc
 
     async def to_list(self, length: Optional[int] = None) -> List[Dict[str, Any]]:
+        """The remaining documents as a list: at most ``length`` of them, all when None (the
+        sync Cursor.to_list())."""
         out = self._buffer[self._pos :]
         self._buffer, self._pos = [], 0
         if length is not None and len(out) >= length:
@@ -149,7 +151,7 @@ class AsyncCursor:
 class AsyncCollection:
     """motor's AsyncIOMotorCollection, the parts an ODM uses: awaitable pymongo methods."""
 
-    def __init__(self, database: "AsyncDatabase", sync: "_core.Collection") -> None:
+    def __init__(self, database: AsyncDatabase, sync: _core.Collection) -> None:
         self._database = database
         self._sync = sync
 
@@ -162,50 +164,67 @@ class AsyncCollection:
         return self._sync.full_name
 
     @property
-    def database(self) -> "AsyncDatabase":
+    def database(self) -> AsyncDatabase:
         return self._database
 
     @property
-    def delegate(self) -> "_core.Collection":
+    def delegate(self) -> _core.Collection:
         return self._sync
 
     async def find_one(self, filter: Any = None, *args: Any, **kwargs: Any) -> Optional[Dict[str, Any]]:
+        """The first matching document, or None (Collection.find_one: projection, sort, skip,
+        max_time_ms, ...)."""
         return await run_blocking(self._sync.find_one, filter, *args, **kwargs)
 
     def find(self, filter: Any = None, *args: Any, **kwargs: Any) -> AsyncCursor:
+        """An AsyncCursor over the matching documents (Collection.find: projection, sort, limit,
+        skip, batch_size, ...). Not awaited: the query runs on first iteration."""
         return AsyncCursor(functools.partial(self._sync.find, filter, *args, **kwargs))
 
-    def aggregate(self, pipeline: List[Mapping[str, Any]], **kwargs: Any) -> AsyncCursor:
+    def aggregate(self, pipeline: Sequence[Mapping[str, Any]], **kwargs: Any) -> AsyncCursor:
+        """An AsyncCursor over the pipeline's output (Collection.aggregate: allowDiskUse,
+        batchSize, maxTimeMS, comment, hint). Not awaited: the pipeline runs on first iteration."""
         return AsyncCursor(functools.partial(self._sync.aggregate, pipeline, **kwargs))
 
-    async def insert_one(self, document: Any) -> Any:
+    async def insert_one(self, document: Any) -> _core.InsertOneResult:
+        """Inserts a document (an ``_id`` is generated when missing, and set in ``document``)."""
         return await run_blocking(self._sync.insert_one, document)
 
-    async def insert_many(self, documents: Any, ordered: bool = True) -> Any:
+    async def insert_many(self, documents: Any, ordered: bool = True) -> _core.InsertManyResult:
+        """Inserts the documents (ordered: stop at the first error; BulkWriteError reports it)."""
         return await run_blocking(self._sync.insert_many, list(documents), ordered=ordered)
 
-    async def replace_one(self, filter: Any, replacement: Any, upsert: bool = False) -> Any:
+    async def replace_one(self, filter: Any, replacement: Any, upsert: bool = False) -> _core.UpdateResult:
+        """Replaces the first match (inserts ``replacement`` when ``upsert`` and none matches)."""
         return await run_blocking(self._sync.replace_one, filter, replacement, upsert)
 
-    async def update_one(self, filter: Any, update: Any, upsert: bool = False) -> Any:
+    async def update_one(self, filter: Any, update: Any, upsert: bool = False) -> _core.UpdateResult:
+        """Applies update operators (or a pipeline) to the first match."""
         return await run_blocking(self._sync.update_one, filter, update, upsert)
 
-    async def update_many(self, filter: Any, update: Any, upsert: bool = False) -> Any:
+    async def update_many(self, filter: Any, update: Any, upsert: bool = False) -> _core.UpdateResult:
+        """Applies update operators (or a pipeline) to every match."""
         return await run_blocking(self._sync.update_many, filter, update, upsert)
 
-    async def delete_one(self, filter: Any) -> Any:
+    async def delete_one(self, filter: Any) -> _core.DeleteResult:
+        """Deletes the first match."""
         return await run_blocking(self._sync.delete_one, filter)
 
-    async def delete_many(self, filter: Any) -> Any:
+    async def delete_many(self, filter: Any) -> _core.DeleteResult:
+        """Deletes every match."""
         return await run_blocking(self._sync.delete_many, filter)
 
     async def count_documents(self, filter: Any, **kwargs: Any) -> int:
+        """The number of matching documents (kwargs: skip, limit, maxTimeMS, hint, comment)."""
         return await run_blocking(self._sync.count_documents, filter, **kwargs)
 
     async def create_index(self, keys: Any, **kwargs: Any) -> str:
+        """Creates an index on ``keys`` (a name, or a list of (name, direction) pairs); returns
+        its name."""
         return await run_blocking(self._sync.create_index, keys, **kwargs)
 
     async def drop(self) -> None:
+        """Drops the collection."""
         await run_blocking(self._sync.drop)
 
     def __repr__(self) -> str:
@@ -215,7 +234,7 @@ class AsyncCollection:
 class AsyncDatabase:
     """motor's AsyncIOMotorDatabase, the parts an ODM uses."""
 
-    def __init__(self, client: "AsyncMongoClient", sync: Database) -> None:
+    def __init__(self, client: AsyncMongoClient, sync: Database) -> None:
         self._client = client
         self._sync = sync
         self._collections: Dict[str, AsyncCollection] = {}
@@ -225,7 +244,7 @@ class AsyncDatabase:
         return self._sync.name
 
     @property
-    def client(self) -> "AsyncMongoClient":
+    def client(self) -> AsyncMongoClient:
         return self._client
 
     @property
@@ -233,6 +252,7 @@ class AsyncDatabase:
         return self._sync
 
     def get_collection(self, name: str) -> AsyncCollection:
+        """The collection ``name`` (also ``db[name]`` and ``db.name``), one object per name."""
         coll = self._collections.get(name)
         if coll is None:
             coll = self._collections.setdefault(name, AsyncCollection(self, self._sync.get_collection(name)))
@@ -247,12 +267,15 @@ class AsyncDatabase:
         return self.get_collection(name)
 
     async def command(self, command: Any, value: Any = 1, **kwargs: Any) -> Dict[str, Any]:
+        """Runs a database command: ``await db.command("ping")`` or ``await db.command({"ping": 1})``."""
         return await run_blocking(self._sync.command, command, value, **kwargs)
 
     async def list_collection_names(self, filter: Optional[Mapping[str, Any]] = None) -> List[str]:
+        """The names of the database's collections (those matching ``filter`` when given)."""
         return await run_blocking(self._sync.list_collection_names, filter)
 
     async def drop_collection(self, name_or_collection: Any) -> None:
+        """Drops a collection, given by name or as a collection object."""
         await run_blocking(self._sync.drop_collection, getattr(name_or_collection, "name", name_or_collection))
 
     def __repr__(self) -> str:
@@ -268,7 +291,7 @@ class AsyncMongoClient:
         self._databases: Dict[str, AsyncDatabase] = {}
 
     @classmethod
-    def _from_sync(cls, sync: MongoClient) -> "AsyncMongoClient":
+    def _from_sync(cls, sync: MongoClient) -> AsyncMongoClient:
         client = cls.__new__(cls)
         client._sync = sync
         client._databases = {}
@@ -279,6 +302,7 @@ class AsyncMongoClient:
         return self._sync
 
     def get_database(self, name: Optional[str] = None) -> AsyncDatabase:
+        """The database ``name`` (the URL's default database when None), one object per name."""
         sync_db = self._sync.get_database(name)
         db = self._databases.get(sync_db.name)
         if db is None:
@@ -286,6 +310,7 @@ class AsyncMongoClient:
         return db
 
     def get_default_database(self, default: Optional[str] = None) -> AsyncDatabase:
+        """The URL's default database, else ``default``; ConfigurationError when neither is set."""
         return self.get_database(self._sync.get_default_database(default).name)
 
     def __getitem__(self, name: str) -> AsyncDatabase:
@@ -301,12 +326,15 @@ class AsyncMongoClient:
         return self.get_database("admin")
 
     async def list_database_names(self) -> List[str]:
+        """The names of the deployment's databases."""
         return await run_blocking(self._sync.list_database_names)
 
     async def drop_database(self, name_or_database: Any) -> None:
+        """Drops a database, given by name or as a database object."""
         await run_blocking(self._sync.drop_database, getattr(name_or_database, "name", name_or_database))
 
     def close(self) -> None:
+        """Closes the client's pool (MongoClient.close())."""
         self._sync.close()
 
     def __repr__(self) -> str:

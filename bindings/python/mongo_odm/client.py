@@ -7,11 +7,14 @@ Only naming and navigation live here; every database operation is a method of th
 from __future__ import annotations
 
 import threading
-from typing import Any, Dict, List, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional
 from urllib.parse import quote, urlencode
 
 from mongo_odm import _core
 from mongo_odm.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["MongoClient", "Database"]
 
@@ -55,7 +58,7 @@ class MongoClient:
         self._lock = threading.Lock()
 
     @classmethod
-    def _from_native(cls, native: "_core.Client") -> "MongoClient":
+    def _from_native(cls, native: _core.Client) -> MongoClient:
         client = cls.__new__(cls)
         client._native = native
         client._databases = {}
@@ -63,7 +66,7 @@ class MongoClient:
         return client
 
     # --- navigation ---------------------------------------------------------------------
-    def get_database(self, name: Optional[str] = None) -> "Database":
+    def get_database(self, name: Optional[str] = None) -> Database:
         if name is None:
             name = self._native.default_database_name
             if name is None:
@@ -74,22 +77,24 @@ class MongoClient:
                 db = self._databases.setdefault(name, Database(self, name))
         return db
 
-    def get_default_database(self, default: Optional[str] = None) -> "Database":
+    def get_default_database(self, default: Optional[str] = None) -> Database:
         name = self._native.default_database_name or default
         if name is None:
             raise ConfigurationError("No default database defined")
         return self.get_database(name)
 
-    def __getitem__(self, name: str) -> "Database":
+    def __getitem__(self, name: str) -> Database:
         return self.get_database(name)
 
-    def __getattr__(self, name: str) -> "Database":
+    def __getattr__(self, name: str) -> Database:
         if name.startswith("_"):
-            raise AttributeError(f"MongoClient has no attribute {name!r}. To access the {name} database, use client[{name!r}].")
+            raise AttributeError(
+                f"MongoClient has no attribute {name!r}. To access the {name} database, use client[{name!r}]."
+            )
         return self.get_database(name)
 
     @property
-    def admin(self) -> "Database":
+    def admin(self) -> Database:
         return self.get_database("admin")
 
     # --- operations ---------------------------------------------------------------------
@@ -113,10 +118,10 @@ class MongoClient:
             db._collections.clear()
         self._native.close()
 
-    def __enter__(self) -> "MongoClient":
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def __repr__(self) -> str:
@@ -131,7 +136,7 @@ class Database:
             raise TypeError(f"name must be an instance of str, not {type(name)}")
         self._client = client
         self._name = name
-        self._collections: Dict[str, "_core.Collection"] = {}
+        self._collections: Dict[str, _core.Collection] = {}
 
     @property
     def name(self) -> str:
@@ -141,19 +146,21 @@ class Database:
     def client(self) -> MongoClient:
         return self._client
 
-    def get_collection(self, name: str) -> "_core.Collection":
+    def get_collection(self, name: str) -> _core.Collection:
         coll = self._collections.get(name)
         if coll is None:
             coll = self._client._native.collection(self._name, name, self)
             coll = self._collections.setdefault(name, coll)
         return coll
 
-    def __getitem__(self, name: str) -> "_core.Collection":
+    def __getitem__(self, name: str) -> _core.Collection:
         return self.get_collection(name)
 
-    def __getattr__(self, name: str) -> "_core.Collection":
+    def __getattr__(self, name: str) -> _core.Collection:
         if name.startswith("_"):
-            raise AttributeError(f"Database has no attribute {name!r}. To access the {name} collection, use database[{name!r}].")
+            raise AttributeError(
+                f"Database has no attribute {name!r}. To access the {name} collection, use database[{name!r}]."
+            )
         return self.get_collection(name)
 
     def command(self, command: Any, value: Any = 1, **kwargs: Any) -> Dict[str, Any]:
@@ -176,7 +183,7 @@ class Database:
         self.get_collection(name).drop()
         self._collections.pop(name, None)
 
-    def create_collection(self, name: str) -> "_core.Collection":
+    def create_collection(self, name: str) -> _core.Collection:
         self.command({"create": name})
         return self.get_collection(name)
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import atexit
 import threading
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 from mongo_odm import _core
-from mongo_odm._async import AsyncDatabase, AsyncMongoClient, run_blocking
+from mongo_odm._async import AsyncDatabase, AsyncMongoClient
 from mongo_odm.client import Database, MongoClient
 from mongo_odm.errors import ConfigurationError
 
@@ -40,7 +40,7 @@ class MongoConnection:
     after ``close_connection()``.
     """
 
-    _instance: Optional["MongoConnection"] = None
+    _instance: Optional[MongoConnection] = None
     _lock = threading.Lock()
 
     _client: Optional[MongoClient] = None
@@ -50,7 +50,11 @@ class MongoConnection:
     # Explicit parameters from connect(), handed to the next instance created.
     _pending_params: Optional[Dict[str, str]] = None
 
-    def __new__(cls) -> "MongoConnection":
+    # Set on the instance by __new__.
+    _params: Dict[str, str]
+    _atexit_registered: bool
+
+    def __new__(cls) -> MongoConnection:  # noqa: PYI034 - the one instance, whichever class made it
         if cls._instance is None:
             with cls._lock:
                 if cls._instance is None:
@@ -75,17 +79,19 @@ class MongoConnection:
         without a URL."""
         return _core.connection_settings(**self._explicit())
 
-    def _initialize_connection(self) -> None:
-        """Opens the default connection (pings the server)."""
+    def _initialize_connection(self) -> Tuple[MongoClient, Database]:
+        """Opens the default connection (pings the server); returns its client and database."""
         params = self._explicit()
         try:
             _core.connect(params.get("url"), params.get("username"), params.get("password"), params.get("db_name"))
             client = MongoClient._from_native(_core.Client.default())
             self._client = client
-            self._db = client[_core.default_database_name()]
+            db = client.get_database(_core.default_database_name())
+            self._db = db
             if not self._atexit_registered:
                 atexit.register(self.close_connection)
                 self._atexit_registered = True
+            return client, db
         except ConfigurationError:
             raise  # missing parameters: lightodm's ValueError, unwrapped
         except Exception as e:
@@ -99,21 +105,19 @@ class MongoConnection:
     def client(self) -> MongoClient:
         """The synchronous client."""
         if self._client is None:
-            self._initialize_connection()
-        return self._client  # type: ignore[return-value]
+            return self._initialize_connection()[0]
+        return self._client
 
     @property
     def database(self) -> Database:
         """The synchronous default database."""
         if self._db is None:
-            self._initialize_connection()
-        return self._db  # type: ignore[return-value]
+            return self._initialize_connection()[1]
+        return self._db
 
-    def get_collection(self, collection_name: str):
+    def get_collection(self, collection_name: str) -> _core.Collection:
         """A collection of the default database (native, pymongo method names)."""
-        if self._db is None:
-            self._initialize_connection()
-        return self._db[collection_name]  # type: ignore[index]
+        return self.database[collection_name]
 
     async def get_async_client(self) -> AsyncMongoClient:
         """The asynchronous client, created (and pinged, without blocking the loop) on first use."""
@@ -176,7 +180,7 @@ def get_mongo_connection() -> MongoConnection:
     return _mongo_conn
 
 
-def get_collection(collection_name: str):
+def get_collection(collection_name: str) -> _core.Collection:
     """A collection of the default database."""
     conn = _mongo_conn if _mongo_conn is not None else get_mongo_connection()
     db = conn._db
@@ -221,7 +225,8 @@ def connect(
     As in lightodm, an existing connection is returned as is; the new parameters apply when
     it is next re-initialized.
     """
-    params = {k: v for k, v in (("url", url), ("username", username), ("password", password), ("db_name", db_name)) if v}
+    given = (("url", url), ("username", username), ("password", password), ("db_name", db_name))
+    params = {k: v for k, v in given if v}
     with MongoConnection._lock:
         if MongoConnection._instance is None:
             MongoConnection._pending_params = params
@@ -229,6 +234,3 @@ def connect(
             MongoConnection._instance.__dict__.setdefault("_params", {}).update(params)
     return get_database()
 
-
-# Used by the async model methods.
-__all__ += ["run_blocking"]

@@ -12,7 +12,7 @@ The BSON errors (InvalidDocument, InvalidBSON, InvalidId) live here too.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from typing import Any, Iterable, Mapping, Optional, Tuple, Type
 
 __all__ = [
     "PyMongoError",
@@ -41,7 +41,7 @@ __all__ = [
 class PyMongoError(Exception):
     """Base class of every mongo_odm database error."""
 
-    def __init__(self, message: str = "", error_labels: Optional[list] = None) -> None:
+    def __init__(self, message: str = "", error_labels: Optional[Iterable[str]] = None) -> None:
         super().__init__(message)
         self._message = message
         self._error_labels = set(error_labels or [])
@@ -161,7 +161,7 @@ class BulkWriteError(OperationFailure):
         code = errors[0].get("code", 65) if errors else 65
         super().__init__("batch op errors occurred", code, results)
 
-    def __reduce__(self):
+    def __reduce__(self) -> Tuple[Type[BulkWriteError], Tuple[Optional[Mapping[str, Any]]]]:
         return self.__class__, (self.details,)
 
 

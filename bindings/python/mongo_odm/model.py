@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from typing import Any, AsyncIterator, Dict, Iterator, List, Optional, Type, TypeVar
+from typing import Any, AsyncIterator, Dict, Iterator, List, Mapping, Optional, Type, TypeVar, cast, overload
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mongo_odm import _core
 from mongo_odm.connection import get_async_database, get_collection
+from mongo_odm.protocols import AsyncCollectionProtocol, CollectionProtocol
 
 __all__ = ["MongoBaseModel", "generate_id", "generate_composite_id", "T"]
 
 T = TypeVar("T", bound="MongoBaseModel")
 
 # Per model class: does its id field map to "_id" by alias? (see _uses_mongo_id_alias)
-_ID_ALIAS: "weakref.WeakKeyDictionary[type, bool]" = weakref.WeakKeyDictionary()
+_ID_ALIAS: weakref.WeakKeyDictionary[type, bool] = weakref.WeakKeyDictionary()
 
 # afind() turns documents into models in slices of this size, yielding to the event loop in
 # between, so a large result never holds the loop for long.
@@ -43,7 +44,7 @@ def generate_composite_id(values: List[Any]) -> str:
     return _core.generate_composite_id([str(v) for v in values])
 
 
-async def _close_cursor(cursor: Any) -> None:
+async def _close_cursor(cursor: object) -> None:
     """Closes an async cursor: ours (``aclose``), pymongo's (``close()`` is a coroutine) or
     motor's (``close()`` returns None or a future)."""
     close = getattr(cursor, "aclose", None) or getattr(cursor, "close", None)
@@ -59,6 +60,8 @@ class MongoBaseModel(BaseModel):
 
     Subclasses name their collection in an inner ``Settings`` class (``name``), and may list
     ``composite_key`` fields whose values determine the id. ``id`` maps to MongoDB's ``_id``.
+    A subclass without Settings (or with ``name`` None) is allowed, as an intermediate base; its
+    database operations raise NotImplementedError.
     """
 
     model_config = ConfigDict(populate_by_name=True, extra="allow")
@@ -88,14 +91,14 @@ class MongoBaseModel(BaseModel):
         return cached
 
     @model_validator(mode="after")
-    def _compute_composite_key(self):
+    def _compute_composite_key(self) -> MongoBaseModel:
         """Derives the id from Settings.composite_key, when the model has one."""
         key_fields = getattr(self.Settings, "composite_key", None)
         if key_fields is None:
             return self
         if not isinstance(key_fields, (list, tuple)) or not key_fields:
             raise ValueError("composite_key must be a non-empty list")
-        values = []
+        values: List[Any] = []
         for name in key_fields:
             if name not in type(self).model_fields and not hasattr(self, name):
                 raise ValueError(f"Composite key field '{name}' not found in model")
@@ -105,10 +108,6 @@ class MongoBaseModel(BaseModel):
             values.append(value)
         self.id = generate_composite_id(values)
         return self
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        # Subclasses without Settings (or with name None) are allowed: intermediate bases.
-        super().__init_subclass__(**kwargs)
 
     @classmethod
     def _validate_collection_name(cls) -> None:
@@ -122,16 +121,18 @@ class MongoBaseModel(BaseModel):
         name = getattr(getattr(cls, "Settings", None), "name", None)
         if name is None:
             cls._validate_collection_name()  # raises the NotImplementedError that says why
-        return name
+        return cast(str, name)  # not None: _validate_collection_name() raised
 
     @classmethod
-    def get_collection(cls):
-        """The synchronous collection (override to bring your own connection)."""
+    def get_collection(cls) -> CollectionProtocol:
+        """The synchronous collection (override to bring your own connection: a pymongo
+        ``Collection`` works, see ``mongo_odm.protocols``)."""
         return get_collection(cls._get_collection_name())
 
     @classmethod
-    async def get_async_collection(cls):
-        """The asynchronous collection (override to bring your own connection)."""
+    async def get_async_collection(cls) -> AsyncCollectionProtocol:
+        """The asynchronous collection (override to bring your own connection: a motor
+        ``AsyncIOMotorCollection`` works, see ``mongo_odm.protocols``)."""
         name = cls._get_collection_name()
         db = await get_async_database()
         return db[name]
@@ -151,8 +152,17 @@ class MongoBaseModel(BaseModel):
                     data[key] = value
         return data
 
+    @overload
     @classmethod
-    def _from_mongo_dict(cls: Type[T], data: Optional[Dict[str, Any]]) -> Optional[T]:
+    def _from_mongo_dict(cls: Type[T], data: Mapping[str, Any]) -> T: ...
+    @overload
+    @classmethod
+    def _from_mongo_dict(cls: Type[T], data: None) -> None: ...
+    @overload
+    @classmethod
+    def _from_mongo_dict(cls: Type[T], data: Optional[Mapping[str, Any]]) -> Optional[T]: ...
+    @classmethod
+    def _from_mongo_dict(cls: Type[T], data: Optional[Mapping[str, Any]]) -> Optional[T]:
         """A model from a stored document (None stays None)."""
         if data is None:
             return None
@@ -174,7 +184,7 @@ class MongoBaseModel(BaseModel):
         """Upserts the document (replace_one by _id); returns its id."""
         collection = self.get_collection()
         data = self._to_mongo_dict(exclude_none=exclude_none)
-        doc_id = data.get("_id")
+        doc_id: Optional[str] = data.get("_id")
         if doc_id is None:
             raise ValueError("Document ID is required")
         collection.replace_one({"_id": doc_id}, data, upsert=True)
@@ -249,21 +259,25 @@ class MongoBaseModel(BaseModel):
     # ------------------------------------------------------------------ async CRUD
     @classmethod
     async def aget(cls: Type[T], id: str, *, max_time_ms: Optional[int] = None) -> Optional[T]:
+        """Async twin of get(): the document with this id, or None. ``max_time_ms``: the
+        server's time limit (ExecutionTimeout past it)."""
         collection = await cls.get_async_collection()
         if max_time_ms is None:
             return cls._from_mongo_dict(await collection.find_one({"_id": id}))
         return cls._from_mongo_dict(await collection.find_one({"_id": id}, max_time_ms=max_time_ms))
 
     async def asave(self, exclude_none: bool = False) -> str:
+        """Async twin of save(): upserts the document (replace_one by _id); returns its id."""
         collection = await self.get_async_collection()
         data = self._to_mongo_dict(exclude_none=exclude_none)
-        doc_id = data.get("_id")
+        doc_id: Optional[str] = data.get("_id")
         if doc_id is None:
             raise ValueError("Document ID is required")
         await collection.replace_one({"_id": doc_id}, data, upsert=True)
         return doc_id
 
     async def adelete(self) -> bool:
+        """Async twin of delete(): deletes the document; False when it has no id or was not found."""
         if not self.id:
             return False
         collection = await self.get_async_collection()
@@ -272,11 +286,15 @@ class MongoBaseModel(BaseModel):
 
     @classmethod
     async def afind_one(cls: Type[T], filter: Dict[str, Any], **kwargs: Any) -> Optional[T]:
+        """Async twin of find_one(): the first matching document (kwargs: sort, skip,
+        projection, ...), or None."""
         collection = await cls.get_async_collection()
         return cls._from_mongo_dict(await collection.find_one(filter, **kwargs))
 
     @classmethod
     async def afind(cls: Type[T], filter: Dict[str, Any], **kwargs: Any) -> List[T]:
+        """Async twin of find(): all matching documents (kwargs: sort, limit, skip, projection,
+        batch_size, ...). Validated in slices, yielding to the event loop in between."""
         collection = await cls.get_async_collection()
         docs = await collection.find(filter, **kwargs).to_list(length=None)
         models: List[T] = []
@@ -288,6 +306,8 @@ class MongoBaseModel(BaseModel):
 
     @classmethod
     async def afind_iter(cls: Type[T], filter: Dict[str, Any], **kwargs: Any) -> AsyncIterator[T]:
+        """Async twin of find_iter(): matching documents one at a time (``async for``; memory
+        stays flat for large results). Leaving the loop early closes the cursor."""
         collection = await cls.get_async_collection()
         cursor = collection.find(filter, **kwargs)
         try:
@@ -300,6 +320,8 @@ class MongoBaseModel(BaseModel):
 
     @classmethod
     async def acount(cls, filter: Optional[Dict[str, Any]] = None, *, max_time_ms: Optional[int] = None) -> int:
+        """Async twin of count(): the number of matching documents (all when filter is None).
+        ``max_time_ms``: the server's time limit (ExecutionTimeout past it)."""
         collection = await cls.get_async_collection()
         if max_time_ms is None:
             return await collection.count_documents(filter or {})
@@ -307,32 +329,42 @@ class MongoBaseModel(BaseModel):
 
     @classmethod
     async def aupdate_one(cls, filter: Dict[str, Any], update: Dict[str, Any], upsert: bool = False) -> bool:
+        """Async twin of update_one(): applies update operators to the first match; True when
+        modified or upserted."""
         collection = await cls.get_async_collection()
         result = await collection.update_one(filter, update, upsert=upsert)
         return result.modified_count > 0 or (upsert and result.upserted_id is not None)
 
     @classmethod
     async def aupdate_many(cls, filter: Dict[str, Any], update: Dict[str, Any]) -> int:
+        """Async twin of update_many(): applies update operators to every match; returns how
+        many were modified."""
         collection = await cls.get_async_collection()
         return (await collection.update_many(filter, update)).modified_count
 
     @classmethod
     async def adelete_one(cls, filter: Dict[str, Any]) -> bool:
+        """Async twin of delete_one(): deletes the first match; True when one was deleted."""
         collection = await cls.get_async_collection()
         return (await collection.delete_one(filter)).deleted_count > 0
 
     @classmethod
     async def adelete_many(cls, filter: Dict[str, Any]) -> int:
+        """Async twin of delete_many(): deletes every match; returns how many."""
         collection = await cls.get_async_collection()
         return (await collection.delete_many(filter)).deleted_count
 
     @classmethod
     async def aaggregate(cls: Type[T], pipeline: List[Dict[str, Any]], **kwargs: Any) -> List[Dict[str, Any]]:
+        """Async twin of aggregate(): runs a pipeline (kwargs: allowDiskUse, batchSize,
+        maxTimeMS, comment); raw dicts."""
         collection = await cls.get_async_collection()
         return await collection.aggregate(pipeline, **kwargs).to_list(length=None)
 
     @classmethod
     async def ainsert_many(cls: Type[T], documents: List[T]) -> List[str]:
+        """Async twin of insert_many(): inserts the models; returns their ids (an empty list in,
+        an empty list out)."""
         if not documents:
             return []
         collection = await cls.get_async_collection()
