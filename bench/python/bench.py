@@ -12,7 +12,7 @@ round of concurrent asave() run each iteration in a fresh child process (bench/p
 The coalescing experiment (bench/python/coalesce.py) compares 1,000 concurrent gets as single
 find_one calls and batched into `$in` queries. Memory: peak RSS growth while streaming
 tweet-sized documents through find_iter/afind_iter, each system in a fresh child process.
-Protocol: ../shared/spec/benchmarks.md; what each task times: bench/NOTES.md.
+Protocol: bench/PROTOCOL.md; what each task times: bench/NOTES.md.
 """
 
 from __future__ import annotations

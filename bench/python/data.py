@@ -1,6 +1,6 @@
 """Deterministic benchmark data with the shapes of MongoDB's driver and ODM benchmark specs.
 
-The spec's own files (../shared/bench-data, CC BY-NC-SA) are only reference shapes; everything
+The benchmark specs' published data files (CC BY-NC-SA) are only reference shapes, never read; everything
 here is generated from a seed, so every system gets identical documents in every run.
 """
 
