@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import os
-import shlex
 import subprocess
 import sys
 from pathlib import Path
 from typing import Optional
 
 REPO = Path(__file__).resolve().parents[2]
-FERRETDB = REPO / "scripts" / "ferretdb.sh"
 ID_VECTORS = REPO / "tests" / "data" / "id-vectors.json"
 
 # An address nothing listens on; the URL option keeps server selection short.
@@ -23,21 +21,6 @@ def with_url_option(url: str, key: str, value) -> str:
     base = url if url.count("/") >= 3 else url + "/"
     return f"{base}?{key}={value}"
 
-
-def parse_env_lines(text: str) -> dict:
-    """The ``export KEY=value`` lines printed by scripts/ferretdb.sh, as a dict."""
-    out = {}
-    for line in text.splitlines():
-        line = line.strip()
-        if not line.startswith("export "):
-            continue
-        key, _, value = line[len("export ") :].partition("=")
-        out[key] = shlex.split(value)[0] if value else ""
-    return out
-
-def ferretdb(*args: str) -> str:
-    """Runs scripts/ferretdb.sh and returns its stdout."""
-    return subprocess.run([str(FERRETDB), *args], check=True, capture_output=True, text=True, timeout=300).stdout
 
 def assert_healthy() -> None:
     """The process and the connection still work after an error."""
