@@ -10,7 +10,7 @@ import pytest
 import mongo_odm
 import mongo_odm.connection as conn_module
 from ferretdb_ctl import Server
-from helpers import UNREACHABLE_URL, run_python, with_url_option
+from helpers import UNREACHABLE_URL, run_python, run_threads, with_url_option
 from mongo_odm import MongoBaseModel, MongoConnection, connect, get_mongo_connection
 from mongo_odm import get_async_client, get_async_database, get_client, get_collection, get_database
 from mongo_odm._async import AsyncMongoClient
@@ -50,11 +50,7 @@ def test_singleton_thread_safe_creation():
         except Exception as e:  # pragma: no cover - reported below
             errors.append(e)
 
-    threads = [threading.Thread(target=create) for _ in range(16)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_threads(create, 16)
     assert errors == []
     assert len(seen) == 16 and all(s is seen[0] for s in seen)
 
