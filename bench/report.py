@@ -313,6 +313,14 @@ def coalesce_table(py: Dict[str, Any]) -> List[str]:
     return rows
 
 
+def c_ratios(c: Dict[str, Any]):
+    """(task, libmongo_odm's result, libmongoc's, CPU ratio, its bound) of each C task both measured."""
+    for task, res in c["tasks"].items():
+        odm, raw = res.get("libmongo_odm"), res.get("libmongoc")
+        if odm and raw:
+            yield task, odm, raw, odm["cpu_us_per_op"] / raw["cpu_us_per_op"], c_bound(task)
+
+
 def c_table(c: Dict[str, Any]) -> Tuple[List[str], List[Dict[str, Any]]]:
     rows, verdicts = [], []
     if not c["tasks"]:
@@ -320,12 +328,7 @@ def c_table(c: Dict[str, Any]) -> Tuple[List[str], List[Dict[str, Any]]]:
     rows.append("| task | ops | libmongo_odm ops/s | libmongo_odm µs CPU/op | libmongoc ops/s | libmongoc µs CPU/op "
                 "| CPU ratio | target | met | measured |")
     rows.append("|---|---|---|---|---|---|---|---|---|---|")
-    for task, res in c["tasks"].items():
-        odm, raw = res.get("libmongo_odm"), res.get("libmongoc")
-        if not odm or not raw:
-            continue
-        ratio = odm["cpu_us_per_op"] / raw["cpu_us_per_op"]
-        bound = c_bound(task)
+    for task, odm, raw, ratio, bound in c_ratios(c):
         ok = ratio <= bound
         rows.append(f"| {task} | {odm['ops']} | {fmt(odm['ops_per_s'])} | {fmt(odm['cpu_us_per_op'])} | "
                     f"{fmt(raw['ops_per_s'])} | {fmt(raw['cpu_us_per_op'])} | {ratio:.2f}x | <= {bound:.2f} | "
@@ -373,12 +376,7 @@ def chart(py: Dict[str, Any], c: Dict[str, Any], path: str, title: str) -> None:
         bounds.append(limit)
         colors.append("#868e96" if limit is None else ("#2b8a3e" if value <= limit else "#c92a2a"))
         hatches.append("//" if "_source" in res else "")
-    for task, res in c["tasks"].items():
-        odm, raw = res.get("libmongo_odm"), res.get("libmongoc")
-        if not odm or not raw:
-            continue
-        value = odm["cpu_us_per_op"] / raw["cpu_us_per_op"]
-        limit = c_bound(task)
+    for task, odm, raw, value, limit in c_ratios(c):
         labels.append(f"C {task} (vs libmongoc)" + (" *" if "_source" in odm else ""))
         values.append(value)
         bounds.append(limit)

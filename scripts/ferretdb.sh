@@ -106,10 +106,16 @@ start() {
   local args=(--handler=sqlite "--sqlite-url=file:$dir/data/" "--listen-addr=127.0.0.1:$port"
               "--state-dir=$dir/state" --telemetry=disable --log-level=error --debug-addr=-)
   if [ "$auth" = 1 ]; then
-    args+=(--test-enable-new-auth --setup-database=admin "--setup-username=$user"
-           "--setup-password=$password")
+    args+=(--test-enable-new-auth --setup-database=admin "--setup-username=$user")
   fi
-  nohup "$BIN" "${args[@]}" >"$dir/log" 2>&1 </dev/null &
+  # The password reaches FerretDB through its environment (it reads each flag from FERRETDB_<FLAG>),
+  # exported in the subshell that becomes FerretDB only: a command line is visible to every user
+  # (ps), a process's environment only to its owner. The tests' own instances do the same
+  # (tests/support/ferretdb_ctl.py).
+  (
+    if [ "$auth" = 1 ]; then export FERRETDB_SETUP_PASSWORD=$password; fi
+    exec nohup "$BIN" "${args[@]}" >"$dir/log" 2>&1 </dev/null
+  ) &
   echo $! > "$dir/pid"
   echo "$port" > "$dir/port"
   local i

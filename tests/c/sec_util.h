@@ -53,6 +53,8 @@ int sec_suite_setup(void **state);
 int sec_suite_teardown(void **state);
 int sec_test_setup(void **state);
 int sec_test_teardown(void **state);
+/* A test of the auth and TLS suites, between sec_test_setup and sec_test_teardown. */
+#define SEC_TEST(test) cmocka_unit_test_setup_teardown(test, sec_test_setup, sec_test_teardown)
 
 /* Through `client`, in database `db`: inserts {_id: "a", v: 1} into a new collection, finds
  * it, counts 1, drops the collection. Fails the test on any error. */

@@ -37,46 +37,47 @@ typedef struct {
 /* A bson_t over raw bytes (their length prefix must be right); NULL when libbson refuses it. */
 static bson_t *raw_bson(const uint8_t *data, size_t len) { return bson_new_from_data(data, len); }
 
-/* from_bson of raw bytes against `model`: false when it fails (the document is freed). */
+/* from_bson of `b` (destroyed) against `model`: false when it fails (the document is freed). */
+static bool load(const mongo_odm_model_t *model, bson_t *b, mongo_odm_error_t *err) {
+  mongo_odm_doc_t *doc = mongo_odm_doc_from_bson(model, b, err);
+  bson_destroy(b);
+  mongo_odm_doc_destroy(doc);
+  return doc != NULL;
+}
+
 static bool load_raw(const mongo_odm_model_t *model, const uint8_t *data, size_t len, mongo_odm_error_t *err) {
   bson_t *b = raw_bson(data, len);
   assert_non_null(b);
-  mongo_odm_doc_t *doc = mongo_odm_doc_from_bson(model, b, err);
-  bson_destroy(b);
-  mongo_odm_doc_destroy(doc);
-  return doc != NULL;
+  return load(model, b, err);
 }
 
 static bool load_json(const mongo_odm_model_t *model, const char *json, mongo_odm_error_t *err) {
-  bson_t *b = tu_bson(json);
-  mongo_odm_doc_t *doc = mongo_odm_doc_from_bson(model, b, err);
-  bson_destroy(b);
-  mongo_odm_doc_destroy(doc);
-  return doc != NULL;
+  return load(model, tu_bson(json), err);
 }
 
-/* {"s": <string value bytes>} */
-static bool load_string_value(const char *bytes, uint32_t n, mongo_odm_error_t *err) {
+/* {key: <string value bytes>} */
+static bool load_string_value(const char *key, const char *bytes, uint32_t n, mongo_odm_error_t *err) {
   bson_t *b = bson_new();
-  bson_append_utf8(b, "s", -1, bytes, (int)n);
-  mongo_odm_doc_t *doc = mongo_odm_doc_from_bson(F.plain, b, err);
-  bson_destroy(b);
-  mongo_odm_doc_destroy(doc);
-  return doc != NULL;
+  bson_append_utf8(b, key, -1, bytes, (int)n);
+  return load(F.plain, b, err);
+}
+
+/* The setter rows: `return destroy_doc(mongo_odm_doc_set_...(new_doc(model), ...));` calls the
+ * setter on a new document of `model`, destroys it, and returns the setter's result. */
+static mongo_odm_doc_t *g_doc;
+static mongo_odm_doc_t *new_doc(const mongo_odm_model_t *model) { return g_doc = mongo_odm_doc_new(model); }
+static bool destroy_doc(bool result) {
+  mongo_odm_doc_destroy(g_doc);
+  g_doc = NULL;
+  return result;
 }
 
 static bool set_value_on_new(const char *key, const bson_value_t *v, mongo_odm_error_t *err) {
-  mongo_odm_doc_t *doc = mongo_odm_doc_new(F.plain);
-  const bool ok = mongo_odm_doc_set_value(doc, key, v, err);
-  mongo_odm_doc_destroy(doc);
-  return ok;
+  return destroy_doc(mongo_odm_doc_set_value(new_doc(F.plain), key, v, err));
 }
 
 static bool set_int32_on_new(const mongo_odm_model_t *model, const char *key, mongo_odm_error_t *err) {
-  mongo_odm_doc_t *doc = mongo_odm_doc_new(model);
-  const bool ok = mongo_odm_doc_set_int32(doc, key, 1, err);
-  mongo_odm_doc_destroy(doc);
-  return ok;
+  return destroy_doc(mongo_odm_doc_set_int32(new_doc(model), key, 1, err));
 }
 
 static bool insert_json(const char *json, mongo_odm_error_t *err) {
@@ -103,9 +104,9 @@ static bool r_unknown_type(mongo_odm_error_t *err) {
   return load_raw(F.plain, d, sizeof d, err);
 }
 static bool r_bad_terminator(mongo_odm_error_t *err) { return load_raw(F.plain, kBadTerminator, sizeof kBadTerminator, err); }
-static bool r_bad_utf8_string(mongo_odm_error_t *err) { return load_string_value("ok\xff", 3, err); }
-static bool r_overlong_nul(mongo_odm_error_t *err) { return load_string_value("a\xc0\x80z", 4, err); }
-static bool r_surrogate(mongo_odm_error_t *err) { return load_string_value("\xed\xa0\x80", 3, err); }
+static bool r_bad_utf8_string(mongo_odm_error_t *err) { return load_string_value("s", "ok\xff", 3, err); }
+static bool r_overlong_nul(mongo_odm_error_t *err) { return load_string_value("s", "a\xc0\x80z", 4, err); }
+static bool r_surrogate(mongo_odm_error_t *err) { return load_string_value("s", "\xed\xa0\x80", 3, err); }
 static bool r_bad_utf8_key(mongo_odm_error_t *err) {
   static const uint8_t d[] = {13, 0, 0, 0, 0x10, 'k', 0xff, 0, 1, 0, 0, 0, 0};
   return load_raw(F.plain, d, sizeof d, err);
@@ -130,14 +131,7 @@ static bool r_bad_scope(mongo_odm_error_t *err) {
                               9,  0, 0, 0, 0x10, 'a', 0, 1, 0, 0, 0, 0};
   return load_raw(F.plain, d, sizeof d, err);
 }
-static bool r_nul_in_id(mongo_odm_error_t *err) {
-  bson_t *b = bson_new();
-  bson_append_utf8(b, "_id", -1, "a\0b", 3);
-  mongo_odm_doc_t *doc = mongo_odm_doc_from_bson(F.plain, b, err);
-  bson_destroy(b);
-  mongo_odm_doc_destroy(doc);
-  return doc != NULL;
-}
+static bool r_nul_in_id(mongo_odm_error_t *err) { return load_string_value("_id", "a\0b", 3, err); }
 static bool r_wrong_type(mongo_odm_error_t *err) { return load_json(F.typed, "{\"name\": \"n\", \"age\": \"three\"}", err); }
 static bool r_required(mongo_odm_error_t *err) { return load_json(F.typed, "{\"age\": 3}", err); }
 static bool r_null_not_nullable(mongo_odm_error_t *err) { return load_json(F.typed, "{\"name\": null}", err); }
@@ -150,114 +144,68 @@ static bool r_key_utf8(mongo_odm_error_t *err) { return set_int32_on_new(F.plain
 static bool r_key_overlong(mongo_odm_error_t *err) { return set_int32_on_new(F.plain, "\xc0\x80", err); }
 static bool r_set_declared_type(mongo_odm_error_t *err) { return set_int32_on_new(F.typed, "name", err); }
 static bool r_set_null_required(mongo_odm_error_t *err) {
-  mongo_odm_doc_t *doc = mongo_odm_doc_new(F.typed);
-  const bool ok = mongo_odm_doc_set_null(doc, "name", err);
-  mongo_odm_doc_destroy(doc);
-  return ok;
+  return destroy_doc(mongo_odm_doc_set_null(new_doc(F.typed), "name", err));
 }
 static bool r_utf8_value(mongo_odm_error_t *err) {
-  mongo_odm_doc_t *doc = mongo_odm_doc_new(F.plain);
-  const bool ok = mongo_odm_doc_set_utf8(doc, "s", "caf\xe9", err);
-  mongo_odm_doc_destroy(doc);
-  return ok;
+  return destroy_doc(mongo_odm_doc_set_utf8(new_doc(F.plain), "s", "caf\xe9", err));
 }
+
+/* bson_value_t rows: static, so every byte the initializer does not name is zero. */
 static bool r_value_overlong(mongo_odm_error_t *err) {
-  bson_value_t v;
-  memset(&v, 0, sizeof v);
-  v.value_type = BSON_TYPE_UTF8;
-  v.value.v_utf8.str = "\xc0\x80";
-  v.value.v_utf8.len = 2;
+  static const bson_value_t v = {.value_type = BSON_TYPE_UTF8, .value.v_utf8 = {.str = "\xc0\x80", .len = 2}};
   return set_value_on_new("s", &v, err);
 }
 static bool r_unknown_tag(mongo_odm_error_t *err) {
-  bson_value_t v;
-  memset(&v, 0, sizeof v);
-  v.value_type = (bson_type_t)0x42;
+  static const bson_value_t v = {.value_type = (bson_type_t)0x42};
   return set_value_on_new("v", &v, err);
 }
 static bool r_dbpointer_null(mongo_odm_error_t *err) {
-  bson_value_t v;
-  memset(&v, 0, sizeof v);
-  v.value_type = BSON_TYPE_DBPOINTER;
-  v.value.v_dbpointer.collection = NULL;
-  v.value.v_dbpointer.collection_len = 3;
+  static const bson_value_t v = {.value_type = BSON_TYPE_DBPOINTER, .value.v_dbpointer.collection_len = 3}; /* NULL */
   return set_value_on_new("p", &v, err);
 }
 static bool r_codewscope_null(mongo_odm_error_t *err) {
-  bson_value_t v;
-  memset(&v, 0, sizeof v);
-  v.value_type = BSON_TYPE_CODEWSCOPE;
-  v.value.v_codewscope.code = "x";
-  v.value.v_codewscope.code_len = 1;
-  v.value.v_codewscope.scope_data = NULL;
-  v.value.v_codewscope.scope_len = 5;
+  static const bson_value_t v = {.value_type = BSON_TYPE_CODEWSCOPE,
+                                 .value.v_codewscope = {.code = "x", .code_len = 1, .scope_data = NULL, .scope_len = 5}};
   return set_value_on_new("c", &v, err);
 }
 static bool r_codewscope_corrupt(mongo_odm_error_t *err) {
   static const uint8_t scope[] = {9, 0, 0, 0, 0x10, 'a', 0, 1, 0}; /* int32 cut short */
-  bson_value_t v;
-  memset(&v, 0, sizeof v);
-  v.value_type = BSON_TYPE_CODEWSCOPE;
-  v.value.v_codewscope.code = "x";
-  v.value.v_codewscope.code_len = 1;
-  v.value.v_codewscope.scope_data = (uint8_t *)scope;
-  v.value.v_codewscope.scope_len = sizeof scope;
+  static const bson_value_t v = {
+      .value_type = BSON_TYPE_CODEWSCOPE,
+      .value.v_codewscope = {.code = "x", .code_len = 1, .scope_data = (uint8_t *)scope, .scope_len = sizeof scope}};
   return set_value_on_new("c", &v, err);
 }
 static bool r_code_past_len(mongo_odm_error_t *err) {
-  bson_value_t v;
-  memset(&v, 0, sizeof v);
-  v.value_type = BSON_TYPE_CODE;
-  v.value.v_code.code = "x\xff\xfe"; /* libbson writes the C string, not code_len bytes */
-  v.value.v_code.code_len = 1;
+  /* libbson writes the C string, not code_len bytes */
+  static const bson_value_t v = {.value_type = BSON_TYPE_CODE, .value.v_code = {.code = "x\xff\xfe", .code_len = 1}};
   return set_value_on_new("js", &v, err);
 }
 static bool r_regex_null(mongo_odm_error_t *err) {
-  bson_value_t v;
-  memset(&v, 0, sizeof v);
-  v.value_type = BSON_TYPE_REGEX;
-  v.value.v_regex.regex = "^a";
-  v.value.v_regex.options = NULL;
+  static const bson_value_t v = {.value_type = BSON_TYPE_REGEX, .value.v_regex = {.regex = "^a", .options = NULL}};
   return set_value_on_new("re", &v, err);
 }
 static bool r_binary_null(mongo_odm_error_t *err) {
-  bson_value_t v;
-  memset(&v, 0, sizeof v);
-  v.value_type = BSON_TYPE_BINARY;
-  v.value.v_binary.data = NULL;
-  v.value.v_binary.data_len = 3;
+  static const bson_value_t v = {.value_type = BSON_TYPE_BINARY, .value.v_binary.data_len = 3}; /* data NULL */
   return set_value_on_new("bin", &v, err);
 }
+static bool r_id_value_null_string(mongo_odm_error_t *err) {
+  static const bson_value_t v = {.value_type = BSON_TYPE_UTF8, .value.v_utf8.len = 3}; /* str NULL */
+  return set_value_on_new("_id", &v, err);
+}
+
 static bool r_set_document_terminator(mongo_odm_error_t *err) {
   bson_t inner;
   assert_true(bson_init_static(&inner, kBadTerminator, sizeof kBadTerminator));
-  mongo_odm_doc_t *doc = mongo_odm_doc_new(F.plain);
-  const bool ok = mongo_odm_doc_set_document(doc, "sub", &inner, err);
-  mongo_odm_doc_destroy(doc);
-  return ok;
+  return destroy_doc(mongo_odm_doc_set_document(new_doc(F.plain), "sub", &inner, err));
 }
 static bool r_set_array_corrupt(mongo_odm_error_t *err) {
   static const uint8_t d[] = {12, 0, 0, 0, 0x02, '0', 0, 0xff, 0xff, 0xff, 0x7f, 0};
   bson_t arr;
   assert_true(bson_init_static(&arr, d, sizeof d));
-  mongo_odm_doc_t *doc = mongo_odm_doc_new(F.plain);
-  const bool ok = mongo_odm_doc_set_array(doc, "tags", &arr, err);
-  mongo_odm_doc_destroy(doc);
-  return ok;
-}
-static bool r_id_value_null_string(mongo_odm_error_t *err) {
-  bson_value_t v;
-  memset(&v, 0, sizeof v);
-  v.value_type = BSON_TYPE_UTF8;
-  v.value.v_utf8.str = NULL;
-  v.value.v_utf8.len = 3;
-  return set_value_on_new("_id", &v, err);
+  return destroy_doc(mongo_odm_doc_set_array(new_doc(F.plain), "tags", &arr, err));
 }
 static bool r_set_id_utf8(mongo_odm_error_t *err) {
-  mongo_odm_doc_t *doc = mongo_odm_doc_new(F.plain);
-  const bool ok = mongo_odm_doc_set_id(doc, "\xff\xfe", err);
-  mongo_odm_doc_destroy(doc);
-  return ok;
+  return destroy_doc(mongo_odm_doc_set_id(new_doc(F.plain), "\xff\xfe", err));
 }
 
 /* ---- rows: to_bson, save, ids, models ------------------------------------------------------ */

@@ -1,15 +1,11 @@
 /* cancel.h: cancel tokens, deadlines, check functions and timeoutMS, on a server that accepts
- * connections and never answers (made here: a listening socket nobody reads from; the kernel
+ * connections and never answers (tu_listen_loopback: a listening socket nobody reads from; the kernel
  * completes the TCP handshake, libmongoc's hello then waits for ever) and on the test FerretDB.
  * Also mongo_odm_error_reason() for each timeout and failure the library tells apart. */
 #include <pthread.h>
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include "test_util.h"
 
@@ -31,17 +27,9 @@ static char g_hung_url[128];
 static int hung_setup(void **state) {
   (void)state;
   mongo_odm_init();
-  g_hung_fd = socket(AF_INET, SOCK_STREAM, 0);
-  assert_true(g_hung_fd >= 0);
-  struct sockaddr_in addr;
-  memset(&addr, 0, sizeof addr);
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  assert_int_equal(bind(g_hung_fd, (struct sockaddr *)&addr, sizeof addr), 0);
-  assert_int_equal(listen(g_hung_fd, 128), 0);
-  socklen_t len = sizeof addr;
-  assert_int_equal(getsockname(g_hung_fd, (struct sockaddr *)&addr, &len), 0);
-  snprintf(g_hung_url, sizeof g_hung_url, "mongodb://127.0.0.1:%d", ntohs(addr.sin_port));
+  int port = 0;
+  g_hung_fd = tu_listen_loopback(&port);
+  snprintf(g_hung_url, sizeof g_hung_url, "mongodb://127.0.0.1:%d", port);
   return 0;
 }
 

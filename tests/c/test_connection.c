@@ -35,6 +35,48 @@ static void assert_connected_and_usable(const char *expected_db) {
   assert_ok(err);
 }
 
+/* Connects the default connection to `url` (NULL: MONGO_URL) while MONGO_USER and MONGO_PASSWORD
+ * are `env_user` and `env_password` (NULL: unset), restored after the call; the test server's
+ * credentials are passed as arguments when `credentials_as_arguments`. Asserts that it connected
+ * to MONGO_DB_NAME. */
+static void connect_with_credentials_env(const char *url, bool credentials_as_arguments, const char *env_user,
+                                         const char *env_password) {
+  char *saved_user = tu_env_save("MONGO_USER");
+  char *saved_password = tu_env_save("MONGO_PASSWORD");
+  const char *names[] = {"MONGO_USER", "MONGO_PASSWORD"};
+  const char *values[] = {env_user, env_password};
+  for (int i = 0; i < 2; ++i) {
+    if (values[i])
+      setenv(names[i], values[i], 1);
+    else
+      unsetenv(names[i]);
+  }
+  const char *user = credentials_as_arguments ? saved_user : NULL;
+  const char *password = credentials_as_arguments ? saved_password : NULL;
+  mongo_odm_error_t err;
+  bool ok = mongo_odm_connect(url, user, password, NULL, &err);
+  tu_env_restore("MONGO_USER", saved_user);
+  tu_env_restore("MONGO_PASSWORD", saved_password);
+  assert_true(ok);
+  assert_ok(err);
+  assert_connected_and_usable(tu_env("MONGO_DB_NAME"));
+}
+
+/* Through `client`, ping and the command {ping: 1} fail with CONNECTION; with `empty_reply`, the
+ * command's reply is an empty document. */
+static void assert_pings_fail(mongo_odm_client_t *client, bool empty_reply) {
+  mongo_odm_error_t err;
+  assert_false(mongo_odm_client_ping(client, &err));
+  assert_code(err, MONGO_ODM_ERROR_CONNECTION);
+  bson_t reply;
+  bson_t *cmd = tu_bson("{\"ping\": 1}");
+  assert_false(mongo_odm_client_command(client, "admin", cmd, &reply, &err));
+  assert_code(err, MONGO_ODM_ERROR_CONNECTION);
+  if (empty_reply) assert_int_equal(bson_count_keys(&reply), 0);
+  bson_destroy(&reply);
+  bson_destroy(cmd);
+}
+
 static void test_connect_from_environment(void **state) {
   (void)state;
   mongo_odm_error_t err;
@@ -57,17 +99,7 @@ static void test_connect_with_explicit_arguments(void **state) {
   assert_connected_and_usable("explicit_db");
 
   /* explicit arguments win over the environment */
-  char *saved_user = tu_env_save("MONGO_USER");
-  char *saved_password = tu_env_save("MONGO_PASSWORD");
-  setenv("MONGO_USER", "nobody", 1);
-  setenv("MONGO_PASSWORD", "wrong-password", 1);
-  const char *user = saved_user, *password = saved_password;
-  bool ok = mongo_odm_connect(NULL, user, password, NULL, &err);
-  tu_env_restore("MONGO_USER", saved_user);
-  tu_env_restore("MONGO_PASSWORD", saved_password);
-  assert_true(ok);
-  assert_ok(err);
-  assert_connected_and_usable(tu_env("MONGO_DB_NAME"));
+  connect_with_credentials_env(NULL, true, "nobody", "wrong-password");
 }
 
 static void test_missing_url_is_configuration_error(void **state) {
@@ -148,14 +180,7 @@ static void test_unreachable_server_is_connection_error(void **state) {
   mongo_odm_client_t *client = mongo_odm_client_new(UNREACHABLE, NULL, NULL, &err);
   assert_non_null(client);
   assert_ok(err);
-  assert_false(mongo_odm_client_ping(client, &err));
-  assert_code(err, MONGO_ODM_ERROR_CONNECTION);
-  bson_t reply;
-  bson_t *cmd = tu_bson("{\"ping\": 1}");
-  assert_false(mongo_odm_client_command(client, "admin", cmd, &reply, &err));
-  assert_code(err, MONGO_ODM_ERROR_CONNECTION);
-  bson_destroy(&reply);
-  bson_destroy(cmd);
+  assert_pings_fail(client, false);
   mongo_odm_client_destroy(client);
 }
 
@@ -280,15 +305,8 @@ static void test_borrowed_default_client_after_disconnect_fails_cleanly(void **s
   mongo_odm_client_t *client = mongo_odm_default_client(&err);
   assert_non_null(client);
   mongo_odm_disconnect();
-  assert_false(mongo_odm_client_ping(client, &err));
-  assert_code(err, MONGO_ODM_ERROR_CONNECTION);
+  assert_pings_fail(client, true);
   bson_t reply;
-  bson_t *cmd = tu_bson("{\"ping\": 1}");
-  assert_false(mongo_odm_client_command(client, "admin", cmd, &reply, &err));
-  assert_code(err, MONGO_ODM_ERROR_CONNECTION);
-  assert_int_equal(bson_count_keys(&reply), 0);
-  bson_destroy(&reply);
-  bson_destroy(cmd);
   assert_null(mongo_odm_collection_new(client, "db", "coll", &err));
   assert_code(err, MONGO_ODM_ERROR_CONNECTION);
   assert_false(mongo_odm_client_drop_database(client, "db", &err));
@@ -307,19 +325,10 @@ static void test_credentials_in_url(void **state) {
   snprintf(userinfo, sizeof userinfo, "%s:%s", tu_env("MONGO_USER"), tu_env("MONGO_PASSWORD"));
   char *url = tu_server_url(userinfo, "/?authSource=admin");
   /* nothing from the environment but the database name */
-  char *saved_user = tu_env_save("MONGO_USER");
-  char *saved_password = tu_env_save("MONGO_PASSWORD");
-  unsetenv("MONGO_USER");
-  unsetenv("MONGO_PASSWORD");
-  mongo_odm_error_t err;
-  bool ok = mongo_odm_connect(url, NULL, NULL, NULL, &err);
-  tu_env_restore("MONGO_USER", saved_user);
-  tu_env_restore("MONGO_PASSWORD", saved_password);
-  assert_true(ok);
-  assert_ok(err);
-  assert_connected_and_usable(tu_env("MONGO_DB_NAME"));
+  connect_with_credentials_env(url, false, NULL, NULL);
 
   /* a client of one's own with the credentials in the URL */
+  mongo_odm_error_t err;
   mongo_odm_client_t *client = mongo_odm_client_new(url, NULL, NULL, &err);
   assert_non_null(client);
   assert_true(mongo_odm_client_ping(client, &err));

@@ -13,11 +13,8 @@
  *  - every save acknowledged before (or after) the kill is in the database afterwards;
  *  - a server that never comes up fails within its serverSelectionTimeoutMS, the configured
  *    value and the library's default (5 s). */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -331,21 +328,6 @@ static void test_kill_and_restart_during_saves(void **state) {
 
 /* ------------------------------------------------------------------ a server that never comes up */
 
-/* A loopback port nothing listens on: bound once by the kernel's choice, then closed. */
-static int dead_port(void) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  assert_true(fd >= 0);
-  struct sockaddr_in addr;
-  memset(&addr, 0, sizeof addr);
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof addr), 0);
-  socklen_t len = sizeof addr;
-  assert_int_equal(getsockname(fd, (struct sockaddr *)&addr, &len), 0);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 static void assert_took(double took, double timeout_s, const char *what) {
   printf("[ faults   ] %s: %.2f s (serverSelectionTimeoutMS %.1f s)\n", what, took, timeout_s);
   if (took < timeout_s - 0.1 || took > timeout_s + MARGIN_S) {
@@ -358,7 +340,7 @@ static void assert_took(double took, double timeout_s, const char *what) {
 static void test_server_never_up(void **state) {
   (void)state;
   char url[128];
-  snprintf(url, sizeof url, "mongodb://127.0.0.1:%d/?serverSelectionTimeoutMS=1000", dead_port());
+  snprintf(url, sizeof url, "mongodb://127.0.0.1:%d/?serverSelectionTimeoutMS=1000", tu_dead_port());
   mongo_odm_error_t err;
 
   /* the default connection: connect pings */
@@ -392,7 +374,7 @@ static void test_server_never_up(void **state) {
   mongo_odm_client_destroy(client);
 
   /* without the URL option the library's default applies: 5 s */
-  snprintf(url, sizeof url, "mongodb://127.0.0.1:%d/", dead_port());
+  snprintf(url, sizeof url, "mongodb://127.0.0.1:%d/", tu_dead_port());
   client = mongo_odm_client_new(url, NULL, NULL, &err);
   assert_non_null(client);
   start = now_seconds();

@@ -344,18 +344,17 @@ static void test_debug_log_of_a_session_has_no_password(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_scram_with_credentials_in_the_url, sec_test_setup, sec_test_teardown),
-      cmocka_unit_test_setup_teardown(test_scram_sha_256_named_explicitly, sec_test_setup, sec_test_teardown),
-      cmocka_unit_test_setup_teardown(test_scram_with_credentials_as_arguments, sec_test_setup, sec_test_teardown),
-      cmocka_unit_test_setup_teardown(test_wrong_password_is_a_connection_error, sec_test_setup, sec_test_teardown),
-      cmocka_unit_test_setup_teardown(test_right_password_of_another_user_is_refused, sec_test_setup, sec_test_teardown),
-      cmocka_unit_test_setup_teardown(test_user_without_password_is_a_connection_error, sec_test_setup, sec_test_teardown),
-      cmocka_unit_test_setup_teardown(test_password_refused_by_saslprep_is_a_connection_error, sec_test_setup,
-                                      sec_test_teardown),
-      cmocka_unit_test_setup_teardown(test_no_credentials_then_operations_are_unauthorized, sec_test_setup, sec_test_teardown),
-      cmocka_unit_test_setup_teardown(test_x509_without_tls_is_an_invalid_argument, sec_test_setup, sec_test_teardown),
-      cmocka_unit_test_setup_teardown(test_url_password_is_redacted_in_every_error, sec_test_setup, sec_test_teardown),
-      cmocka_unit_test_setup_teardown(test_debug_log_of_a_session_has_no_password, sec_test_setup, sec_test_teardown),
+      SEC_TEST(test_scram_with_credentials_in_the_url),
+      SEC_TEST(test_scram_sha_256_named_explicitly),
+      SEC_TEST(test_scram_with_credentials_as_arguments),
+      SEC_TEST(test_wrong_password_is_a_connection_error),
+      SEC_TEST(test_right_password_of_another_user_is_refused),
+      SEC_TEST(test_user_without_password_is_a_connection_error),
+      SEC_TEST(test_password_refused_by_saslprep_is_a_connection_error),
+      SEC_TEST(test_no_credentials_then_operations_are_unauthorized),
+      SEC_TEST(test_x509_without_tls_is_an_invalid_argument),
+      SEC_TEST(test_url_password_is_redacted_in_every_error),
+      SEC_TEST(test_debug_log_of_a_session_has_no_password),
   };
   return cmocka_run_group_tests_name("security: authentication", tests, sec_suite_setup, sec_suite_teardown);
 }

@@ -329,18 +329,17 @@ int main(int argc, char **argv) {
     return child_encrypted_key_without_passphrase();
   }
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_ca_file_verifies_the_server, sec_test_setup, sec_test_teardown),
-      cmocka_unit_test_setup_teardown(test_server_of_an_untrusted_ca_is_refused, sec_test_setup, sec_test_teardown),
-      cmocka_unit_test_setup_teardown(test_allow_invalid_certificates_accepts_an_untrusted_server, sec_test_setup,
-                                      sec_test_teardown),
-      cmocka_unit_test_setup_teardown(test_certificate_for_another_host_is_refused, sec_test_setup, sec_test_teardown),
-      cmocka_unit_test_setup_teardown(test_allow_invalid_hostnames_accepts_another_host, sec_test_setup, sec_test_teardown),
-      cmocka_unit_test_setup_teardown(test_plaintext_and_tls_do_not_mix, sec_test_setup, sec_test_teardown),
-      cmocka_unit_test_setup_teardown(test_missing_ca_file_is_a_connection_error, sec_test_setup, sec_test_teardown),
-      cmocka_unit_test_setup_teardown(test_client_certificate_is_accepted, sec_test_setup, sec_test_teardown),
-      cmocka_unit_test_setup_teardown(test_no_or_untrusted_client_certificate_is_refused, sec_test_setup, sec_test_teardown),
-      cmocka_unit_test_setup_teardown(test_encrypted_client_key_with_its_passphrase, sec_test_setup, sec_test_teardown),
-      cmocka_unit_test_setup_teardown(test_encrypted_key_without_passphrase_never_prompts, sec_test_setup, sec_test_teardown),
+      SEC_TEST(test_ca_file_verifies_the_server),
+      SEC_TEST(test_server_of_an_untrusted_ca_is_refused),
+      SEC_TEST(test_allow_invalid_certificates_accepts_an_untrusted_server),
+      SEC_TEST(test_certificate_for_another_host_is_refused),
+      SEC_TEST(test_allow_invalid_hostnames_accepts_another_host),
+      SEC_TEST(test_plaintext_and_tls_do_not_mix),
+      SEC_TEST(test_missing_ca_file_is_a_connection_error),
+      SEC_TEST(test_client_certificate_is_accepted),
+      SEC_TEST(test_no_or_untrusted_client_certificate_is_refused),
+      SEC_TEST(test_encrypted_client_key_with_its_passphrase),
+      SEC_TEST(test_encrypted_key_without_passphrase_never_prompts),
   };
   return cmocka_run_group_tests_name("security: TLS", tests, sec_suite_setup, sec_suite_teardown);
 }

@@ -2,6 +2,10 @@
 
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 const char *tu_env(const char *name) {
   const char *value = getenv(name);
   if (!value || !*value) {
@@ -205,4 +209,31 @@ void tu_apply_skip_filter(void) {
     fprintf(stderr, "MONGO_ODM_TEST_SKIP=%s: matching tests are skipped\n", pattern);
     cmocka_set_skip_filter(pattern);
   }
+}
+
+/* A TCP socket bound to a loopback port of the kernel's choice; *port gets the port. */
+static int bind_loopback(int *port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  assert_true(fd >= 0);
+  struct sockaddr_in addr;
+  memset(&addr, 0, sizeof addr);
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof addr), 0);
+  socklen_t len = sizeof addr;
+  assert_int_equal(getsockname(fd, (struct sockaddr *)&addr, &len), 0);
+  *port = ntohs(addr.sin_port);
+  return fd;
+}
+
+int tu_listen_loopback(int *port) {
+  const int fd = bind_loopback(port);
+  assert_int_equal(listen(fd, 128), 0);
+  return fd;
+}
+
+int tu_dead_port(void) {
+  int port = 0;
+  close(bind_loopback(&port));
+  return port;
 }

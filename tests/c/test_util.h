@@ -116,6 +116,14 @@ char *tu_server_url(const char *userinfo, const char *suffix);
  * matching tests are reported as skipped. Used by tests/valgrind/run.sh, nowhere else. */
 void tu_apply_skip_filter(void);
 
+/* Loopback ports of the kernel's choice (127.0.0.1; fail the test on error):
+ * tu_listen_loopback() returns a socket listening on one, its port in *port: connections
+ * complete their TCP handshake and are never read (a server that never answers; close() the
+ * socket when done). tu_dead_port() returns a port nothing listens on (bound once, then
+ * closed). */
+int tu_listen_loopback(int *port);
+int tu_dead_port(void);
+
 /* Sets/restores an environment variable around a test (value NULL unsets). tu_env_save()
  * returns the old value (malloc()ed or NULL) for tu_env_restore(). */
 char *tu_env_save(const char *name);

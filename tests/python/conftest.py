@@ -10,17 +10,25 @@ of their own so that resetting the connection singleton never gets in the way of
 """
 
 import os
+import sys
+from pathlib import Path
 from typing import Callable, List, Optional
 from uuid import uuid4
 
 import pytest
 
-from helpers import FERRETDB, assert_healthy, ferretdb, parse_env_lines  # noqa: F401
+# tests/support: FerretDB control, the connection singleton, ports (shared with the security and
+# reliability suites)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+
+from ferretdb_ctl import Server  # noqa: E402
+from helpers import assert_healthy  # noqa: E402
+from odm_state import close_and_reset, make_model, reset_singleton  # noqa: E402
 
 
 def pytest_configure(config):
     if not os.environ.get("MONGO_URL"):
-        os.environ.update(parse_env_lines(ferretdb("start")))
+        os.environ.update(Server("default").start().env)
     # FerretDB's SQLite backend keeps each database in one file with one write lock: under
     # concurrent writes from another suite on the same database (the C tests use MONGO_DB_NAME
     # too) it interrupts queued writes ("interrupted (9)"). This suite works in a database of
@@ -48,30 +56,14 @@ def settings() -> Settings:
 
 
 # ------------------------------------------------------------------------------ singleton reset
-def reset_singleton() -> None:
-    """Forgets the connection singleton the way lightodm's own conftest does."""
-    import mongo_odm.connection as conn_module
-    from mongo_odm.connection import MongoConnection
-
-    MongoConnection._instance = None
-    MongoConnection._client = None
-    MongoConnection._db = None
-    MongoConnection._async_client = None
-    MongoConnection._pending_params = None
-    conn_module._mongo_conn = None
-
-
 @pytest.fixture(autouse=True)
 def reset_connection():
     """Each test starts without a connection and leaves none behind."""
     import mongo_odm.connection as conn_module
-    from mongo_odm.connection import MongoConnection
 
     reset_singleton()
     yield
-    if MongoConnection._instance is not None:
-        MongoConnection._instance.close_connection()
-    reset_singleton()
+    close_and_reset()
     assert conn_module._mongo_conn is None
 
 
@@ -121,17 +113,7 @@ def raw(admin_db, coll_name):
 @pytest.fixture
 def User(coll_name):
     """A plain model on the test collection."""
-    from mongo_odm import MongoBaseModel
-
-    class User(MongoBaseModel):
-        class Settings:
-            name = coll_name
-
-        name: str
-        age: int = 0
-        email: Optional[str] = None
-
-    return User
+    return make_model("User", coll_name, name=str, age=(int, 0), email=(Optional[str], None))
 
 
 @pytest.fixture

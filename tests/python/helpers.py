@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import shlex
 import subprocess
 import sys
+import threading
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 REPO = Path(__file__).resolve().parents[2]
-FERRETDB = REPO / "scripts" / "ferretdb.sh"
 ID_VECTORS = REPO / "tests" / "data" / "id-vectors.json"
 
 # An address nothing listens on; the URL option keeps server selection short.
@@ -24,27 +23,40 @@ def with_url_option(url: str, key: str, value) -> str:
     return f"{base}?{key}={value}"
 
 
-def parse_env_lines(text: str) -> dict:
-    """The ``export KEY=value`` lines printed by scripts/ferretdb.sh, as a dict."""
-    out = {}
-    for line in text.splitlines():
-        line = line.strip()
-        if not line.startswith("export "):
-            continue
-        key, _, value = line[len("export ") :].partition("=")
-        out[key] = shlex.split(value)[0] if value else ""
-    return out
-
-def ferretdb(*args: str) -> str:
-    """Runs scripts/ferretdb.sh and returns its stdout."""
-    return subprocess.run([str(FERRETDB), *args], check=True, capture_output=True, text=True, timeout=300).stdout
-
 def assert_healthy() -> None:
     """The process and the connection still work after an error."""
     from mongo_odm import _core, get_database
 
     assert _core.decode(_core.encode({"ok": [1, "two", {"three": 3.0}]})) == {"ok": [1, "two", {"three": 3.0}]}
     assert get_database().command("ping")["ok"] == 1.0
+
+def run_threads(target: Callable[..., None], n: int, with_index: bool = False) -> None:
+    """Starts `n` threads running `target` (``target(i)``, i = 0..n-1, with_index), then waits for
+    them all."""
+    threads = [threading.Thread(target=target, args=(i,) if with_index else ()) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+def no_server_model(coll_name: str, message: str) -> type:
+    """A model on `coll_name` whose get_collection and get_async_collection fail the test with
+    `message`: for calls that must be answered without touching the collection."""
+    from mongo_odm import MongoBaseModel
+
+    class NoServer(MongoBaseModel):
+        class Settings:
+            name = coll_name
+
+        @classmethod
+        def get_collection(cls):
+            raise AssertionError(message)
+
+        @classmethod
+        async def get_async_collection(cls):
+            raise AssertionError(message)
+
+    return NoServer
 
 def python_of_venv(venv: Path) -> Path:
     return venv / "bin" / "python"

@@ -12,6 +12,7 @@ import random
 import threading
 import time
 
+from helpers import run_threads
 from mongo_odm import MongoBaseModel, MongoConnection, get_mongo_connection
 
 THREADS = 16
@@ -51,11 +52,7 @@ def test_threads_save_through_singleton(new_name):
         except BaseException as e:  # noqa: BLE001 - reported by the assertion below
             errors.append(repr(e))
 
-    threads = [threading.Thread(target=worker, args=(t,)) for t in range(THREADS)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
+    run_threads(worker, THREADS, with_index=True)
     assert errors == []
     counts = [m.count() for m in models]
     assert counts == [THREADS // COLLECTIONS * SAVES_PER_THREAD] * COLLECTIONS

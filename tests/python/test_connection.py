@@ -9,18 +9,10 @@ import pytest
 
 import mongo_odm
 import mongo_odm.connection as conn_module
-from helpers import UNREACHABLE_URL, ferretdb, parse_env_lines, run_python, with_url_option
-from mongo_odm import (
-    MongoBaseModel,
-    MongoConnection,
-    connect,
-    get_async_client,
-    get_async_database,
-    get_client,
-    get_collection,
-    get_database,
-    get_mongo_connection,
-)
+from ferretdb_ctl import Server
+from helpers import UNREACHABLE_URL, run_python, run_threads, with_url_option
+from mongo_odm import MongoBaseModel, MongoConnection, connect, get_mongo_connection
+from mongo_odm import get_async_client, get_async_database, get_client, get_collection, get_database
 from mongo_odm._async import AsyncMongoClient
 from mongo_odm.client import Database, MongoClient
 
@@ -58,11 +50,7 @@ def test_singleton_thread_safe_creation():
         except Exception as e:  # pragma: no cover - reported below
             errors.append(e)
 
-    threads = [threading.Thread(target=create) for _ in range(16)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_threads(create, 16)
     assert errors == []
     assert len(seen) == 16 and all(s is seen[0] for s in seen)
 
@@ -264,9 +252,9 @@ def test_atexit_close_in_subprocess(coll_name):
 # ------------------------------------------------------------------------------ a server without authentication
 @pytest.fixture(scope="module")
 def noauth_env():
-    env = parse_env_lines(ferretdb("start", "--name", "noauth", "--no-auth"))
-    yield env
-    ferretdb("stop", "--name", "noauth")
+    server = Server("noauth", auth=False).start()
+    yield server.env
+    server.stop()
 
 
 def test_server_without_auth_needs_no_credentials(noauth_env, monkeypatch):

@@ -28,20 +28,21 @@ from mongo_odm.errors import (
 )
 
 
+def assert_subclasses(base: type, *classes: type) -> None:
+    for cls in classes:
+        assert issubclass(cls, base), f"{cls.__name__} is not a {base.__name__}"
+
+
 def test_hierarchy():
-    assert issubclass(DuplicateKeyError, WriteError)
-    assert issubclass(WriteError, OperationFailure)
-    assert issubclass(BulkWriteError, OperationFailure)
-    assert issubclass(ExecutionTimeout, OperationFailure)
-    assert issubclass(OperationFailure, PyMongoError)
-    assert issubclass(ConnectionFailure, PyMongoError) and issubclass(ConnectionFailure, ConnectionError)
-    assert issubclass(ServerSelectionTimeoutError, AutoReconnect)
-    assert issubclass(ServerSelectionTimeoutError, ConnectionFailure)
-    assert issubclass(ServerSelectionTimeoutError, ConnectionError)
-    assert issubclass(ConfigurationError, ValueError)
-    assert issubclass(DocumentTooLarge, InvalidDocument)
-    assert issubclass(InvalidDocument, BSONError) and issubclass(InvalidBSON, BSONError)
-    assert issubclass(InvalidId, BSONError)
+    assert_subclasses(OperationFailure, WriteError, BulkWriteError, ExecutionTimeout)
+    assert_subclasses(WriteError, DuplicateKeyError)
+    assert_subclasses(PyMongoError, OperationFailure, ConnectionFailure)
+    assert_subclasses(ConnectionError, ConnectionFailure, ServerSelectionTimeoutError)
+    assert_subclasses(ConnectionFailure, ServerSelectionTimeoutError)
+    assert_subclasses(AutoReconnect, ServerSelectionTimeoutError)
+    assert_subclasses(ValueError, ConfigurationError)
+    assert_subclasses(InvalidDocument, DocumentTooLarge)
+    assert_subclasses(BSONError, InvalidDocument, InvalidBSON, InvalidId)
     for name in errors.__all__:
         assert issubclass(getattr(errors, name), PyMongoError), name
 

@@ -5,6 +5,7 @@ import inspect
 
 import pytest
 
+from helpers import no_server_model
 from mongo_odm import MongoBaseModel, generate_id
 from mongo_odm._async import AsyncCollection
 from mongo_odm.connection import MongoConnection
@@ -69,13 +70,7 @@ async def test_adelete(User, raw):
 
 
 async def test_adelete_without_id_makes_no_call(coll_name):
-    class NoServer(MongoBaseModel):
-        class Settings:
-            name = coll_name
-
-        @classmethod
-        async def get_async_collection(cls):
-            raise AssertionError("adelete() without id must not touch the collection")
+    NoServer = no_server_model(coll_name, "adelete() without id must not touch the collection")
 
     assert await NoServer(id=None).adelete() is False
     assert MongoConnection._instance is None
@@ -181,13 +176,7 @@ async def test_ainsert_many(User, raw):
 
 
 async def test_ainsert_many_empty_makes_no_call(coll_name):
-    class NoServer(MongoBaseModel):
-        class Settings:
-            name = coll_name
-
-        @classmethod
-        async def get_async_collection(cls):
-            raise AssertionError("ainsert_many([]) must not touch the collection")
+    NoServer = no_server_model(coll_name, "ainsert_many([]) must not touch the collection")
 
     assert await NoServer.ainsert_many([]) == []
     assert MongoConnection._instance is None

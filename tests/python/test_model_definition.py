@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from mongo_odm import MongoBaseModel, generate_composite_id, generate_id
 from mongo_odm.errors import InvalidDocument
+from odm_state import make_model
 
 
 # ------------------------------------------------------------------------------ configuration
@@ -277,16 +278,8 @@ def test_decimal_field_encodes_as_decimal128():
 # ------------------------------------------------------------------------------ composite keys
 @pytest.fixture
 def Membership(coll_name):
-    class Membership(MongoBaseModel):
-        class Settings:
-            name = coll_name
-            composite_key = ["tenant", "user"]
-
-        tenant: str
-        user: str
-        role: str = "member"
-
-    return Membership
+    return make_model("Membership", coll_name, settings={"composite_key": ["tenant", "user"]}, tenant=str, user=str,
+                      role=(str, "member"))
 
 
 def test_composite_id_is_md5_of_values(Membership):
@@ -318,15 +311,7 @@ async def test_composite_async_save_twice(Membership, raw):
 
 
 def test_composite_non_string_values(coll_name):
-    class Scored(MongoBaseModel):
-        class Settings:
-            name = coll_name
-            composite_key = ["a", "b", "c"]
-
-        a: int
-        b: bool
-        c: float
-
+    Scored = make_model("Scored", coll_name, settings={"composite_key": ["a", "b", "c"]}, a=int, b=bool, c=float)
     s = Scored(a=123, b=True, c=1.5)
     assert s.id == generate_composite_id([123, True, 1.5])
     assert s.id == generate_composite_id(["123", "True", "1.5"])
@@ -343,38 +328,20 @@ def test_composite_key_on_extra_field(coll_name):
 
 @pytest.mark.parametrize("bad", [[], (), "tenant", 5])
 def test_composite_key_must_be_non_empty_list(coll_name, bad):
-    class Bad(MongoBaseModel):
-        class Settings:
-            name = coll_name
-            composite_key = bad
-
-        tenant: str = "t"
-
+    Bad = make_model("Bad", coll_name, settings={"composite_key": bad}, tenant=(str, "t"))
     with pytest.raises(ValueError, match="composite_key must be a non-empty list"):
         Bad()
 
 
 def test_composite_key_field_not_found(coll_name):
-    class Missing(MongoBaseModel):
-        class Settings:
-            name = coll_name
-            composite_key = ["tenant", "nope"]
-
-        tenant: str
-
+    Missing = make_model("Missing", coll_name, settings={"composite_key": ["tenant", "nope"]}, tenant=str)
     with pytest.raises(ValueError, match="Composite key field 'nope' not found in model"):
         Missing(tenant="t")
 
 
 def test_composite_key_field_none(coll_name):
-    class Nullable(MongoBaseModel):
-        class Settings:
-            name = coll_name
-            composite_key = ["tenant", "user"]
-
-        tenant: str
-        user: Optional[str] = None
-
+    Nullable = make_model("Nullable", coll_name, settings={"composite_key": ["tenant", "user"]}, tenant=str,
+                          user=(Optional[str], None))
     with pytest.raises(ValueError, match="Composite key field 'user' is None. All fields must have values."):
         Nullable(tenant="t")
     with pytest.raises(ValueError, match="is None"):
@@ -385,14 +352,7 @@ def test_composite_key_field_none(coll_name):
 
 
 def test_composite_tuple_key(coll_name):
-    class TupleKey(MongoBaseModel):
-        class Settings:
-            name = coll_name
-            composite_key = ("x", "y")
-
-        x: str
-        y: str
-
+    TupleKey = make_model("TupleKey", coll_name, settings={"composite_key": ("x", "y")}, x=str, y=str)
     assert TupleKey(x="a", y="bc").id == TupleKey(x="ab", y="c").id == generate_composite_id(["abc"])
 
 

@@ -6,6 +6,7 @@ from typing import Optional
 
 import pytest
 
+from helpers import no_server_model
 from mongo_odm import MongoBaseModel, ObjectId, generate_id
 from mongo_odm.connection import MongoConnection
 from mongo_odm.errors import BulkWriteError
@@ -105,13 +106,7 @@ def test_delete(User, raw):
 
 
 def test_delete_without_id_returns_false_without_server_call(coll_name):
-    class NoServer(MongoBaseModel):
-        class Settings:
-            name = coll_name
-
-        @classmethod
-        def get_collection(cls):
-            raise AssertionError("delete() without id must not touch the collection")
+    NoServer = no_server_model(coll_name, "delete() without id must not touch the collection")
 
     assert NoServer(id=None).delete() is False
     assert NoServer(id="").delete() is False
@@ -282,13 +277,7 @@ def test_insert_many(User, raw):
 
 
 def test_insert_many_empty_makes_no_server_call(coll_name):
-    class NoServer(MongoBaseModel):
-        class Settings:
-            name = coll_name
-
-        @classmethod
-        def get_collection(cls):
-            raise AssertionError("insert_many([]) must not touch the collection")
+    NoServer = no_server_model(coll_name, "insert_many([]) must not touch the collection")
 
     assert NoServer.insert_many([]) == []
     assert MongoConnection._instance is None

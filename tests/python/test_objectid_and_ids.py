@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from helpers import ID_VECTORS
+from helpers import ID_VECTORS, run_threads
 from mongo_odm import ObjectId, generate_composite_id, generate_id
 from mongo_odm.errors import InvalidId
 
@@ -100,20 +100,21 @@ def test_invalid_constructions():
         ObjectId([1, 2])
 
 
-def test_objectid_unique_across_threads():
+def assert_unique_across_threads(new_id) -> None:
+    """8 threads make 2000 ids each with new_id(): all 16000 differ."""
     out, lock = [], threading.Lock()
 
     def make():
-        local = [ObjectId() for _ in range(2000)]
+        local = [new_id() for _ in range(2000)]
         with lock:
             out.extend(local)
 
-    threads = [threading.Thread(target=make) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_threads(make, 8)
     assert len(set(out)) == 16000
+
+
+def test_objectid_unique_across_threads():
+    assert_unique_across_threads(ObjectId)
 
 
 # ------------------------------------------------------------------------------ generate_id
@@ -128,19 +129,7 @@ def test_generate_id_is_fresh_objectid_string():
 
 
 def test_generate_id_threads_unique():
-    out, lock = [], threading.Lock()
-
-    def make():
-        local = [generate_id() for _ in range(2000)]
-        with lock:
-            out.extend(local)
-
-    threads = [threading.Thread(target=make) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert len(set(out)) == 16000
+    assert_unique_across_threads(generate_id)
 
 
 @pytest.mark.parametrize("vector", VECTORS["composite"], ids=lambda v: repr(v["values"]))

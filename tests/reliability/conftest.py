@@ -27,10 +27,13 @@ from uuid import uuid4
 
 import pytest
 
-from rel_util import Server
-
-# tests/support (netfaults: hung servers and stalling proxies)
+# tests/support: FerretDB control, the connection singleton, hung servers and stalling proxies
+# (netfaults), ports (shared with the Python and security suites)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+
+from ferretdb_ctl import Server  # noqa: E402
+from odm_state import close_and_reset, reset_singleton  # noqa: E402
+from rel_util import rel_server  # noqa: E402
 
 _FIGURES: List[str] = []
 
@@ -60,7 +63,7 @@ def report():
 @pytest.fixture(scope="session")
 def server():
     """The suite's shared server (fork and load tests); never killed."""
-    s = Server("py").start()
+    s = rel_server("py").start()
     yield s
     s.remove()
 
@@ -68,34 +71,18 @@ def server():
 @pytest.fixture(scope="module")
 def fault_server():
     """A server the fault tests may kill and restart."""
-    s = Server("faults").start()
+    s = rel_server("faults").start()
     yield s
     s.remove()
 
 
 # ------------------------------------------------------------------------------ per test
-def _reset_singleton() -> None:
-    import mongo_odm.connection as conn_module
-    from mongo_odm.connection import MongoConnection
-
-    MongoConnection._instance = None
-    MongoConnection._client = None
-    MongoConnection._db = None
-    MongoConnection._async_client = None
-    MongoConnection._pending_params = None
-    conn_module._mongo_conn = None
-
-
 @pytest.fixture(autouse=True)
 def fresh_connection():
     """Each test starts without a connection and leaves none behind."""
-    from mongo_odm.connection import MongoConnection
-
-    _reset_singleton()
+    reset_singleton()
     yield
-    if MongoConnection._instance is not None:
-        MongoConnection._instance.close_connection()
-    _reset_singleton()
+    close_and_reset()
 
 
 @pytest.fixture(autouse=True)

@@ -17,18 +17,20 @@ from __future__ import annotations
 import asyncio
 import signal
 import os
-import socket
 import threading
 import time
 from typing import Dict, List, Optional, Tuple
 
 import pytest
 
-from mongo_odm import MongoBaseModel, MongoConnection, connect, get_mongo_connection
+from ferretdb_ctl import Server
+from mongo_odm import MongoConnection, connect, get_mongo_connection
 from mongo_odm._async import AsyncMongoClient
 from mongo_odm.client import MongoClient
 from mongo_odm.errors import ConnectionFailure, ServerSelectionTimeoutError
-from rel_util import Server
+from odm_state import make_model
+from ports import free_port
+from rel_util import rel_server
 
 TIMEOUT_S = 1.0  # serverSelectionTimeoutMS (and socket/connect timeouts where set) of these tests
 # What a call may take beyond its timeout: one refused connect on loopback, the executor hop of
@@ -38,14 +40,8 @@ OUTAGE_S = 2.5
 AFTER_RESTART_MIN = 10  # successes each writer needs after the server is back
 
 
-def make_model(collection: str):
-    class Entry(MongoBaseModel):
-        class Settings:
-            name = collection
-
-        i: int
-
-    return Entry
+def entry_model(collection: str):
+    return make_model("Entry", collection, i=int)
 
 
 class Writer:
@@ -53,7 +49,7 @@ class Writer:
 
     def __init__(self, label: str) -> None:
         self.label = label
-        self.model = make_model(label)
+        self.model = entry_model(label)
         self.acked: Dict[str, int] = {}
         self.calls = 0
         self.failures: List[Tuple[float, BaseException]] = []  # (start, error)
@@ -258,13 +254,6 @@ def test_frozen_server_then_resumed(fault_server, use_server, db_name, report):
     assert_nothing_acknowledged_lost(server, db_name, outage)
 
 
-def dead_port() -> int:
-    """A loopback port nothing listens on."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def timed(fn):
     start = time.monotonic()
     try:
@@ -284,15 +273,15 @@ def test_server_never_up_then_late(monkeypatch, db_name, report):
     """Nothing listens: every entry point fails with the connection error within
     serverSelectionTimeoutMS. Then a server appears on that port: the client made before it
     existed works without being recreated, and so does the singleton."""
-    port = dead_port()
-    late = Server("late", password="late-server-password")
+    port = free_port()  # nothing listens there
+    late = rel_server("late", password="late-server-password")
     late.port = str(port)
     url = f"mongodb://127.0.0.1:{port}/?serverSelectionTimeoutMS={int(TIMEOUT_S * 1000)}"
     monkeypatch.setenv("MONGO_URL", url)
     monkeypatch.setenv("MONGO_USER", late.user)
     monkeypatch.setenv("MONGO_PASSWORD", late.password)
     monkeypatch.setenv("MONGO_DB_NAME", db_name)
-    Entry = make_model("never")
+    Entry = entry_model("never")
 
     # the singleton (connect pings), sync and async
     e, took = timed(lambda: connect(url, db_name=db_name))

@@ -25,22 +25,16 @@ from pathlib import Path
 
 import pytest
 
-from mongo_odm import MongoBaseModel, connect, get_mongo_connection
+from mongo_odm import connect, get_mongo_connection
 from mongo_odm.errors import ConnectionFailure
+from odm_state import make_model
 
 HERE = Path(__file__).resolve().parent
 FORK = multiprocessing.get_context("fork")
 
 
-def make_model(collection: str):
-    class Entry(MongoBaseModel):
-        class Settings:
-            name = collection
-
-        who: str
-        i: int
-
-    return Entry
+def entry_model(collection: str):
+    return make_model("Entry", collection, who=str, i=int)
 
 
 # ------------------------------------------------------------------------------ multiprocessing
@@ -50,7 +44,7 @@ CHILD_SAVES = 15
 def child_main(k: int, results) -> None:
     """Runs in a forked child: sync and async CRUD through the inherited singleton."""
     try:
-        sync_model = make_model(f"child{k}")
+        sync_model = entry_model(f"child{k}")
         for i in range(CHILD_SAVES):
             doc = sync_model(id=f"c{k}-{i}", who=f"child{k}", i=i)
             doc.save()
@@ -59,7 +53,7 @@ def child_main(k: int, results) -> None:
         assert [d.i for d in sync_model.find({}, sort=[("i", 1)])] == list(range(CHILD_SAVES))
         assert sync_model.update_one({"_id": f"c{k}-0"}, {"$set": {"who": "updated"}})
 
-        async_model = make_model(f"achild{k}")
+        async_model = entry_model(f"achild{k}")
 
         async def async_part():
             async def one(i):
@@ -83,7 +77,7 @@ class ParentLoad:
 
     def __init__(self) -> None:
         self.stop = threading.Event()
-        self.models = [make_model(f"parent{k}") for k in range(2)] + [make_model("aparent")]
+        self.models = [entry_model(f"parent{k}") for k in range(2)] + [entry_model("aparent")]
         self.acked = {m.Settings.name: [] for m in self.models}
         self.errors = []
         self.threads = [threading.Thread(target=self._sync, args=(m,)) for m in self.models[:2]]
@@ -131,7 +125,7 @@ def test_multiprocessing_fork_children_while_parent_works(server, use_server, db
     connect(server.url, server.user, server.password, db_name)
     conn = get_mongo_connection()
     # the parent has used both sides before forking
-    warm = make_model("warm")
+    warm = entry_model("warm")
     warm(who="parent", i=0).save()
     asyncio.run(warm(who="parent", i=1).asave())
     sync_client = conn.client
@@ -157,9 +151,9 @@ def test_multiprocessing_fork_children_while_parent_works(server, use_server, db
     # the parent's connection objects are the ones it had, and see everything
     assert get_mongo_connection() is conn and conn.client is sync_client and conn._async_client is async_client
     for k in range(4):
-        assert make_model(f"child{k}").count() == CHILD_SAVES
-        assert make_model(f"child{k}").get(f"c{k}-0").who == "updated"
-        assert asyncio.run(make_model(f"achild{k}").acount()) == CHILD_SAVES
+        assert entry_model(f"child{k}").count() == CHILD_SAVES
+        assert entry_model(f"child{k}").get(f"c{k}-0").who == "updated"
+        assert asyncio.run(entry_model(f"achild{k}").acount()) == CHILD_SAVES
     for model in load.models:
         ids = load.acked[model.Settings.name]
         assert ids, f"{model.Settings.name}: the parent saved nothing"

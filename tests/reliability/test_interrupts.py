@@ -38,6 +38,7 @@ from mongo_odm._async import AsyncMongoClient
 from mongo_odm.client import MongoClient
 from mongo_odm.errors import ExecutionTimeout, NetworkTimeout, PyMongoError
 from netfaults import HungServer, StallProxy, parse_host_port
+from odm_state import make_model
 
 HERE = Path(__file__).resolve().parent
 DRIVER = HERE / "interrupt_driver.py"
@@ -179,13 +180,7 @@ def hung_model(url: str):
 
 
 def make_item(collection: str):
-    class Item(MongoBaseModel):
-        class Settings:
-            name = collection
-
-        v: int
-
-    return Item
+    return make_model("Item", collection, v=int)
 
 
 @pytest.mark.watchdog(120)

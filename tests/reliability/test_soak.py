@@ -27,7 +27,8 @@ from typing import Dict, List, Optional
 
 import pytest
 
-from mongo_odm import MongoBaseModel, connect, get_mongo_connection
+from mongo_odm import connect, get_mongo_connection
+from odm_state import make_model
 from rel_util import rss_bytes
 
 SOAK_SECONDS = float(os.environ.get("MONGO_ODM_SOAK_SECONDS", "40"))
@@ -45,19 +46,9 @@ RSS_GROWTH_BOUND = 8 * 1024 * 1024
 WARMUP_S = min(8.0, max(3.0, SOAK_SECONDS * 0.15))
 
 
-def make_model(collection: str):
-    class Item(MongoBaseModel):
-        class Settings:
-            name = collection
-
-        bucket: int
-        version: int
-        counter: int = 0
-        payload: str = ""
-        tags: List[str] = []
-        meta: Dict[str, int] = {}
-
-    return Item
+def item_model(collection: str):
+    return make_model("Item", collection, bucket=int, version=int, counter=(int, 0), payload=(str, ""),
+                      tags=(List[str], []), meta=(Dict[str, int], {}))
 
 
 class Worker:
@@ -65,7 +56,7 @@ class Worker:
 
     def __init__(self, label: str, seed: int) -> None:
         self.label = label
-        self.model = make_model(label)
+        self.model = item_model(label)
         self.rng = random.Random(seed)
         self.expected: Dict[str, dict] = {}  # id -> {"bucket", "version", "counter"}
         self.ops: Dict[str, int] = {}

@@ -23,11 +23,15 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+# tests/support: FerretDB control, the connection singleton, ports (shared with the Python and
+# reliability suites)
+sys.path.insert(0, str(HERE.parent / "support"))
 
 import sec_servers  # noqa: E402
-from sec_checks import assert_no_secret, reset_singleton  # noqa: E402
+from odm_state import SERVER_VARIABLES, close_and_reset, reset_singleton  # noqa: E402
+from sec_checks import assert_no_secret  # noqa: E402
 
-_SERVER_VARIABLES = ("MONGO_URL", "MONGO_USER", "MONGO_PASSWORD", "MONGO_DB_NAME", "MONGO_ODM_LOG")
+_SERVER_VARIABLES = (*SERVER_VARIABLES, "MONGO_ODM_LOG")
 _saved_environment: Dict[str, str] = {}
 
 
@@ -99,12 +103,9 @@ def no_secret(sec):
 def reset_connection():
     """Each test starts without a connection and leaves none behind, and with the log off."""
     import mongo_odm
-    from mongo_odm.connection import MongoConnection
 
     reset_singleton()
     mongo_odm.set_log_level("off")
     yield
-    if MongoConnection._instance is not None:
-        MongoConnection._instance.close_connection()
-    reset_singleton()
+    close_and_reset()
     mongo_odm.set_log_level("off")

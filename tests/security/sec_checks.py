@@ -1,5 +1,5 @@
-"""Helpers of the security suite: is a secret anywhere in a text, in any form? And a reset of
-the connection singleton (the way lightodm's own conftest does it)."""
+"""Helpers of the security suite: is a secret anywhere in a text, in any form? (The reset of
+the connection singleton is tests/support/odm_state.py's.)"""
 
 from __future__ import annotations
 
@@ -32,15 +32,3 @@ def exception_text(exc: BaseException) -> str:
         parts += [str(cause), repr(cause), repr(cause.args)]
         cause = cause.__cause__ or cause.__context__
     return "\n".join(parts)
-
-
-def reset_singleton() -> None:
-    import mongo_odm.connection as conn_module
-    from mongo_odm.connection import MongoConnection
-
-    MongoConnection._instance = None
-    MongoConnection._client = None
-    MongoConnection._db = None
-    MongoConnection._async_client = None
-    MongoConnection._pending_params = None
-    conn_module._mongo_conn = None

@@ -23,8 +23,9 @@ security suites::
     sec_servers.py start DIR    # writes DIR/env (KEY=value lines) and prints it
     sec_servers.py stop DIR     # stops the instances started in DIR, removes DIR
 
-The passwords reach FerretDB through its environment (FERRETDB_SETUP_PASSWORD), never its
-command line, which other users of the machine can read.
+The instances are started and stopped by tests/support/ferretdb_ctl.py (start_instance), as
+every suite's FerretDB is: the passwords reach FerretDB through its environment
+(FERRETDB_SETUP_PASSWORD), never its command line, which other users of the machine can read.
 """
 
 from __future__ import annotations
@@ -33,17 +34,16 @@ import json
 import os
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Dict, List, Optional
 from urllib.parse import quote
 
-REPO = Path(__file__).resolve().parents[2]
-FERRETDB_SH = REPO / "scripts" / "ferretdb.sh"
+# tests/support (also when run as a command, by CTest)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+
+from ferretdb_ctl import Instance, binary, read_env_file, start_instance, stop_pids, write_env_file  # noqa: E402
 
 USER = "sec_user"
 # Characters a URL password must percent-encode, plus '%' itself and a space: the raw and the
@@ -121,115 +121,6 @@ def make_pki(d: Path, key_password: str) -> Dict[str, str]:
     }
 
 
-# ------------------------------------------------------------------------------ FerretDB
-def ferretdb_binary() -> str:
-    env = os.environ.get("MONGO_ODM_FERRETDB_BIN")
-    if env and os.access(env, os.X_OK):
-        return env
-    out = subprocess.run([str(FERRETDB_SH), "build"], check=True, capture_output=True, text=True, timeout=1800)
-    return out.stdout.strip().splitlines()[-1]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def port_open(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-class Instance:
-    def __init__(self, name: str, proc: subprocess.Popen, tcp_port: Optional[int], tls_port: Optional[int]) -> None:
-        self.name = name
-        self.proc = proc
-        self.tcp_port = tcp_port
-        self.tls_port = tls_port
-
-
-def start_instance(binary: str, root: Path, name: str, *, tcp: bool, tls: Optional[Dict[str, str]] = None,
-                   password: Optional[str] = None, attempts: int = 3) -> Instance:
-    """Starts FerretDB instance `name` with state under root/name; waits until its ports answer."""
-    last_error = ""
-    for _ in range(attempts):
-        d = root / name
-        shutil.rmtree(d, ignore_errors=True)
-        (d / "data").mkdir(parents=True)
-        (d / "state").mkdir()
-        tcp_port = free_port() if tcp else None
-        tls_port = free_port() if tls else None
-        args = [binary, "--handler=sqlite", f"--sqlite-url=file:{d / 'data'}/", f"--state-dir={d / 'state'}",
-                "--telemetry=disable", "--log-level=error", "--debug-addr=-",
-                f"--listen-addr=127.0.0.1:{tcp_port}" if tcp_port else "--listen-addr="]
-        env = dict(os.environ)
-        if tls:
-            args += [f"--listen-tls=127.0.0.1:{tls_port}", f"--listen-tls-cert-file={tls['cert']}",
-                     f"--listen-tls-key-file={tls['key']}"]
-            if tls.get("ca"):
-                args.append(f"--listen-tls-ca-file={tls['ca']}")
-        if password is not None:
-            args += ["--test-enable-new-auth", "--setup-database=admin", f"--setup-username={USER}"]
-            env["FERRETDB_SETUP_PASSWORD"] = password
-        log = open(d / "log", "wb")
-        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
-                                start_new_session=True)
-        log.close()
-        ports = [p for p in (tcp_port, tls_port) if p]
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and proc.poll() is None and not all(port_open(p) for p in ports):
-            time.sleep(0.05)
-        if proc.poll() is None and all(port_open(p) for p in ports):
-            (d / "pid").write_text(str(proc.pid))
-            return Instance(name, proc, tcp_port, tls_port)
-        last_error = (d / "log").read_text(errors="replace")
-        stop_pid(proc.pid)
-    raise RuntimeError(f"FerretDB instance {name} did not start: {last_error}")
-
-
-def _gone(pid: int) -> bool:
-    # Reap it when it is our child (else it lingers as a zombie and kill(pid, 0) succeeds).
-    try:
-        if os.waitpid(pid, os.WNOHANG)[0] == pid:
-            return True
-    except ChildProcessError:
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
-
-
-def stop_pids(pids: List[int], grace: float = 5.0) -> None:
-    """SIGTERM to all, then SIGKILL to those still there after `grace` seconds."""
-    for pid in pids:
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-    deadline = time.monotonic() + grace
-    waiting = list(pids)
-    while waiting and time.monotonic() < deadline:
-        waiting = [pid for pid in waiting if not _gone(pid)]
-        if waiting:
-            time.sleep(0.05)
-    for pid in waiting:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        _gone(pid)
-
-
-def stop_pid(pid: int) -> None:
-    stop_pids([pid])
-
-
 # ------------------------------------------------------------------------------ the whole set
 def start_all(root: Path) -> Dict[str, str]:
     """Creates the PKI and starts the three instances under `root`; returns their settings."""
@@ -239,16 +130,16 @@ def start_all(root: Path) -> Dict[str, str]:
     pki = root / "pki"
     password = new_password()
     env = make_pki(pki, key_password=f"Kp{secrets.token_hex(6)}:@/?")
-    binary = ferretdb_binary()
+    ferretdb = binary()
     started: List[Instance] = []
     try:
-        auth = start_instance(binary, root, "sec-auth", tcp=True, password=password,
+        auth = start_instance(ferretdb, root, "sec-auth", tcp=True, user=USER, password=password,
                               tls={"cert": str(pki / "server.crt"), "key": str(pki / "server.key")})
         started.append(auth)
-        host = start_instance(binary, root, "sec-host", tcp=False,
+        host = start_instance(ferretdb, root, "sec-host", tcp=False,
                               tls={"cert": str(pki / "wrong-host.crt"), "key": str(pki / "wrong-host.key")})
         started.append(host)
-        mtls = start_instance(binary, root, "sec-mtls", tcp=False,
+        mtls = start_instance(ferretdb, root, "sec-mtls", tcp=False,
                               tls={"cert": str(pki / "server.crt"), "key": str(pki / "server.key"),
                                    "ca": str(pki / "ca.pem")})
         started.append(mtls)
@@ -265,23 +156,12 @@ def start_all(root: Path) -> Dict[str, str]:
         "SEC_MTLS_PORT": str(mtls.tls_port),
         "SEC_PIDS": " ".join(str(i.proc.pid) for i in started),
     })
-    env_file = root / "env"
-    fd = os.open(env_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        # KEY=value lines, the value verbatim to the end of the line (it may hold any character
-        # but a newline); the C suites read this file.
-        for key, value in env.items():
-            assert "\n" not in value
-            f.write(f"{key}={value}\n")
+    write_env_file(root / "env", env)  # the C suites read this file
     return env
 
 
 def read_env(root: Path) -> Dict[str, str]:
-    out = {}
-    for line in (Path(root) / "env").read_text().splitlines():
-        key, _, value = line.partition("=")
-        out[key] = value
-    return out
+    return read_env_file(Path(root) / "env")
 
 
 def stop_all(root: Path, remove: bool = True) -> None:

@@ -10,7 +10,8 @@ import pickle
 from urllib.parse import quote
 
 import pytest
-from sec_checks import exception_text, reset_singleton
+from odm_state import reset_singleton
+from sec_checks import exception_text
 
 import mongo_odm
 from mongo_odm import _core

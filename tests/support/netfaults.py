@@ -12,7 +12,7 @@ from __future__ import annotations
 import select
 import socket
 import threading
-from typing import List, Optional, Tuple
+from typing import List, Tuple
 
 
 class HungServer:
