@@ -335,7 +335,7 @@ def versions() -> Dict[str, str]:
     out = {}
     for pkg in ("mongo_odm", "lightodm", "pymongo", "motor", "pydantic"):
         try:
-            out[pkg] = metadata.version(pkg)
+            out[pkg] = metadata.version({"mongo_odm": "mongo-odm-native"}.get(pkg, pkg))  # distribution name
         except metadata.PackageNotFoundError:
             out[pkg] = "missing"
     return out
