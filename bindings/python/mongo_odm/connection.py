@@ -76,7 +76,9 @@ class MongoConnection:
 
     def __init__(self) -> None:
         if self._client is None:
-            self._initialize_connection()
+            with type(self)._lock:  # one connect: a second would close the client others use
+                if self._client is None:
+                    self._initialize_connection()
 
     def _settings(self) -> Dict[str, Optional[str]]:
         params = getattr(self, "_params", {})
