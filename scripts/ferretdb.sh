@@ -39,9 +39,11 @@ build() {
   export GOPATH="$CACHE/go" GOMODCACHE="$CACHE/go/mod" GOCACHE="$CACHE/go/build" GOFLAGS=-modcacherw
   # FerretDB's go.mod says go 1.24. An older Go (Debian 12 bookworm-backports has 1.23) takes the
   # approved toolchain from the Go module proxy.
+  local go_version
+  go_version=$("$go" env GOVERSION)
   if [ "$(go_minor "$go")" -lt 24 ]; then export GOTOOLCHAIN=go1.27.3; fi
   PATH="$(dirname "$go"):$PATH"
-  log "building FerretDB $VERSION from the Go module proxy with $("$go" env GOVERSION)${GOTOOLCHAIN:+ -> $GOTOOLCHAIN} (once; cached in $BIN)"
+  log "building FerretDB $VERSION from the Go module proxy with $go_version${GOTOOLCHAIN:+, which takes $GOTOOLCHAIN} (once; cached in $BIN)"
   mkdir -p "$CACHE"
   # The module is pinned (with checksums) by tools/ferretdb/go.mod + go.sum.
   local src

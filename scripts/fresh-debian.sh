@@ -22,6 +22,7 @@ TARBALL="$CACHE/debian-$SUITE-minbase.tar"
 WORK="$ROOT/build/fresh-debian"
 CHROOT="$WORK/root"
 T0=$(date +%s)
+COMMIT=$(git rev-parse HEAD)
 
 section "Debian $SUITE minbase (+ git ca-certificates sudo), cached as $TARBALL"
 if [ ! -f "$TARBALL" ]; then
@@ -64,10 +65,10 @@ if [ -n "${PIP_FIND_LINKS:-}" ] && [ -d "$PIP_FIND_LINKS" ]; then
   mkdir -p "$CHROOT$PIP_FIND_LINKS" && cp -r "$PIP_FIND_LINKS/." "$CHROOT$PIP_FIND_LINKS/"
 fi
 
-section "clone of $(git rev-parse --short HEAD) into /root/work/mongo_odm, ../shared beside it"
+section "clone of ${COMMIT:0:7} into /root/work/mongo_odm, ../shared beside it"
 mkdir -p "$CHROOT/root/work"
 git clone -q --no-hardlinks "$ROOT" "$CHROOT/root/work/mongo_odm"
-git -C "$CHROOT/root/work/mongo_odm" checkout -q "$(git rev-parse HEAD)"
+git -C "$CHROOT/root/work/mongo_odm" checkout -q "$COMMIT"
 if [ -d "$ROOT/../shared" ]; then cp -r "$ROOT/../shared" "$CHROOT/root/work/shared"; fi
 dirty=$(git status --porcelain --untracked-files=no | wc -l)
 [ "$dirty" = 0 ] || echo "NOTE: $dirty uncommitted change(s) in $ROOT are not in the clone"
@@ -101,7 +102,7 @@ info=$(chroot "$CHROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin bash 
 cleanup
 
 section "fresh Debian summary"
-echo "command: ${CMD[*]} in a Debian $SUITE minbase chroot (+ git ca-certificates sudo), commit $(git rev-parse --short HEAD)"
+echo "command: ${CMD[*]} in a Debian $SUITE minbase chroot (+ git ca-certificates sudo), commit ${COMMIT:0:7}"
 echo "$info"
 echo "result: $([ "$status" = 0 ] && echo passed || echo "FAILED (exit $status)") in ${took_run} s; whole script $(( $(date +%s) - T0 )) s; log $WORK/run.log"
 grep -E '^(=== |ferretdb: building|deps: )' "$WORK/run.log" | sed 's/^/  /' | head -n 40 || true
