@@ -77,6 +77,7 @@ build_mongoc() {
   fi
   echo "building mongo-c-driver $version into $prefix (once)"
   local work
+  mkdir -p "$CACHE"
   work=$(mktemp -d "$CACHE/mongoc-src.XXXXXX")
   tar -xzf "$VENDOR/$archive" -C "$work" --strip-components=1
   rm -rf "$prefix"
