@@ -40,10 +40,10 @@ echo "== cmake find_package"
 cmake -S "$src/tests/install" -B "$work/consumer-build" -DCMAKE_PREFIX_PATH="$prefix" \
   -DCMAKE_BUILD_RPATH="$libdir" >/dev/null
 cmake --build "$work/consumer-build" >/dev/null
-"$work/consumer-build/consumer"
+"$work/consumer-build/app"
 
 # The consumer must have loaded the installed copy, not the build tree's.
-linked=$(ldd "$work/consumer-build/consumer")  # not piped into grep -q: pipefail + SIGPIPE
+linked=$(ldd "$work/consumer-build/app")  # not piped into grep -q: pipefail + SIGPIPE
 case "$linked" in
   *"$libdir/libmongo_odm.so.0.1"*) ;;
   *) echo "consumer did not link the installed libmongo_odm.so.0.1"; echo "$linked"; exit 1 ;;
