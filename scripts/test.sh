@@ -110,7 +110,7 @@ else
   line=$("$WHEEL_PY" tests/junit_summary.py build/python-wheel-junit.xml \
          "Python (pytest) against the wheel, libmongoc 2.5.0, without test_packaging.py") || FAILED=1
   SUMMARY+=("$line")
-  mark "Python (wheel, 2.5.0)"
+  mark "Python on the wheel"
 fi
 
 section "lightodm 0.2.0's own test suite, unmodified, against mongo_odm"
