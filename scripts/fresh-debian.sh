@@ -53,6 +53,11 @@ fi
 mkdir -p "$CHROOT"
 tar -C "$CHROOT" -xf "$TARBALL"
 cp /etc/resolv.conf "$CHROOT/etc/resolv.conf" 2>/dev/null || true
+# debootstrap writes no /etc/hosts (an installed Debian has one, from the installer): without it
+# "localhost" goes to DNS and fails (tests/security/test_sec_tls.py connects to localhost).
+if ! grep -qs '^127\.0\.0\.1[[:space:]].*\blocalhost\b' "$CHROOT/etc/hosts"; then
+  printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' >> "$CHROOT/etc/hosts"
+fi
 # pip's configuration and the CA bundle(s) it and Go use (the host may trust a CA of its own).
 [ -f /etc/pip.conf ] && cp /etc/pip.conf "$CHROOT/etc/pip.conf"
 for ca in /etc/ssl/certs/ca-certificates.crt ${PIP_CERT:-} ${SSL_CERT_FILE:-} ${REQUESTS_CA_BUNDLE:-}; do
