@@ -7,8 +7,8 @@
 #   scripts/fresh-debian.sh                  scripts/run.sh inside
 #   scripts/fresh-debian.sh scripts/test.sh  another command inside
 # The host's pip configuration, PIP_* settings and CA bundle are copied in, so that pip and Go
-# inside reach the same registries. /proc, /dev, /dev/pts and /sys are mounted for the run and
-# unmounted again, also when it fails. Work tree: build/fresh-debian (the system is made anew
+# inside reach the same registries. The root (bound onto itself, private), /proc, /dev, /dev/pts
+# and /sys are mounted for the run and unmounted again, also when it fails. Work tree: build/fresh-debian (the system is made anew
 # from the tarball at every run). Needs root.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -47,7 +47,7 @@ trap cleanup EXIT INT TERM
 section "a new system from the tarball ($CHROOT)"
 if [ -d "$CHROOT" ]; then
   # never remove through a mount left by a killed run
-  for m in dev/pts dev proc sys; do mountpoint -q "$CHROOT/$m" && umount -l "$CHROOT/$m"; done
+  for m in dev/pts dev proc sys ""; do mountpoint -q "$CHROOT/$m" && umount -l "$CHROOT/$m"; done
   rm -rf "$CHROOT"
 fi
 mkdir -p "$CHROOT"
@@ -79,6 +79,11 @@ dirty=$(git status --porcelain --untracked-files=no | wc -l)
 [ "$dirty" = 0 ] || echo "NOTE: $dirty uncommitted change(s) in $ROOT are not in the clone"
 
 section "mount /proc /dev /dev/pts /sys"
+# The root is made a private mount point of its own, as on a booted system: tests that unshare a
+# mount namespace (tests/install/test_wheel.py hides libmongoc with bind mounts) need / to be a
+# mount point, and nothing they mount may propagate to the host.
+mount --bind "$CHROOT" "$CHROOT" && mount --make-private "$CHROOT"
+mounted+=("$CHROOT")
 for m in proc sys dev dev/pts; do
   case $m in
     proc) mount -t proc proc "$CHROOT/proc" ;;
