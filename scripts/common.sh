@@ -2,6 +2,12 @@
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 JOBS=${MONGO_ODM_JOBS:-$(nproc 2>/dev/null || echo 2)}
+# Everything built or downloaded outside build/: the FerretDB binary, Go's module and build
+# caches, pip's cache, the libmongoc builds of scripts/compat.sh. scripts/test.sh points it at a
+# fresh build/cache, so that every test run is a new user's first run.
+CACHE=${MONGO_ODM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mongo_odm}
+# The mongo-c-driver source archives (../shared/vendor beside the clone; see its NOTICE).
+VENDOR=${MONGO_ODM_VENDOR:-$ROOT/../shared/vendor}
 
 section() { printf '\n=== %s\n' "$*"; }
 
@@ -48,4 +54,109 @@ python_env() {
   fi
   "$venv/bin/python" -m pip install -q --disable-pip-version-check "$ROOT"
   VENV_PY="$venv/bin/python"
+}
+
+# The install prefix of mongo-c-driver $1 built by build_mongoc.
+mongoc_prefix() { echo "$CACHE/mongoc-$1"; }
+
+# Builds mongo-c-driver $1 (libmongoc + libbson, shared only) from $VENDOR's archive into
+# $(mongoc_prefix $1), once: the archive's sha256 is checked against $VENDOR/SHA256SUMS. SASL,
+# snappy, zstd, ICU and AWS authentication are off (FerretDB needs none of them, and the wheel
+# then bundles fewer libraries); TLS is OpenSSL.
+build_mongoc() {
+  local version=$1
+  local prefix archive="mongo-c-driver-$1.tar.gz"
+  prefix=$(mongoc_prefix "$version")
+  if [ -f "$prefix/.built" ]; then return 0; fi
+  [ -f "$VENDOR/$archive" ] || { echo "build_mongoc: $VENDOR/$archive not found (set MONGO_ODM_VENDOR)" >&2; return 1; }
+  local want got
+  want=$(awk -v f="$archive" '$2 == f { print $1 }' "$VENDOR/SHA256SUMS")
+  got=$(sha256sum "$VENDOR/$archive" | cut -d' ' -f1)
+  if [ -z "$want" ] || [ "$want" != "$got" ]; then
+    echo "build_mongoc: $archive has sha256 $got, SHA256SUMS says '${want:-nothing}'" >&2; return 1
+  fi
+  echo "building mongo-c-driver $version into $prefix (once)"
+  local work
+  mkdir -p "$CACHE"
+  work=$(mktemp -d "$CACHE/mongoc-src.XXXXXX")
+  tar -xzf "$VENDOR/$archive" -C "$work" --strip-components=1
+  rm -rf "$prefix"
+  if cmake -S "$work" -B "$work/_build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_VERSION="$version" \
+       -DENABLE_TESTS=OFF -DENABLE_EXAMPLES=OFF -DENABLE_STATIC=OFF -DENABLE_SASL=OFF -DENABLE_SNAPPY=OFF \
+       -DENABLE_ZSTD=OFF -DENABLE_ICU=OFF -DENABLE_MONGODB_AWS_AUTH=OFF -DENABLE_SSL=OPENSSL \
+       -DENABLE_UNINSTALL=OFF -DCMAKE_INSTALL_LIBDIR=lib -DCMAKE_INSTALL_RPATH='$ORIGIN' \
+       -DCMAKE_INSTALL_PREFIX="$prefix" >"$work.log" 2>&1 &&
+     cmake --build "$work/_build" -j "$JOBS" >>"$work.log" 2>&1 &&
+     cmake --install "$work/_build" >>"$work.log" 2>&1; then
+    rm -rf "$work" "$work.log"
+    echo "$version $got" > "$prefix/.built"
+  else
+    tail -n 40 "$work.log" >&2
+    echo "build_mongoc: building mongo-c-driver $version failed (log: $work.log)" >&2
+    rm -rf "$work"
+    return 1
+  fi
+}
+
+# Prints the path of the newest Go toolchain >= 1.21 on this machine (on PATH, /usr/local/go, or
+# Debian's versioned golang-1.NN packages under /usr/lib/go-1.NN), or fails. 1.21 is the first Go
+# that fetches a newer toolchain itself (GOTOOLCHAIN), which scripts/ferretdb.sh relies on when
+# the Go found is older than FerretDB's go.mod asks for.
+go_minor() { "$1" env GOVERSION 2>/dev/null | sed -n 's/^go1\.\([0-9][0-9]*\).*/\1/p'; }
+find_go() {
+  local g best="" best_minor=0 minor
+  for g in "$(command -v go 2>/dev/null)" /usr/local/go/bin/go /usr/lib/go-1.*/bin/go; do
+    [ -n "$g" ] && [ -x "$g" ] || continue
+    minor=$(go_minor "$g")
+    [ -n "$minor" ] || continue
+    if [ "$minor" -ge 21 ] && [ "$minor" -gt "$best_minor" ]; then best=$g; best_minor=$minor; fi
+  done
+  [ -n "$best" ] && echo "$best"
+}
+
+# Sums cmocka's "[  PASSED  ] N test(s)" lines of a CTest log.
+cmocka_count() {
+  local log=$1
+  awk '/\[  PASSED  \] [0-9]+ test\(s\)/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) { n += $i; break } }
+       END { print n + 0 }' "$log"
+}
+
+# run_ctest DIR LABEL [ctest args]: runs CTest in build/DIR, appends one line to SUMMARY and
+# sets FAILED=1 on failure.
+run_ctest() {
+  local dir=$1 label=$2; shift 2
+  local status=passed
+  (cd "$ROOT/build/$dir" && ctest --output-on-failure -j "$JOBS" "$@") || { status=FAILED; FAILED=1; }
+  local log="$ROOT/build/$dir/Testing/Temporary/LastTest.log"
+  local n_ctest n_cmocka
+  n_ctest=$(grep -c '^[0-9]*/[0-9]* Test:' "$log" || true)
+  n_cmocka=$(cmocka_count "$log")
+  SUMMARY+=("$label: $status - $n_ctest CTest tests, $n_cmocka cmocka test cases passed inside them")
+}
+
+# compat_suite VERSION: the C suites (all of them: unit, integration, security, install) built
+# with -Werror against mongo-c-driver VERSION from $VENDOR, in build/compat-VERSION. Needs the
+# server settings in the environment (use_test_server). Appends to SUMMARY, sets FAILED.
+compat_suite() {
+  local version=$1 prefix dir="compat-$1"
+  if ! build_mongoc "$version"; then
+    SUMMARY+=("C (libmongoc $version): FAILED - mongo-c-driver $version did not build"); FAILED=1; return 0
+  fi
+  prefix=$(mongoc_prefix "$version")
+  if ! build_c "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMONGO_ODM_WERROR=ON -DMONGO_ODM_BUILD_TESTS=ON        -DMONGO_ODM_BUILD_EXAMPLES=OFF -DCMAKE_PREFIX_PATH="$prefix" -DMONGO_ODM_MONGOC_MAJOR="${version%%.*}"; then
+    SUMMARY+=("C (libmongoc $version): FAILED - the build against it failed"); FAILED=1; return 0
+  fi
+  local used
+  used=$(sed -n 's/^MONGO_ODM_MONGOC_VERSION:INTERNAL=//p' "$ROOT/build/$dir/CMakeCache.txt")
+  if [ "$used" != "$version" ]; then
+    SUMMARY+=("C (libmongoc $version): FAILED - CMake found libmongoc '$used' instead"); FAILED=1; return 0
+  fi
+  # The install consumer (tests/install/run.sh) finds this driver like a user of a driver in a
+  # prefix of their own would: CMAKE_PREFIX_PATH, PKG_CONFIG_PATH and, for its pkg-config build
+  # (whose rpath names only libmongo_odm's directory), LD_LIBRARY_PATH; without it a 1.x
+  # consumer would load the system's libbson-1.0.so.0 beside this libmongoc.
+  CMAKE_PREFIX_PATH="$prefix${CMAKE_PREFIX_PATH:+:$CMAKE_PREFIX_PATH}" \
+  PKG_CONFIG_PATH="$prefix/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}" \
+  LD_LIBRARY_PATH="$prefix/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+    run_ctest "$dir" "C (libmongoc $version)"
 }

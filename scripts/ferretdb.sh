@@ -21,8 +21,7 @@
 set -euo pipefail
 
 VERSION=v1.24.2
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-CACHE=${MONGO_ODM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mongo_odm}
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"   # ROOT, CACHE, find_go
 BIN="$CACHE/ferretdb-$VERSION"
 STATE_ROOT=${MONGO_ODM_FERRETDB_STATE:-$ROOT/build/ferretdb}
 
@@ -32,8 +31,19 @@ build() {
   if [ -x "$BIN" ] && [[ "$("$BIN" --version 2>/dev/null)" == *"version: $VERSION"* ]]; then
     echo "$BIN"; return 0
   fi
-  command -v go >/dev/null 2>&1 || { log "Go is required to build FerretDB (scripts/deps.sh installs it)"; exit 1; }
-  log "building FerretDB $VERSION from the Go module proxy (once; cached in $BIN)"
+  local go
+  go=$(find_go) || { log "Go >= 1.21 is required to build FerretDB (scripts/deps.sh installs it)"; exit 1; }
+  # Go's module, build and toolchain caches live in the cache directory too: a build from an
+  # empty cache (scripts/test.sh makes one every run) downloads and compiles everything, as on a
+  # new machine. -modcacherw keeps the module cache removable with rm -rf.
+  export GOPATH="$CACHE/go" GOMODCACHE="$CACHE/go/mod" GOCACHE="$CACHE/go/build" GOFLAGS=-modcacherw
+  # FerretDB's go.mod says go 1.24. An older Go (Debian 12 bookworm-backports has 1.23) takes the
+  # approved toolchain from the Go module proxy.
+  local go_version
+  go_version=$("$go" env GOVERSION)
+  if [ "$(go_minor "$go")" -lt 24 ]; then export GOTOOLCHAIN=go1.27.3; fi
+  PATH="$(dirname "$go"):$PATH"
+  log "building FerretDB $VERSION from the Go module proxy with $go_version${GOTOOLCHAIN:+, which takes $GOTOOLCHAIN} (once; cached in $BIN)"
   mkdir -p "$CACHE"
   # The module is pinned (with checksums) by tools/ferretdb/go.mod + go.sum.
   local src

@@ -1,52 +1,73 @@
 #!/usr/bin/env bash
-# Runs every test suite: the same setup as scripts/run.sh, then
+# Runs every test suite, as a new user's first run: FerretDB, Go's caches, pip's cache, the
+# libmongoc 2.5.0 build and every virtualenv are made anew from an empty cache (build/cache).
 #   1. the C suites (cmocka, through CTest): unit + integration, header, symbol and install checks
 #   2. the same C suites under AddressSanitizer + UndefinedBehaviorSanitizer
-#   3. the Python suite (pytest) against the package installed with `pip install .`
-#   4. lightodm 0.2.0's own test suite, unmodified, run against mongo_odm
-#   5. security (auth, TLS, logging) and reliability (faults, fork, soak) suites in Python
-#   6. the libFuzzer targets (clang), MONGO_ODM_FUZZ_SECONDS each on the committed corpus
-#   7. valgrind memcheck over the C suites and a Python workload
+#   3. the C suites again, built against mongo-c-driver 2.5.0 (../shared/vendor, scripts/compat.sh)
+#   4. the Python suite (pytest) against the package installed with `pip install .`
+#   5. the README's install blocks, run as written on a copy of the tree (tests/install/readme.sh):
+#      CMake build and install, pip install ., scripts/wheel.sh (sdist + repaired wheel)
+#   6. that wheel (libmongoc 2.5.0 bundled) in a fresh virtualenv: tests/install/test_wheel.py,
+#      with the system's libmongoc/libbson hidden, then the Python suite against it
+#   7. lightodm 0.2.0's own test suite, unmodified, run against mongo_odm
+#   8. security (auth, TLS, logging) and reliability (faults, fork, soak) suites in Python
+#   9. the libFuzzer targets (clang), MONGO_ODM_FUZZ_SECONDS each on the committed corpus
+#  10. valgrind memcheck over the C suites and a Python workload
 # and prints how many tests each part ran. Exits non-zero if anything failed.
+#   MONGO_ODM_TEST_KEEP_CACHE=1 scripts/test.sh   keeps build/cache and the venvs of the last
+#                                                 run (quicker; then it is no first-run proof)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
 SUMMARY=()
 FAILED=0
-
-# Sums cmocka's "[  PASSED  ] N test(s)" lines of a CTest log.
-cmocka_count() {
-  local log=$1
-  awk '/\[  PASSED  \] [0-9]+ test\(s\)/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) { n += $i; break } }
-       END { print n + 0 }' "$log"
-}
-
-run_ctest() {
-  local dir=$1 label=$2; shift 2
-  local status=passed
-  (cd "build/$dir" && ctest --output-on-failure -j "$JOBS" "$@") || { status=FAILED; FAILED=1; }
-  local log="build/$dir/Testing/Temporary/LastTest.log"
-  local n_ctest n_cmocka
-  n_ctest=$(grep -c '^[0-9]*/[0-9]* Test:' "$log" || true)
-  n_cmocka=$(cmocka_count "$log")
-  SUMMARY+=("$label: $status - $n_ctest CTest tests, $n_cmocka cmocka test cases passed inside them")
-}
+TIMES=()
+T0=$(date +%s)
+T_MARK=$T0
+# mark LABEL: how long the part that just ended took (printed at the end).
+mark() { local now; now=$(date +%s); TIMES+=("$1 $((now - T_MARK)) s"); T_MARK=$now; }
 
 section "dependencies"
 scripts/deps.sh --fuzz
+mark deps
 
-section "server"
+section "first run: an empty cache (build/cache) and new virtualenvs"
+export MONGO_ODM_CACHE="$ROOT/build/cache"
+CACHE=$MONGO_ODM_CACHE
+export PIP_CACHE_DIR="$CACHE/pip"
+first_run="a new user's first run: FerretDB, Go's module/build caches, pip's cache, libmongoc 2.5.0 and the venvs made from an empty build/cache"
+if [ "${MONGO_ODM_TEST_KEEP_CACHE:-0}" = 1 ]; then
+  first_run="NOT a first run: MONGO_ODM_TEST_KEEP_CACHE=1 kept build/cache and the venvs"
+  echo "$first_run"
+else
+  for d in "$CACHE" build/venv-test build/venv-wheel build/venv-wheel-tools build/bson-ref build/readme-install; do
+    [ -e "$d" ] || continue
+    chmod -R u+w "$d" 2>/dev/null || true  # Go's module cache is read-only
+    rm -rf "$d"
+  done
+fi
+mkdir -p "$CACHE"
+
+section "server (FerretDB built from $CACHE when missing)"
 use_test_server test
+mark "server (FerretDB build)"
 
 section "C suites (build/test)"
-build_c test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMONGO_ODM_WERROR=ON
-run_ctest test "C"
+build_c test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMONGO_ODM_WERROR=ON -DMONGO_ODM_BUILD_TESTS=ON
+run_ctest test "C (system libmongoc $(sed -n 's/^MONGO_ODM_MONGOC_VERSION:INTERNAL=//p' build/test/CMakeCache.txt))"
+mark "C"
 
 section "C suites under AddressSanitizer + UBSan (build/asan)"
-build_c asan -DCMAKE_BUILD_TYPE=Debug -DMONGO_ODM_SANITIZE=ON -DMONGO_ODM_WERROR=ON -DMONGO_ODM_BUILD_EXAMPLES=OFF
+build_c asan -DCMAKE_BUILD_TYPE=Debug -DMONGO_ODM_SANITIZE=ON -DMONGO_ODM_WERROR=ON -DMONGO_ODM_BUILD_TESTS=ON \
+  -DMONGO_ODM_BUILD_EXAMPLES=OFF
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_ctest asan "C (ASan+UBSan)" -L "unit|integration" -E "test_install_consumer|test_exported_symbols"
+mark "C (ASan+UBSan)"
+
+section "C suites against libmongoc 2.5.0 (built from ../shared/vendor into $CACHE; build/compat-2.5.0)"
+compat_suite 2.5.0
+mark "C (libmongoc 2.5.0)"
 
 section "Python package (pip install . into build/venv-test)"
 python_env venv-test "pytest>=7" "pytest-asyncio>=0.21" "hypothesis>=6" mongomock "ruff==0.17.6" "mypy==2.4.1"
@@ -62,35 +83,74 @@ SUMMARY+=("Python lint and types: $lint_status - ruff: $(tail -n 1 build/ruff.lo
 section "pymongo's bson package, the codec property tests' reference (build/bson-ref, not importable by the suite)"
 [ -d build/bson-ref/bson ] || "$VENV_PY" -m pip install -q --no-deps --target build/bson-ref "pymongo>=4.6,<5"
 export MONGO_ODM_REFERENCE_BSON="$ROOT/build/bson-ref"
+mark "Python venv"
 
 section "Python suite (tests/python)"
 "$VENV_PY" -m pytest tests/python -q -p no:cacheprovider --junitxml=build/python-junit.xml || true
 line=$("$VENV_PY" tests/junit_summary.py build/python-junit.xml "Python (pytest)") || FAILED=1
 SUMMARY+=("$line")
+mark "Python"
+
+section "README install blocks, run as written (tests/install/readme.sh; build/readme-install)"
+if tests/install/readme.sh build/readme-install | tee build/readme-install.log; then :; else FAILED=1; fi
+SUMMARY+=("$(grep '^README install:' build/readme-install.log | tail -n 1 || echo 'README install: FAILED - no summary')")
+mark "README install"
+
+section "the wheel of the README (libmongoc 2.5.0 bundled) in a fresh virtualenv (build/venv-wheel)"
+wheel=$(ls build/readme-install/src/dist/mongo_odm_native-*.whl 2>/dev/null | head -n 1 || true)
+if [ -z "$wheel" ]; then
+  SUMMARY+=("Wheel: FAILED - the README's scripts/wheel.sh made no wheel"); FAILED=1
+  SUMMARY+=("Python (pytest) against the wheel: FAILED - no wheel")
+else
+  rm -rf build/venv-wheel
+  "${PYTHON:-python3}" -m venv build/venv-wheel
+  WHEEL_PY=build/venv-wheel/bin/python
+  "$WHEEL_PY" -m pip install -q --disable-pip-version-check "$wheel" "pytest>=7" "pytest-asyncio>=0.21" "hypothesis>=6"
+  MONGO_ODM_WHEEL="$wheel" "$WHEEL_PY" -m pytest tests/install/test_wheel.py -q -p no:cacheprovider \
+    --junitxml=build/wheel-junit.xml || true
+  line=$("$WHEEL_PY" tests/junit_summary.py build/wheel-junit.xml "Wheel $(basename "$wheel") (tests/install/test_wheel.py)") || FAILED=1
+  SUMMARY+=("$line")
+  mark "Wheel"
+  section "Python suite (tests/python) against the wheel: libmongo_odm on libmongoc 2.5.0"
+  # test_packaging.py builds the source tree into venvs of its own: it ran above.
+  "$WHEEL_PY" -m pytest tests/python -q -p no:cacheprovider --ignore=tests/python/test_packaging.py \
+    --junitxml=build/python-wheel-junit.xml || true
+  line=$("$WHEEL_PY" tests/junit_summary.py build/python-wheel-junit.xml \
+         "Python (pytest) against the wheel, libmongoc 2.5.0, without test_packaging.py") || FAILED=1
+  SUMMARY+=("$line")
+  mark "Python on the wheel"
+fi
 
 section "lightodm 0.2.0's own test suite, unmodified, against mongo_odm"
 tests/lightodm/run.sh "$VENV_PY" | tee build/lightodm.log || FAILED=1
 SUMMARY+=("$(tail -n 1 build/lightodm.log)")
+mark lightodm
 
 section "Security suite (tests/security: auth, TLS, logging)"
 "$VENV_PY" -m pytest tests/security -q -p no:cacheprovider --junitxml=build/security-junit.xml || true
 line=$("$VENV_PY" tests/junit_summary.py build/security-junit.xml "Python security (pytest)") || FAILED=1
 SUMMARY+=("$line")
+mark security
 
 section "Reliability suite (tests/reliability: faults, fork, soak)"
 "$VENV_PY" -m pytest tests/reliability -q -p no:cacheprovider --junitxml=build/reliability-junit.xml || true
 line=$("$VENV_PY" tests/junit_summary.py build/reliability-junit.xml "Python reliability (pytest)") || FAILED=1
 SUMMARY+=("$line")
+mark reliability
 
 section "Fuzzing (tests/fuzz, libFuzzer)"
 MONGO_ODM_FUZZ_SECONDS=${MONGO_ODM_FUZZ_SECONDS:-20} tests/fuzz/run.sh | tee build/fuzz.log || FAILED=1
 SUMMARY+=("$(grep '^fuzz:' build/fuzz.log | tail -n 1 || echo 'fuzz: no summary')")
+mark fuzz
 
 section "valgrind memcheck (tests/valgrind)"
 MONGO_ODM_VALGRIND_PYTHON="$VENV_PY" tests/valgrind/run.sh | tee build/valgrind.log || FAILED=1
 SUMMARY+=("$(tail -n 1 build/valgrind.log)")
+mark valgrind
 
 section "summary"
+echo "first run: $first_run"
+echo "durations: $(IFS=,; echo "${TIMES[*]}" | sed 's/,/, /g'); total $(( $(date +%s) - T0 )) s"
 printf '%s\n' "${SUMMARY[@]}"
 if [ "$FAILED" != 0 ]; then echo "SOME TESTS FAILED"; exit 1; fi
 echo "all suites passed"

@@ -572,7 +572,7 @@ def versions() -> Dict[str, str]:
     out = {"python": platform.python_version()}
     for pkg in ("mongo_odm", "lightodm", "pymongo", "motor", "beanie", "pydantic"):
         try:
-            out[pkg] = metadata.version(pkg)
+            out[pkg] = metadata.version({"mongo_odm": "mongo-odm-native"}.get(pkg, pkg))  # distribution name
         except metadata.PackageNotFoundError:
             out[pkg] = "missing"
     return out

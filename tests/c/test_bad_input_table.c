@@ -321,11 +321,11 @@ static bool r_client_bad_url(mongo_odm_error_t *err) {
 static const row_t ROWS[] = {
     {"C-01", "BSON whose string length runs past the end", "mongo_odm_doc_from_bson", E(ENCODING), "corrupt", r_corrupt_length},
     {"C-02", "BSON with an unknown element type (0x42)", "mongo_odm_doc_from_bson", E(ENCODING), "corrupt", r_unknown_type},
-    {"C-03", "embedded document whose last byte is 0x01, not NUL", "mongo_odm_doc_from_bson", E(ENCODING), "is corrupt", r_bad_terminator},
+    {"C-03", "embedded document whose last byte is 0x01, not NUL", "mongo_odm_doc_from_bson", E(ENCODING), "is corrupt` or `corrupt BSON", r_bad_terminator},
     {"C-04", "string value `ok\\xff` (invalid UTF-8)", "mongo_odm_doc_from_bson", E(ENCODING), "not valid UTF-8", r_bad_utf8_string},
     {"C-05", "string value holding `\\xc0\\x80` (overlong NUL)", "mongo_odm_doc_from_bson", E(ENCODING), "not valid UTF-8", r_overlong_nul},
     {"C-06", "string value holding a UTF-8-encoded surrogate `\\xed\\xa0\\x80`", "mongo_odm_doc_from_bson", E(ENCODING), "not valid UTF-8", r_surrogate},
-    {"C-07", "key `k\\xff` (invalid UTF-8)", "mongo_odm_doc_from_bson", E(ENCODING), "corrupt BSON", r_bad_utf8_key},
+    {"C-07", "key `k\\xff` (invalid UTF-8)", "mongo_odm_doc_from_bson", E(ENCODING), "corrupt BSON` or `a key is not valid UTF-8", r_bad_utf8_key},
     {"C-08", "top-level key `$set`", "mongo_odm_doc_from_bson", E(ENCODING), "must not start with '$'", r_dollar_key},
     {"C-09", "empty key", "mongo_odm_doc_from_bson", E(ENCODING), "empty key", r_empty_key},
     {"C-10", "documents nested 300 deep", "mongo_odm_doc_from_bson", E(ENCODING), "nested too deeply", r_deep},
@@ -349,7 +349,7 @@ static const row_t ROWS[] = {
     {"C-28", "code `x\\xff\\xfe` with code_len 1", "mongo_odm_doc_set_value", E(ENCODING), "code is not valid UTF-8", r_code_past_len},
     {"C-29", "regex whose options are NULL", "mongo_odm_doc_set_value", E(INVALID_ARGUMENT), "regex pattern or options is NULL", r_regex_null},
     {"C-30", "binary with data NULL and length 3", "mongo_odm_doc_set_value", E(INVALID_ARGUMENT), "binary data is NULL", r_binary_null},
-    {"C-31", "document holding an embedded document whose last byte is not NUL", "mongo_odm_doc_set_document", E(ENCODING), "is corrupt", r_set_document_terminator},
+    {"C-31", "document holding an embedded document whose last byte is not NUL", "mongo_odm_doc_set_document", E(ENCODING), "is corrupt` or `corrupt BSON", r_set_document_terminator},
     {"C-32", "array bytes whose string runs past the end", "mongo_odm_doc_set_array", E(ENCODING), "value of 'tags'", r_set_array_corrupt},
     {"C-33", "id `\\xff\\xfe`", "mongo_odm_doc_set_id", E(ENCODING), "id is not valid UTF-8", r_set_id_utf8},
     {"C-34", "composite-key field set to null", "mongo_odm_doc_to_bson", E(VALIDATION), "Composite key field 'n' is None", r_composite_null},
@@ -383,6 +383,18 @@ static void run_row(void **state) {
     fail();
   }
   assert_code(err, row->code);
+  /* "A` or `B": the message holds one of the fragments (libbson's checks differ between driver
+   * versions, and with them which of the library's messages a corrupt input gets: docs/design.md) */
+  char alternatives[256];
+  snprintf(alternatives, sizeof alternatives, "%s", row->fragment);
+  const char *sep = "` or `";
+  for (char *part = alternatives;;) {
+    char *next = strstr(part, sep);
+    if (next) *next = '\0';
+    if (strstr(err.message, part)) return;
+    if (!next) break;
+    part = next + strlen(sep);
+  }
   assert_contains(err.message, row->fragment);
 }
 

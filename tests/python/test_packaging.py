@@ -22,6 +22,13 @@ from helpers import REPO, run_python
 
 BUILD_TIMEOUT = 1500
 SONAME = "libmongo_odm.so.0.1"
+DIST = "mongo-odm-native"  # the distribution name ("mongo-odm" on PyPI is another project)
+
+
+def cmake_version() -> str:
+    """The one version number: project(mongo_odm VERSION x.y.z) in CMakeLists.txt."""
+    text = (REPO / "CMakeLists.txt").read_text()
+    return re.search(r"project\(mongo_odm\s+VERSION\s+([0-9]+\.[0-9]+\.[0-9]+)", text).group(1)
 
 
 # ------------------------------------------------------------------------------ without a build
@@ -81,6 +88,40 @@ def test_core_stubs_match_the_extension():
                     assert hasattr(runtime_cls, member.name), f"{node.name}.{member.name} in the stub only"
     runtime_names = {n for n in dir(core) if not n.startswith("__")} | {"__version__"}
     assert stub_names == runtime_names, (stub_names ^ runtime_names)
+
+
+def test_one_version_number():
+    """CMakeLists.txt, pyproject.toml (which only points at it), the installed distribution's
+    metadata, mongo_odm.__version__, the extension and the C library's mongo_odm_get_version()
+    all give the same version."""
+    import ctypes
+    import importlib.metadata
+
+    import mongo_odm
+    import mongo_odm._core as core
+
+    version = cmake_version()
+    pyproject = (REPO / "pyproject.toml").read_text()
+    assert re.search(r'^dynamic\s*=\s*\["version"\]', pyproject, re.M)
+    assert not re.search(r"^version\s*=", pyproject, re.M)
+    assert 'metadata.version.input = "CMakeLists.txt"' in pyproject
+    assert importlib.metadata.version(DIST) == version
+    assert mongo_odm.__version__ == version
+    assert core.__version__ == version
+    lib = ctypes.CDLL(str(Path(mongo_odm.__file__).parent / SONAME))
+    lib.mongo_odm_get_version.restype = ctypes.c_char_p
+    assert lib.mongo_odm_get_version().decode() == version
+
+
+def test_distribution_name():
+    import importlib.metadata
+
+    import mongo_odm
+
+    dist = importlib.metadata.distribution(DIST)
+    assert dist.metadata["Name"] == DIST
+    assert "mongo_odm/__init__.py" in {str(f) for f in dist.files}
+    assert Path(mongo_odm.__file__).parent.name == "mongo_odm"
 
 
 # ------------------------------------------------------------------------------ the build
@@ -189,7 +230,7 @@ def test_installed_extension_links_bundled_library(built):
 
 @pytest.mark.slow
 def test_wheel_contents(built):
-    wheels = list(built["wheels"].glob("mongo_odm-*.whl"))
+    wheels = list(built["wheels"].glob("mongo_odm_native-*.whl"))
     assert len(wheels) == 1, wheels
     names = zipfile.ZipFile(wheels[0]).namelist()
     assert f"mongo_odm/{SONAME}" in names

@@ -67,7 +67,9 @@ class MongoConnection:
 
     def __init__(self) -> None:
         if self._client is None:
-            self._initialize_connection()
+            with type(self)._lock:  # one connect: a second would close the client others use
+                if self._client is None:
+                    self._initialize_connection()
 
     def _explicit(self) -> Dict[str, str]:
         """The parameters given to connect() (kept in memory; the environment fills the rest)."""
