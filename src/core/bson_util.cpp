@@ -99,6 +99,12 @@ std::string check_element(const bson_iter_t *iter, const char *key, int depth, b
   TextPart parts[2];
   const int n = text_parts(*value, /*c_strings=*/false, parts);
   for (int i = 0; i < n; ++i) {
+    // A length-prefixed string ends in the NUL its length counts: libbson 1.23 does not check
+    // that for a code-with-scope's code, and a reader taking the code as a C string would run
+    // past its end. (The byte is inside the document: the length was checked against it.)
+    if (parts[i].text && parts[i].text[parts[i].len] != '\0') {
+      return std::string("the ") + parts[i].what + " of '" + key + "' has no terminating NUL (corrupt BSON)";
+    }
     // String values may hold NUL; a regex's parts are C strings (they cannot).
     if (!parts[i].text || !valid_utf8(parts[i].text, parts[i].len, value->value_type != BSON_TYPE_REGEX)) {
       return value->value_type == BSON_TYPE_REGEX ? std::string("the regex of '") + key + "' is not valid UTF-8"

@@ -95,6 +95,12 @@ static const uint8_t kBadTerminator[] = {0x20, 0, 0, 0,    0x02, 'n', 'a', 'm', 
 
 /* ---- rows: loading untrusted BSON (mongo_odm_doc_from_bson) --------------------------------- */
 
+/* Found by fuzzing (regression-codewscope-terminator-crash): a code-with-scope whose code "y"
+ * has 0x9c where its terminating NUL belongs. */
+static bool r_codewscope_terminator(mongo_odm_error_t *err) {
+  static const uint8_t d[] = {23, 0, 0, 0, 0x0f, 'c', 0, 15, 0, 0, 0, 2, 0, 0, 0, 'y', 0x9c, 5, 0, 0, 0, 0, 0};
+  return load_raw(F.plain, d, sizeof d, err);
+}
 static bool r_corrupt_length(mongo_odm_error_t *err) {
   static const uint8_t d[] = {12, 0, 0, 0, 0x02, 'a', 0, 0xff, 0xff, 0xff, 0x7f, 0};
   return load_raw(F.plain, d, sizeof d, err);
@@ -367,6 +373,7 @@ static const row_t ROWS[] = {
     {"C-46", "database name `a.b`", "mongo_odm_collection_new", E(INVALID_ARGUMENT), "database name", r_collection_bad_db},
     {"C-47", "URL `mongodb://host:port:extra/`", "mongo_odm_client_new", E(INVALID_ARGUMENT), "invalid MongoDB URL", r_client_bad_url},
     {"C-48", "UTF-8 value with a NULL string and length 3, on `_id`", "mongo_odm_doc_set_value", E(ENCODING), "id is not valid UTF-8", r_id_value_null_string},
+    {"C-49", "code-with-scope whose code lacks its terminating NUL", "mongo_odm_doc_from_bson", E(ENCODING), "corrupt", r_codewscope_terminator},
 };
 #undef E
 static const size_t N_ROWS = sizeof ROWS / sizeof ROWS[0];
