@@ -9,10 +9,9 @@ subclass overrides them (a pymongo or motor collection works too).
 from __future__ import annotations
 
 import asyncio
-import weakref
-from typing import Any, AsyncIterator, Dict, Iterator, List, Mapping, Optional, Type, TypeVar, cast, overload
+from typing import Any, AsyncIterator, Dict, Iterable, Iterator, List, Mapping, Optional, Type, TypeVar, cast, overload
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from mongo_odm import _core
 from mongo_odm.connection import get_async_database, get_collection
@@ -22,8 +21,63 @@ __all__ = ["MongoBaseModel", "generate_id", "generate_composite_id", "T"]
 
 T = TypeVar("T", bound="MongoBaseModel")
 
-# Per model class: does its id field map to "_id" by alias? (see _uses_mongo_id_alias)
-_ID_ALIAS: weakref.WeakKeyDictionary[type, bool] = weakref.WeakKeyDictionary()
+
+
+class _ClassPlan:
+    """What every load and save of one model class needs to know, worked out once per class
+    (pydantic rebuilds model_fields only when a class is (re)defined). Kept in the class's own
+    ``__dict__`` (never inherited: a subclass gets its own).
+
+    ``id_alias``: the id field maps to "_id" by alias. ``plain_dump`` / ``plain_validate``: the
+    class keeps pydantic's own ``model_dump`` / ``model_validate``, so the save and load paths
+    may call the class's serializer / validator directly (the same call those methods make,
+    without their per-call wrapper); a class that overrides either gets its override called.
+    """
+
+    __slots__ = ("_list_adapter", "cls", "id_alias", "plain_dump", "plain_load", "plain_store", "plain_validate")
+
+    def __init__(self, cls: Type[MongoBaseModel]) -> None:
+        self.cls = cls
+        field = cls.model_fields.get("id")
+        if field is None:
+            self.id_alias = False
+        else:
+            alias = getattr(field, "serialization_alias", None) or getattr(field, "alias", None)
+            if alias is None:
+                alias = getattr(field, "validation_alias", None)
+            self.id_alias = alias == "_id"
+        self.plain_dump = cls.model_dump is BaseModel.model_dump
+        self.plain_validate = getattr(cls.model_validate, "__func__", None) is _MODEL_VALIDATE
+        # Loading is validate_python alone: no id rename, no override of either step.
+        self.plain_load = (
+            self.id_alias
+            and self.plain_validate
+            and getattr(cls._from_mongo_dict, "__func__", None) is _FROM_MONGO_DICT
+        )
+        # Storing is to_python(by_alias=True) plus the extra fields: no override of either step.
+        self.plain_store = self.id_alias and self.plain_dump and cls._to_mongo_dict is _TO_MONGO_DICT
+        self._list_adapter: Optional[TypeAdapter[List[Any]]] = None
+
+    def dump_list(self, models: List[Any]) -> List[Dict[str, Any]]:
+        """``[m.model_dump(by_alias=True) for m in models]`` for models of exactly this class, in
+        one serializer call."""
+        if self._list_adapter is None:
+            self._list_adapter = TypeAdapter(List[self.cls])  # type: ignore[name-defined]
+        return self._list_adapter.dump_python(models, by_alias=True)  # type: ignore[no-any-return]
+
+
+_MODEL_VALIDATE = BaseModel.model_validate.__func__  # type: ignore[attr-defined]
+# (_FROM_MONGO_DICT and _TO_MONGO_DICT, the base class's own loader and storer, are set after
+# MongoBaseModel below.)
+_PLAN_ATTR = "__mongo_odm_plan__"
+
+
+def _plan(cls: Type[MongoBaseModel]) -> _ClassPlan:
+    plan: Optional[_ClassPlan] = cls.__dict__.get(_PLAN_ATTR)
+    if plan is None:
+        plan = _ClassPlan(cls)
+        type.__setattr__(cls, _PLAN_ATTR, plan)
+    return plan
 
 # afind() turns documents into models in slices of this size, yielding to the event loop in
 # between, so a large result never holds the loop for long.
@@ -75,20 +129,7 @@ class MongoBaseModel(BaseModel):
     # ------------------------------------------------------------------ model plumbing
     @classmethod
     def _uses_mongo_id_alias(cls) -> bool:
-        # Called on every load and save: the answer is fixed once the class is built (pydantic
-        # rebuilds model_fields only when the class is (re)defined), so it is kept per class.
-        cached = _ID_ALIAS.get(cls)
-        if cached is None:
-            field = cls.model_fields.get("id")
-            if field is None:
-                cached = False
-            else:
-                alias = getattr(field, "serialization_alias", None) or getattr(field, "alias", None)
-                if alias is None:
-                    alias = getattr(field, "validation_alias", None)
-                cached = alias == "_id"
-            _ID_ALIAS[cls] = cached
-        return cached
+        return _plan(cls).id_alias
 
     @model_validator(mode="after")
     def _compute_composite_key(self) -> MongoBaseModel:
@@ -139,8 +180,13 @@ class MongoBaseModel(BaseModel):
 
     def _to_mongo_dict(self, exclude_none: bool = False) -> Dict[str, Any]:
         """The document as MongoDB stores it: ``_id`` for ``id``, extra fields included."""
-        data = self.model_dump(by_alias=True, exclude_none=exclude_none)
-        if not self._uses_mongo_id_alias():
+        plan = _plan(type(self))
+        if plan.plain_dump:
+            serializer = self.__pydantic_serializer__
+            data: Dict[str, Any] = serializer.to_python(self, by_alias=True, exclude_none=exclude_none)
+        else:
+            data = self.model_dump(by_alias=True, exclude_none=exclude_none)
+        if not plan.id_alias:
             if "id" in data and "_id" not in data:
                 data["_id"] = data.pop("id")
             else:
@@ -151,6 +197,21 @@ class MongoBaseModel(BaseModel):
                 if not exclude_none or value is not None:
                     data[key] = value
         return data
+
+    @classmethod
+    def _mongo_dicts(cls, documents: Iterable[Any]) -> List[Dict[str, Any]]:
+        """``[m._to_mongo_dict() for m in documents]``, in one serializer call when every model
+        is exactly this class and the class allows (``_ClassPlan.plain_store``)."""
+        plan = _plan(cls)
+        models = documents if isinstance(documents, list) else list(documents)
+        if not plan.plain_store or any(type(m) is not cls for m in models):
+            return [m._to_mongo_dict() for m in models]
+        dumped = plan.dump_list(models)
+        for data, model in zip(dumped, models):
+            extra = model.__pydantic_extra__
+            if extra:
+                data.update(extra)
+        return dumped
 
     @overload
     @classmethod
@@ -166,10 +227,25 @@ class MongoBaseModel(BaseModel):
         """A model from a stored document (None stays None)."""
         if data is None:
             return None
-        if not cls._uses_mongo_id_alias() and "_id" in data and "id" not in data:
+        plan = _plan(cls)
+        if not plan.id_alias and "_id" in data and "id" not in data:
             data = dict(data)
             data["id"] = data["_id"]
+        if plan.plain_validate:
+            return cls.__pydantic_validator__.validate_python(data)  # type: ignore[no-any-return]
         return cls.model_validate(data)
+
+    @classmethod
+    def _models_from(cls: Type[T], docs: Iterable[Mapping[str, Any]]) -> List[T]:
+        """``[cls._from_mongo_dict(d) for d in docs]``, with the per-document work done once
+        when the class allows (``_ClassPlan.plain_load``); the native cursor hands over what
+        it holds in one call."""
+        if not _plan(cls).plain_load:
+            return [cls._from_mongo_dict(doc) for doc in docs]
+        if isinstance(docs, _core.Cursor):
+            docs = docs.to_list()
+        validate = cls.__pydantic_validator__.validate_python
+        return [validate(doc) for doc in docs]
 
     # ------------------------------------------------------------------ sync CRUD
     @classmethod
@@ -204,8 +280,7 @@ class MongoBaseModel(BaseModel):
     @classmethod
     def find(cls: Type[T], filter: Dict[str, Any], **kwargs: Any) -> List[T]:
         """All matching documents (kwargs: sort, limit, skip, projection, batch_size, ...)."""
-        cursor = cls.get_collection().find(filter, **kwargs)
-        return [cls._from_mongo_dict(doc) for doc in cursor]
+        return cls._models_from(cls.get_collection().find(filter, **kwargs))
 
     @classmethod
     def find_iter(cls: Type[T], filter: Dict[str, Any], **kwargs: Any) -> Iterator[T]:
@@ -253,7 +328,7 @@ class MongoBaseModel(BaseModel):
         """Inserts the models; returns their ids (an empty list in, an empty list out)."""
         if not documents:
             return []
-        result = cls.get_collection().insert_many([doc._to_mongo_dict() for doc in documents])
+        result = cls.get_collection().insert_many(cls._mongo_dicts(documents))
         return [str(i) for i in result.inserted_ids]
 
     # ------------------------------------------------------------------ async CRUD
@@ -301,7 +376,7 @@ class MongoBaseModel(BaseModel):
         for start in range(0, len(docs), _ASYNC_VALIDATE_SLICE):
             if start:
                 await asyncio.sleep(0)
-            models.extend(cls._from_mongo_dict(doc) for doc in docs[start : start + _ASYNC_VALIDATE_SLICE])
+            models.extend(cls._models_from(docs[start : start + _ASYNC_VALIDATE_SLICE]))
         return models
 
     @classmethod
@@ -368,5 +443,9 @@ class MongoBaseModel(BaseModel):
         if not documents:
             return []
         collection = await cls.get_async_collection()
-        result = await collection.insert_many([doc._to_mongo_dict() for doc in documents])
+        result = await collection.insert_many(cls._mongo_dicts(documents))
         return [str(i) for i in result.inserted_ids]
+
+
+_FROM_MONGO_DICT = MongoBaseModel._from_mongo_dict.__func__  # type: ignore[attr-defined]
+_TO_MONGO_DICT = MongoBaseModel._to_mongo_dict

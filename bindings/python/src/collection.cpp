@@ -1,6 +1,9 @@
 // pymongo's Collection methods on libmongo_odm's raw collection operations.
 #include "collection.hpp"
 
+#include <cstring>
+#include <new>
+#include <stdexcept>
 #include <vector>
 
 #include "blocking.hpp"
@@ -23,6 +26,54 @@ void encode_update(py::handle update, bson_t *out) {
   }
   encode_document(update, out);
 }
+
+// The documents of one insert_many, encoded one after another into a single buffer (one
+// growing allocation for the whole batch instead of a few per document).
+class EncodedBatch {
+ public:
+  EncodedBatch() : writer_(bson_writer_new(&buf_, &len_, 0, bson_realloc_ctx, nullptr)) {}
+  ~EncodedBatch() {
+    bson_writer_destroy(writer_);
+    bson_free(buf_);
+  }
+  EncodedBatch(const EncodedBatch &) = delete;
+  EncodedBatch &operator=(const EncodedBatch &) = delete;
+
+  void encode(const py::list &docs) {
+    const Py_ssize_t n = PyList_GET_SIZE(docs.ptr());
+    offsets_.reserve(static_cast<size_t>(n));
+    for (Py_ssize_t i = 0; i < n; ++i) {
+      offsets_.push_back(bson_writer_get_length(writer_));
+      bson_t *doc = nullptr;
+      if (!bson_writer_begin(writer_, &doc)) throw std::bad_alloc();
+      try {
+        encode_document(PyList_GET_ITEM(docs.ptr(), i), doc);
+      } catch (...) {
+        bson_writer_rollback(writer_);
+        throw;
+      }
+      bson_writer_end(writer_);
+    }
+  }
+
+  // Read-only views of the encoded documents, valid while this batch lives.
+  std::vector<bson_t> views() const {
+    std::vector<bson_t> out(offsets_.size());
+    for (size_t i = 0; i < offsets_.size(); ++i) {
+      const uint8_t *data = buf_ + offsets_[i];
+      uint32_t len;
+      std::memcpy(&len, data, sizeof len);
+      if (!bson_init_static(&out[i], data, BSON_UINT32_FROM_LE(len))) throw std::logic_error("insert_many: encoding failed");
+    }
+    return out;
+  }
+
+ private:
+  uint8_t *buf_ = nullptr;
+  size_t len_ = 0;
+  bson_writer_t *writer_;
+  std::vector<size_t> offsets_;
+};
 
 bool has_id_key(py::handle doc) { return PyDict_Check(doc.ptr()) && PyDict_GetItemString(doc.ptr(), "_id") != nullptr; }
 
@@ -86,13 +137,11 @@ InsertOneResult PyCollection::insert_one(py::object document) {
 InsertManyResult PyCollection::insert_many(py::object documents, bool ordered) {
   py::list docs_list = py::list(documents);
   if (py::len(docs_list) == 0) throw py::type_error("documents must be a non-empty list");
-  std::vector<mongo_odm::Bson> encoded(py::len(docs_list));
-  std::vector<const bson_t *> ptrs;
-  ptrs.reserve(encoded.size());
-  for (size_t i = 0; i < encoded.size(); ++i) {
-    encode_document(docs_list[i], encoded[i].get());
-    ptrs.push_back(encoded[i].get());
-  }
+  EncodedBatch batch;
+  batch.encode(docs_list);
+  std::vector<bson_t> views = batch.views();
+  std::vector<const bson_t *> ptrs(views.size());
+  for (size_t i = 0; i < views.size(); ++i) ptrs[i] = &views[i];
   mongo_odm::Bson opts;
   BSON_APPEND_BOOL(opts.get(), "ordered", ordered);
   mongo_odm::Bson reply = call_with_reply(
@@ -100,12 +149,26 @@ InsertManyResult PyCollection::insert_many(py::object documents, bool ordered) {
         return mongo_odm_collection_insert_many(raw(), ptrs.data(), ptrs.size(), opts.get(), r, e);
       },
       /*bulk=*/true);
-  bson_iter_t iter;
+  // As pymongo: a dict's own _id is its inserted id (the same object); a dict without one gets
+  // the ObjectId the library generated, which is added to it.
+  bson_iter_t iter, item;
+  const bool have_ids = bson_iter_init_find(&iter, reply.get(), "insertedIds") && BSON_ITER_HOLDS_ARRAY(&iter) &&
+                        bson_iter_recurse(&iter, &item);
+  static PyObject *const id_key = PyUnicode_InternFromString("_id");
   py::list ids;
-  if (bson_iter_init_find(&iter, reply.get(), "insertedIds")) ids = py::list(decode_value(&iter));
-  for (size_t i = 0; i < encoded.size() && i < py::len(ids); ++i) {
-    py::object d = docs_list[i];
-    if (PyDict_Check(d.ptr()) && !has_id_key(d)) d["_id"] = ids[i];
+  for (size_t i = 0; i < ptrs.size(); ++i) {
+    const bool next = have_ids && bson_iter_next(&item);
+    py::handle d = PyList_GET_ITEM(docs_list.ptr(), static_cast<Py_ssize_t>(i));  // borrowed from the list
+    PyObject *own = PyDict_Check(d.ptr()) ? PyDict_GetItemWithError(d.ptr(), id_key) : nullptr;  // borrowed
+    if (own) {
+      ids.append(py::handle(own));
+      continue;
+    }
+    if (PyErr_Occurred()) throw py::error_already_set();
+    if (!next) break;
+    py::object id = decode_value(&item);
+    if (PyDict_Check(d.ptr())) d[py::handle(id_key)] = id;
+    ids.append(id);
   }
   return InsertManyResult{ids};
 }
