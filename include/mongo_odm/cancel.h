@@ -14,8 +14,11 @@
  *    (TIMEOUT, reason MONGO_ODM_REASON_EXECUTION_TIMEOUT).
  *  - a cancel token attached to the calling thread. Another thread (or a signal handler)
  *    triggers it, its deadline passes, or its check function asks to stop: the thread's call
- *    then returns within about 20 ms with MONGO_ODM_ERROR_CANCELLED (TIMEOUT, reason DEADLINE,
- *    for the deadline).
+ *    then returns with MONGO_ODM_ERROR_CANCELLED (TIMEOUT, reason DEADLINE, for the deadline).
+ *    A trigger wakes a waiting call at once (the token writes to the waiting thread's wake
+ *    descriptor; with more than 4 threads waiting on one token, the others notice within
+ *    20 ms), and a deadline ends the wait it falls in; a waiting call sleeps otherwise, it does
+ *    not poll.
  *
  *   mongo_odm_cancel_t *token = mongo_odm_cancel_new();
  *   mongo_odm_cancel_t *previous = mongo_odm_cancel_attach(token);
@@ -65,8 +68,9 @@ MONGO_ODM_API(mongo_odm_cancel_t *) mongo_odm_cancel_new(void);
 MONGO_ODM_API(void) mongo_odm_cancel_destroy(mongo_odm_cancel_t *token);
 
 /* Triggers the token: the calls of every thread it is attached to stop (CANCELLED), now or when
- * they next wait, until mongo_odm_cancel_reset(). Thread-safe and async-signal-safe (a single
- * atomic store): a SIGINT handler may call it. NULL is a no-op. */
+ * they next wait, until mongo_odm_cancel_reset(). Thread-safe and async-signal-safe (an atomic
+ * store, and a write() to the wake descriptor of each thread waiting under the token): a SIGINT
+ * handler may call it. NULL is a no-op. */
 MONGO_ODM_API(void) mongo_odm_cancel_trigger(mongo_odm_cancel_t *token);
 
 /* True once the token was triggered (and not reset since). False for NULL. */
@@ -84,15 +88,25 @@ MONGO_ODM_API(bool) mongo_odm_cancel_set_timeout(mongo_odm_cancel_t *token, int6
 /* A check function: returns true to interrupt the call that is waiting. */
 typedef bool (*mongo_odm_cancel_check_t)(void *user_data);
 
-/* Sets (NULL: removes) a check function, called with `user_data` on the waiting thread at most
- * every 20 ms while a call of a thread the token is attached to waits; when it returns true the
- * call stops with CANCELLED. It runs inside the library (possibly inside libmongoc): it must not
- * call the library, nor wait for a lock that a caller of the library may hold. Set it before
- * attaching the token. (The Python binding runs the interpreter's signal handlers from it, so
- * that Ctrl-C and a handler of the user's run during a call.) Errors: INVALID_ARGUMENT for a NULL
- * token. */
+/* Sets (NULL: removes) a check function, called with `user_data` on the waiting thread every
+ * check interval (20 ms unless mongo_odm_cancel_set_check_interval() says otherwise) while a
+ * call of a thread the token is attached to waits, and at once when a signal interrupts the
+ * thread's wait; when it returns true the call stops with CANCELLED. It runs inside the library
+ * (possibly inside libmongoc): it must not call the library, nor wait for a lock that a caller
+ * of the library may hold. Set it before attaching the token. (The Python binding runs the
+ * interpreter's signal handlers from it, so that Ctrl-C and a handler of the user's run during
+ * a call.) Errors: INVALID_ARGUMENT for a NULL token. */
 MONGO_ODM_API(bool) mongo_odm_cancel_set_check(mongo_odm_cancel_t *token, mongo_odm_cancel_check_t check,
                                                void *user_data, mongo_odm_error_t *error);
+
+/* How often the check function runs while a call waits: every `interval_ms` milliseconds
+ * (1 to 60000; the default is 20). A waiting call wakes only for that (and for a trigger, a
+ * deadline, a signal or its own reply), so a longer interval costs less CPU during long waits;
+ * a check function that watches for signals is also run when a signal interrupts the wait.
+ * Set it before attaching the token. Errors: INVALID_ARGUMENT for a NULL token or an interval
+ * out of range. (Since 0.2.) */
+MONGO_ODM_API(bool) mongo_odm_cancel_set_check_interval(mongo_odm_cancel_t *token, int32_t interval_ms,
+                                                        mongo_odm_error_t *error);
 
 /* Attaches `token` to the calling thread: the calls the thread starts from now on obey it.
  * NULL detaches. Returns the token attached before (NULL if none), to restore when done. One

@@ -53,6 +53,18 @@ bool mongo_odm_cancel_set_check(mongo_odm_cancel_t *token, mongo_odm_cancel_chec
   });
 }
 
+bool mongo_odm_cancel_set_check_interval(mongo_odm_cancel_t *token, int32_t interval_ms, mongo_odm_error_t *error) {
+  return guard(error, false, [&] {
+    require(token, "token");
+    if (interval_ms < 1 || interval_ms > 60000) {
+      mongo_odm::core::fail(mongo_odm::core::Code::invalid_argument,
+                            "check interval must be 1 to 60000 ms, not " + std::to_string(interval_ms));
+    }
+    unwrap(token)->set_check_interval_ms(interval_ms);
+    return true;
+  });
+}
+
 mongo_odm_cancel_t *mongo_odm_cancel_attach(mongo_odm_cancel_t *token) {
   return wrap(mongo_odm::core::interrupt::attach(unwrap(token)));
 }

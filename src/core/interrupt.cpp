@@ -1,13 +1,24 @@
 #include "interrupt.hpp"
 
 #include <bson/bson.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+#if defined(__linux__)
+#include <sys/eventfd.h>
+#endif
 
 #include <algorithm>
+#include <climits>
 #include <cstring>
 #include <chrono>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "error.hpp"
+#include "library.hpp"
 
 namespace mongo_odm::core {
 namespace interrupt {
@@ -27,6 +38,122 @@ int64_t after_ms(int64_t start_us, int64_t ms) {
 
 int64_t now_us() { return bson_get_monotonic_time(); }
 
+// ---- wake descriptors -------------------------------------------------------------------------
+//
+// Each thread that waits gets one descriptor that a trigger makes readable: an eventfd (a pipe
+// elsewhere). It is never closed: a thread that ends gives it back for the next thread, so a
+// trigger that read a slot just before its waiter left can only wake another waiter spuriously,
+// never write into a descriptor reused for something else. A child process after fork() makes
+// its own (the inherited ones are shared with the parent) and leaves the inherited ones alone.
+
+namespace {
+
+struct WakeFd {
+  int read = -1, write = -1;
+};
+
+std::mutex g_wake_mutex;
+std::vector<WakeFd> g_spare_wake_fds;
+unsigned g_spare_generation = 0;
+
+WakeFd open_wake_fd() {
+  WakeFd w;
+#if defined(__linux__)
+  w.read = w.write = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+#else
+  int fds[2];
+  if (::pipe(fds) == 0) {
+    for (int fd : fds) {
+      ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+      ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    }
+    w.read = fds[0];
+    w.write = fds[1];
+  }
+#endif
+  return w;
+}
+
+struct ThreadWake {
+  WakeFd fd;
+  unsigned generation = 0;
+  ~ThreadWake() {
+    if (fd.read < 0) return;
+    std::lock_guard<std::mutex> lock(g_wake_mutex);
+    if (generation == g_spare_generation) g_spare_wake_fds.push_back(fd);
+  }
+};
+
+thread_local ThreadWake t_wake;
+
+// The calling thread's wake descriptor (read end is polled, write end is what tokens write to);
+// read -1 when none could be made (the waits then poll in slices).
+const WakeFd &thread_wake_fd() {
+  const unsigned generation = library::fork_generation();
+  if (t_wake.fd.read >= 0 && t_wake.generation == generation) return t_wake.fd;
+  t_wake.fd = WakeFd{};
+  t_wake.generation = generation;
+  {
+    std::lock_guard<std::mutex> lock(g_wake_mutex);
+    if (g_spare_generation != generation) {  // the parent's, after a fork(): not ours to reuse
+      g_spare_wake_fds.clear();
+      g_spare_generation = generation;
+    }
+    if (!g_spare_wake_fds.empty()) {
+      t_wake.fd = g_spare_wake_fds.back();
+      g_spare_wake_fds.pop_back();
+      return t_wake.fd;
+    }
+  }
+  t_wake.fd = open_wake_fd();
+  return t_wake.fd;
+}
+
+void drain(int fd) {
+  char buf[64];
+  while (::read(fd, buf, sizeof buf) > 0) {
+  }
+}
+
+}  // namespace
+
+void lock_for_fork() { g_wake_mutex.lock(); }
+void unlock_after_fork() { g_wake_mutex.unlock(); }
+
+// Registered in waiters_ is the write end of the waiting thread's descriptor.
+void Token::trigger() noexcept {
+  triggered_.store(true);  // sequentially consistent: see add_waiter()
+  for (auto &slot : waiters_) {
+    const int fd = slot.load();
+    if (fd < 0) continue;
+#if defined(__linux__)
+    const uint64_t one = 1;
+    const ssize_t ignored = ::write(fd, &one, sizeof one);
+#else
+    const char one = 1;
+    const ssize_t ignored = ::write(fd, &one, 1);
+#endif
+    (void)ignored;  // a full counter or pipe: the waiter has a wake-up pending already
+  }
+}
+
+// A waiter stores its descriptor, then reads triggered_; a trigger stores triggered_, then reads
+// the slots: one of them sees the other, so a trigger is never missed.
+bool Token::add_waiter(int fd) noexcept {
+  for (auto &slot : waiters_) {
+    int expected = -1;
+    if (slot.compare_exchange_strong(expected, fd)) return true;
+  }
+  return false;
+}
+
+void Token::remove_waiter(int fd) noexcept {
+  for (auto &slot : waiters_) {
+    int expected = fd;
+    if (slot.compare_exchange_strong(expected, -1)) return;
+  }
+}
+
 Token *attach(Token *token) noexcept {
   Token *previous = t_token;
   t_token = token;
@@ -45,7 +172,7 @@ Operation::Operation(int64_t timeout_ms, int64_t selection_timeout_ms)
       selection_timeout_ms_(selection_timeout_ms),
       deadline_us_(after_ms(start_us_, timeout_ms)),
       selection_deadline_us_(after_ms(start_us_, selection_timeout_ms)),
-      next_check_us_(start_us_ + kCheckIntervalMs * 1000) {
+      next_check_us_(start_us_ + (token_ ? token_->check_interval_us() : kCheckIntervalMs * 1000)) {
   if (outer_) {
     // A call inside a call: the outer call's limits still hold.
     deadline_us_ = std::min(deadline_us_, outer_->deadline_us_);
@@ -73,7 +200,7 @@ int64_t Operation::deadline_us() const {
 namespace {
 
 // Why the call (`op`, may be null) under `token` (may be null) must stop now, or none. The
-// check function runs at most every kCheckIntervalMs within a call (every time without one).
+// check function runs once per check interval of the token within a call (every time without one).
 Reason stop_reason(Operation *op, const Token *token, bool selecting, int64_t now, int64_t *next_check_us) {
   if (token && token->triggered()) return Reason::cancelled;
   if (op && now >= op->deadline_us()) return Reason::deadline;  // the call's and the token's
@@ -82,7 +209,7 @@ Reason stop_reason(Operation *op, const Token *token, bool selecting, int64_t no
   if (!token || !token->has_check()) return Reason::none;
   if (next_check_us) {
     if (now < *next_check_us) return Reason::none;
-    *next_check_us = now + kCheckIntervalMs * 1000;
+    *next_check_us = now + token->check_interval_us();
   }
   return token->run_check() ? Reason::cancelled : Reason::none;
 }
@@ -115,12 +242,55 @@ int slice_ms(int64_t until_us, bool selecting) {
   return static_cast<int>(std::min<int64_t>(left_ms, kSliceMs));
 }
 
+Waiter::Waiter(bool selecting) : op_(t_current), token_(op_ ? op_->token_ : t_token), selecting_(selecting) {
+  if (!token_) return;  // nothing can trigger: deadlines end the poll() on their own
+  const WakeFd &wake = thread_wake_fd();
+  if (wake.read >= 0 && token_->add_waiter(wake.write)) fd_ = wake.read;
+}
+
+Waiter::~Waiter() {
+  if (fd_ >= 0) token_->remove_waiter(t_wake.fd.write);
+}
+
+int Waiter::timeout_ms(int64_t until_us) const {
+  int64_t limit = until_us;
+  if (op_) {
+    limit = std::min(limit, op_->deadline_us());
+    if (selecting_) limit = std::min(limit, op_->selection_deadline_us());
+    if (token_ && token_->has_check()) limit = std::min(limit, op_->next_check_us_);
+  } else if (token_) {
+    limit = std::min(limit, token_->deadline());
+    if (token_->has_check()) limit = std::min(limit, now_us() + token_->check_interval_us());
+  }
+  const int64_t now = now_us();
+  if (token_ && fd_ < 0) limit = std::min(limit, now + kSliceMs * 1000);  // cannot be woken
+  if (limit == kNever) return -1;
+  if (limit <= now) return 0;
+  return static_cast<int>(std::min<int64_t>((limit - now + 999) / 1000, INT_MAX));
+}
+
+void Waiter::woken() const {
+  if (fd_ >= 0) drain(fd_);
+}
+
+void Waiter::interrupted() {
+  if (op_) op_->next_check_us_ = 0;  // a signal: let the check function see it now
+}
+
 bool sleep_until(int64_t until_us, bool selecting) {
+  Waiter waiter(selecting);
   for (;;) {
     if (should_stop(selecting)) return false;
-    const int ms = slice_ms(until_us, selecting);
-    if (ms <= 0) return !should_stop(selecting);
-    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    const int ms = waiter.timeout_ms(until_us);
+    if (ms == 0) return !should_stop(selecting);
+    if (waiter.wake_fd() < 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(ms < 0 ? kSliceMs : ms));
+      continue;
+    }
+    pollfd p{waiter.wake_fd(), POLLIN, 0};
+    const int r = ::poll(&p, 1, ms);
+    if (r > 0) waiter.woken();
+    if (r < 0 && errno == EINTR) waiter.interrupted();
   }
 }
 

@@ -11,6 +11,7 @@
 
 #include "connection.hpp"
 #include "error.hpp"
+#include "interrupt.hpp"
 #include "log.hpp"
 #include "redact.hpp"
 
@@ -57,9 +58,11 @@ void on_fork_prepare() {
   connection::lock_for_fork();
   log::lock_for_fork();
   lock_secrets_for_fork();
+  interrupt::lock_for_fork();
 }
 
 void on_fork_parent() {
+  interrupt::unlock_after_fork();
   unlock_secrets_after_fork();
   log::unlock_after_fork();
   connection::unlock_after_fork();
@@ -67,6 +70,7 @@ void on_fork_parent() {
 }
 
 void on_fork_child() {
+  interrupt::unlock_after_fork();
   unlock_secrets_after_fork();
   log::unlock_after_fork();
   connection::unlock_after_fork();

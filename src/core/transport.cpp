@@ -49,17 +49,24 @@ int64_t expiration(int32_t timeout_msec) {
 enum class Wait { ready, expired, stopped, failed };
 
 // Waits until `fd` is ready for `events` (POLLERR/POLLHUP count as ready: the next read or
-// write reports them), in slices that ask interrupt::should_stop() in between.
+// write reports them), asking interrupt::should_stop() before each sleep and after each wake-up
+// (a trigger of the call's token, a deadline, the token's next check, a signal).
 Wait wait_fd(int fd, short events, int64_t expire_us, bool selecting) {
   const int64_t until = expire_us < 0 ? interrupt::kNever : expire_us;
+  interrupt::Waiter waiter(selecting);
   for (;;) {
     if (interrupt::should_stop(selecting)) return Wait::stopped;
-    const int ms = expire_us == 0 ? 0 : interrupt::slice_ms(until, selecting);
-    if (ms <= 0) return interrupt::should_stop(selecting) ? Wait::stopped : Wait::expired;
-    pollfd p{fd, events, 0};
-    const int r = ::poll(&p, 1, ms);
-    if (r > 0) return Wait::ready;
-    if (r < 0 && errno != EINTR) return Wait::failed;
+    const int ms = expire_us == 0 ? 0 : waiter.timeout_ms(until);
+    if (ms == 0) return interrupt::should_stop(selecting) ? Wait::stopped : Wait::expired;
+    pollfd p[2] = {{fd, events, 0}, {waiter.wake_fd(), POLLIN, 0}};
+    const int r = ::poll(p, waiter.wake_fd() >= 0 ? 2 : 1, ms);
+    if (r > 0) {
+      if (p[1].revents) waiter.woken();
+      if (p[0].revents) return Wait::ready;
+    } else if (r < 0) {
+      if (errno != EINTR) return Wait::failed;
+      waiter.interrupted();
+    }
   }
 }
 
@@ -157,7 +164,7 @@ ssize_t stream_writev(mongoc_stream_t *stream, mongoc_iovec_t *in_iov, size_t io
 // handshake: part of finding a server, so serverSelectionTimeoutMS ends it too. A stopped call
 // reports every stream failed.
 ssize_t stream_poll(mongoc_stream_poll_t *streams, size_t nstreams, int32_t timeout_msec) {
-  std::vector<pollfd> fds(nstreams);
+  std::vector<pollfd> fds(nstreams + 1);
   ssize_t dead = 0;
   for (size_t i = 0; i < nstreams; ++i) {
     const Stream *s = of(streams[i].stream);
@@ -168,17 +175,30 @@ ssize_t stream_poll(mongoc_stream_poll_t *streams, size_t nstreams, int32_t time
   if (dead) return dead;
   const int64_t expire = expiration(timeout_msec);
   const int64_t until = expire < 0 ? interrupt::kNever : expire;
+  interrupt::Waiter waiter(true);
+  fds[nstreams] = {waiter.wake_fd(), POLLIN, 0};
+  const nfds_t n = waiter.wake_fd() >= 0 ? nstreams + 1 : nstreams;
   while (!interrupt::should_stop(true)) {
     // 0 when the caller's own timeout or one of the call's deadlines has passed; a passed
     // deadline is caught by should_stop() above on the next turn.
-    const int ms = expire == 0 ? 0 : interrupt::slice_ms(until, true);
-    const int r = ::poll(fds.data(), fds.size(), ms);
+    const int ms = expire == 0 ? 0 : waiter.timeout_ms(until);
+    const int r = ::poll(fds.data(), n, ms);
     if (r > 0) {
-      for (size_t i = 0; i < nstreams; ++i) streams[i].revents = fds[i].revents;
-      return r;
+      if (fds[nstreams].revents && n > nstreams) waiter.woken();
+      int ready = 0;
+      for (size_t i = 0; i < nstreams; ++i) {
+        streams[i].revents = fds[i].revents;
+        if (fds[i].revents) ++ready;
+      }
+      if (ready) return ready;
+      continue;
     }
-    if (r < 0 && errno != EINTR) return -1;
-    if (r == 0 && (expire == 0 || interrupt::now_us() >= until)) return 0;
+    if (r < 0) {
+      if (errno != EINTR) return -1;
+      waiter.interrupted();
+      continue;
+    }
+    if (expire == 0 || interrupt::now_us() >= until) return 0;
   }
   for (size_t i = 0; i < nstreams; ++i) {
     streams[i].revents = POLLERR;

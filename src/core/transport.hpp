@@ -2,8 +2,9 @@
 // own, so that every wait on the network can be interrupted (interrupt.hpp).
 //
 // libmongoc's own socket stream waits in poll() for as long as the operation's timeout allows,
-// and nothing but that timeout ends the wait. This stream waits in slices of at most
-// interrupt::kSliceMs and asks interrupt::should_stop() in between: a cancelled call, a passed
+// and nothing but that timeout ends the wait. This stream's waits (interrupt::Waiter) also
+// wake when the call's cancel token is triggered, at the call's deadlines and the token's next
+// check, and on a signal, and ask interrupt::should_stop(): a cancelled call, a passed
 // timeoutMS, or (while connecting and in the handshake) a passed serverSelectionTimeoutMS ends
 // the wait at once. A stream stopped that way reports a timeout to libmongoc, which then drops
 // the connection (it is never reused with a reply still on its way) without marking the server

@@ -2,15 +2,17 @@
  * connections and never answers (tu_listen_loopback: a listening socket nobody reads from; the kernel
  * completes the TCP handshake, libmongoc's hello then waits for ever) and on the test FerretDB.
  * Also mongo_odm_error_reason() for each timeout and failure the library tells apart. */
+#define _GNU_SOURCE /* RUSAGE_THREAD */
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "test_util.h"
 
-/* How much later than asked a call may give control back: the library's wait slices (20 ms)
- * plus scheduling on a loaded 2-core machine. */
+/* How much later than asked a call may give control back: scheduling on a loaded 2-core
+ * machine (a trigger wakes a waiting call at once; a check function runs every 20 ms). */
 #define LATENESS_S 0.25
 
 static double now_s(void) {
@@ -227,6 +229,112 @@ static void test_check_function_runs_on_the_waiting_thread_and_can_stop_the_call
   mongo_odm_client_destroy(client);
 }
 
+/* A waiting call sleeps: it wakes for its reply, a trigger, a deadline or its token's check,
+ * not on a timer. Counted as the waiting thread's voluntary context switches during 1 s on a
+ * hung server (a wait in 20 ms slices makes 50 of them). */
+static void test_a_waiting_call_sleeps_until_something_happens(void **state) {
+  (void)state;
+  mongo_odm_client_t *client;
+  mongo_odm_collection_t *coll = hung_collection(&client, "");
+  mongo_odm_cancel_t *token = mongo_odm_cancel_new();
+  mongo_odm_cancel_attach(token);
+  struct trigger_args args = {token, 1.0, 0};
+  pthread_t thread;
+  struct rusage before, after;
+  getrusage(RUSAGE_THREAD, &before);
+  pthread_create(&thread, NULL, trigger_later, &args);
+  const double start = now_s();
+  mongo_odm_error_t err;
+  assert_false(mongo_odm_client_ping(client, &err));
+  const double back = now_s();
+  getrusage(RUSAGE_THREAD, &after);
+  pthread_join(thread, NULL);
+  const long switches = after.ru_nvcsw - before.ru_nvcsw;
+  printf("[ cancel   ] ping of a hung server, trigger after 1 s: back %.1f ms after the trigger, "
+         "%ld voluntary context switches\n", (back - args.triggered_at) * 1e3, switches);
+  assert_code(err, MONGO_ODM_ERROR_CANCELLED);
+  assert_back_within(start, 1.0, "ping, token triggered after 1 s");
+  assert_true(switches < 15);
+  mongo_odm_cancel_attach(NULL);
+  mongo_odm_cancel_destroy(token);
+  mongo_odm_collection_destroy(coll);
+  mongo_odm_client_destroy(client);
+}
+
+static void test_check_interval_is_the_tokens(void **state) {
+  (void)state;
+  mongo_odm_client_t *client;
+  mongo_odm_collection_t *coll = hung_collection(&client, "");
+  mongo_odm_cancel_t *token = mongo_odm_cancel_new();
+  struct check_state s = {pthread_self(), 0, 4, false};
+  mongo_odm_error_t err;
+  assert_true(mongo_odm_cancel_set_check(token, check_fn, &s, &err));
+  assert_true(mongo_odm_cancel_set_check_interval(token, 150, &err));
+  mongo_odm_cancel_attach(token);
+  const double start = now_s();
+  assert_false(mongo_odm_client_ping(client, &err));
+  const double took = now_s() - start;
+  mongo_odm_cancel_attach(NULL);
+  printf("[ cancel   ] check function every 150 ms: %d calls, stopped after %.3f s\n", s.calls, took);
+  assert_code(err, MONGO_ODM_ERROR_CANCELLED);
+  assert_int_equal(s.calls, 4);
+  assert_true(took >= 0.55 && took < 0.6 + LATENESS_S);
+  mongo_odm_cancel_destroy(token);
+  mongo_odm_collection_destroy(coll);
+  mongo_odm_client_destroy(client);
+}
+
+static volatile sig_atomic_t g_usr1_seen;
+static void on_usr1(int signo) {
+  (void)signo;
+  g_usr1_seen = 1;
+}
+static bool stop_after_usr1(void *p) {
+  (void)p;
+  return g_usr1_seen != 0;
+}
+struct kill_args {
+  pthread_t target;
+  double after_s;
+};
+static void *signal_later(void *p) {
+  struct kill_args *args = p;
+  usleep((useconds_t)(args->after_s * 1e6));
+  pthread_kill(args->target, SIGUSR1);
+  return NULL;
+}
+
+/* A signal that interrupts the waiting thread runs the check function at once, whatever the
+ * interval: how the Python binding sees Ctrl-C without waking every few milliseconds. */
+static void test_a_signal_runs_the_check_function_at_once(void **state) {
+  (void)state;
+  mongo_odm_client_t *client;
+  mongo_odm_collection_t *coll = hung_collection(&client, "");
+  mongo_odm_cancel_t *token = mongo_odm_cancel_new();
+  mongo_odm_error_t err;
+  assert_true(mongo_odm_cancel_set_check(token, stop_after_usr1, NULL, &err));
+  assert_true(mongo_odm_cancel_set_check_interval(token, 60000, &err));
+  struct sigaction sa, old;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_usr1; /* no SA_RESTART; poll() is never restarted anyway */
+  sigaction(SIGUSR1, &sa, &old);
+  g_usr1_seen = 0;
+  mongo_odm_cancel_attach(token);
+  struct kill_args args = {pthread_self(), 0.3};
+  pthread_t thread;
+  pthread_create(&thread, NULL, signal_later, &args);
+  const double start = now_s();
+  assert_false(mongo_odm_client_ping(client, &err));
+  pthread_join(thread, NULL);
+  assert_back_within(start, 0.3, "ping, SIGUSR1 to the waiting thread, check interval 60 s");
+  assert_code(err, MONGO_ODM_ERROR_CANCELLED);
+  mongo_odm_cancel_attach(NULL);
+  sigaction(SIGUSR1, &old, NULL);
+  mongo_odm_cancel_destroy(token);
+  mongo_odm_collection_destroy(coll);
+  mongo_odm_client_destroy(client);
+}
+
 static mongo_odm_cancel_t *g_signal_token;
 
 static void on_alarm(int signo) {
@@ -365,6 +473,9 @@ int main(void) {
       cmocka_unit_test(test_timeout_ms_in_the_url_bounds_each_call),
       cmocka_unit_test(test_check_function_runs_on_the_waiting_thread_and_can_stop_the_call),
       cmocka_unit_test(test_a_signal_handler_can_trigger_the_token),
+      cmocka_unit_test(test_a_waiting_call_sleeps_until_something_happens),
+      cmocka_unit_test(test_check_interval_is_the_tokens),
+      cmocka_unit_test(test_a_signal_runs_the_check_function_at_once),
       cmocka_unit_test(test_wait_for_a_pooled_connection_is_interrupted),
       cmocka_unit_test(test_error_reasons),
   };

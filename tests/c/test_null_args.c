@@ -11,7 +11,8 @@
  * error.h:      mongo_odm_error_code_name mongo_odm_error_reason mongo_odm_error_reason_name
  * cancel.h:     mongo_odm_cancel_new mongo_odm_cancel_destroy mongo_odm_cancel_trigger
  *               mongo_odm_cancel_is_triggered mongo_odm_cancel_reset mongo_odm_cancel_set_timeout
- *               mongo_odm_cancel_set_check mongo_odm_cancel_attach mongo_odm_cancel_attached
+ *               mongo_odm_cancel_set_check mongo_odm_cancel_set_check_interval
+ *               mongo_odm_cancel_attach mongo_odm_cancel_attached
  * log.h:        mongo_odm_log_set_level mongo_odm_log_get_level mongo_odm_log_set_handler
  *               mongo_odm_log_level_name
  * id.h:         mongo_odm_generate_id mongo_odm_generate_composite_id
@@ -176,12 +177,17 @@ static void test_cancel(void **state) {
   assert_false(mongo_odm_cancel_is_triggered(NULL));
   EXPECT_INVALID(mongo_odm_cancel_set_timeout(NULL, 10, ERR));
   EXPECT_INVALID(mongo_odm_cancel_set_check(NULL, NULL, NULL, ERR));
+  EXPECT_INVALID(mongo_odm_cancel_set_check_interval(NULL, 100, ERR));
   assert_null(mongo_odm_cancel_attached());
   assert_null(mongo_odm_cancel_attach(NULL));
   mongo_odm_cancel_t *token = mongo_odm_cancel_new();
   assert_non_null(token);
   mongo_odm_error_t err;
   assert_true(mongo_odm_cancel_set_check(token, NULL, NULL, &err)); /* removes: fine */
+  EXPECT_INVALID(mongo_odm_cancel_set_check_interval(token, 0, ERR));
+  EXPECT_INVALID(mongo_odm_cancel_set_check_interval(token, 60001, ERR));
+  assert_true(mongo_odm_cancel_set_check_interval(token, 1, &err));
+  assert_true(mongo_odm_cancel_set_check_interval(token, 60000, &err));
   assert_null(mongo_odm_cancel_attach(token));
   assert_ptr_equal(mongo_odm_cancel_attached(), token);
   assert_ptr_equal(mongo_odm_cancel_attach(NULL), token);

@@ -26,6 +26,7 @@ class HungServer:
         self._sock.listen(1024)
         self.port = self._sock.getsockname()[1]
         self._conns: List[socket.socket] = []
+        self._accepted = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="hung-server", daemon=True)
         self._thread.start()
@@ -36,8 +37,8 @@ class HungServer:
 
     @property
     def connections(self) -> int:
-        """Connections accepted so far."""
-        return len(self._conns)
+        """Connections accepted so far (those the client closed since included)."""
+        return self._accepted
 
     def _serve(self) -> None:
         while not self._stop.is_set():
@@ -49,6 +50,7 @@ class HungServer:
                     except OSError:
                         continue
                     self._conns.append(conn)
+                    self._accepted += 1
                 else:
                     try:
                         if not s.recv(65536):

@@ -7,8 +7,8 @@ never blocked by I/O. Results are the same objects the sync API returns.
 Cancellation: every call runs under a cancel token of its own (``_core.CancelToken``). When the
 awaiting task is cancelled (``task.cancel()``, an ``asyncio.wait_for`` timeout), control returns
 to it at once with ``CancelledError``; a call not started yet never starts, and a running one is
-stopped by its token within about 20 ms, which gives its worker thread and its pooled connection
-back (libmongo_odm's mongo_odm/cancel.h says what an interrupted call leaves behind).
+stopped by its token at once (the token wakes the waiting worker), which gives its worker thread
+and its pooled connection back (libmongo_odm's mongo_odm/cancel.h says what an interrupted call leaves behind).
 """
 
 from __future__ import annotations

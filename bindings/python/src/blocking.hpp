@@ -1,9 +1,10 @@
 // The one way the extension makes a blocking call of libmongo_odm: with the GIL released and,
 // on the main thread, under a cancel token whose check function runs the interpreter's signal
 // handlers while the call waits (mongo_odm/cancel.h). Ctrl-C (KeyboardInterrupt), or any
-// exception a handler of the user's raises, interrupts the call within the check interval
-// (20 ms) and is raised here instead of the call's CANCELLED error; a handler that returns lets
-// the call go on. Worker threads (the async API's executor) get their tokens from
+// exception a handler of the user's raises, interrupts the call at once (the signal interrupts
+// the waiting poll(), which runs the check; a signal another thread took is seen within the
+// check interval, 100 ms) and is raised here instead of the call's CANCELLED error; a handler
+// that returns lets the call go on. Worker threads (the async API's executor) get their tokens from
 // call_with_token() in cancel.cpp.
 #pragma once
 
