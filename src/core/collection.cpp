@@ -10,6 +10,8 @@
 #include "error.hpp"
 #include "ids.hpp"
 #include "names.hpp"
+#include "replace_command.hpp"
+#include "scratch.hpp"
 
 namespace mongo_odm::core {
 
@@ -220,17 +222,27 @@ void Collection::replace_one(const bson_t *filter, const bson_t *replacement, co
   require(filter, "filter");
   require(replacement, "replacement");
   if (!checked) check_storable(replacement, "replace_one");
-  Bson o;
-  write_opts(opts, o.get());
+  replace_with(filter, [replacement](bson_t *u) { bson_concat(u, replacement); }, opts, reply);
+}
+
+void Collection::replace_with(const bson_t *filter, const std::function<void(bson_t *)> &write_replacement,
+                              const bson_t *opts, bson_t *reply) const {
+  ScratchBson cmd;
+  Bson mongoc_opts;
+  replace_command::build(name_, filter, write_replacement, opts, cmd.get(), mongoc_opts.get());
   client_->run([&](Client::Lease &lease) {
     CollectionHandle coll(lease, db_, name_);
-    bson_t mreply;
+    bson_t server_reply;
     bson_error_t error;
-    if (!mongoc_collection_replace_one(coll.get(), filter, replacement, o.get(), &mreply, &error)) {
-      fail_write(error, &mreply, reply, "replace_one");
-    }
-    if (reply) bson_concat(reply, &mreply);
-    bson_destroy(&mreply);
+    const bool sent =
+        mongoc_collection_write_command_with_opts(coll.get(), cmd.get(), mongoc_opts.get(), &server_reply, &error);
+    Bson translated;
+    bson_error_t write_error;
+    const bool written = replace_command::complete(&server_reply, translated.get(), &write_error);
+    bson_destroy(&server_reply);
+    if (reply) bson_concat(reply, translated.get());
+    if (!sent) fail_from_bson_error(error, "replace_one");
+    if (!written) fail_from_bson_error(write_error, "replace_one");
   });
 }
 

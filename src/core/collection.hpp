@@ -44,6 +44,11 @@ class Collection {
                    bool checked = false) const;
   void replace_one(const bson_t *filter, const bson_t *replacement, const bson_t *opts, bson_t *reply,
                    bool checked = false) const;
+  // replace_one() of a replacement `write_replacement` appends (unchecked) to the document it is
+  // given, inside the command that is sent (replace_command.hpp): save() writes a document's
+  // fields there without another copy.
+  void replace_with(const bson_t *filter, const std::function<void(bson_t *)> &write_replacement, const bson_t *opts,
+                    bson_t *reply) const;
   void update(const bson_t *filter, const bson_t *update, const bson_t *opts, bson_t *reply, bool many) const;
   void remove(const bson_t *filter, const bson_t *opts, bson_t *reply, bool many) const;
   int64_t count(const bson_t *filter, const bson_t *opts) const;

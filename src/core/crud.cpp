@@ -28,20 +28,23 @@ void save(Document &doc, bool exclude_none) {
   if (!doc.model()->has_composite_key() && !doc.has_effective_id()) {
     fail(Code::missing_id, "Document ID is required");
   }
-  // The replacement is the fields without _id: the server takes it from the filter.
-  Bson scratch;
-  const bson_t *body = doc.replacement(exclude_none, scratch.get());
   Bson filter;
   doc.append_id(filter.get());
-  // What the server stores: {_id, fields...} (the filter's 5 bytes of framing are not in it).
-  const uint64_t stored = uint64_t{body->len} + filter.get()->len - 5;
-  if (stored > static_cast<uint64_t>(kMaxBsonSize)) {
-    fail(Code::encoding, "document is " + std::to_string(stored) + " bytes, over the 16 MiB (" +
-                             std::to_string(kMaxBsonSize) + " bytes) limit");
-  }
+  const uint64_t id_bytes = filter.get()->len - 5;  // the filter's _id element: stored with the fields
   Bson opts;
   BSON_APPEND_BOOL(opts.get(), "upsert", true);
-  coll.replace_one(filter.get(), body, opts.get(), nullptr, /*checked=*/true);
+  // The fields are written straight into the command that is sent (Collection::replace_with).
+  coll.replace_with(
+      filter.get(),
+      [&](bson_t *u) {
+        doc.append_replacement(exclude_none, u);
+        const uint64_t stored = uint64_t{u->len} + id_bytes;
+        if (stored > static_cast<uint64_t>(kMaxBsonSize)) {
+          fail(Code::encoding, "document is " + std::to_string(stored) + " bytes, over the 16 MiB (" +
+                                   std::to_string(kMaxBsonSize) + " bytes) limit");
+        }
+      },
+      opts.get(), nullptr);
 }
 
 bool remove(const Document &doc) {

@@ -445,15 +445,17 @@ void Document::check_required() const {
   }
 }
 
-const bson_t *Document::replacement(bool exclude_none, bson_t *scratch) const {
+void Document::append_replacement(bool exclude_none, bson_t *out) const {
   check_required();
-  if (!exclude_none) return &fields_;
+  if (!exclude_none) {
+    bson_concat(out, &fields_);
+    return;
+  }
   bson_iter_t iter;
   bson_iter_init(&iter, &fields_);
   while (bson_iter_next(&iter)) {
-    if (!BSON_ITER_HOLDS_NULL(&iter)) bson_append_iter(scratch, nullptr, 0, &iter);
+    if (!BSON_ITER_HOLDS_NULL(&iter)) bson_append_iter(out, nullptr, 0, &iter);
   }
-  return scratch;
 }
 
 void Document::to_bson(bool exclude_none, bson_t *out) const {

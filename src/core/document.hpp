@@ -58,11 +58,10 @@ class Document {
   // Appends lightodm's _to_mongo_dict() to `out` (an initialized, empty document).
   void to_bson(bool exclude_none, bson_t *out) const;
 
-  // What save() sends as the replacement of {_id: <id>}: the fields without _id (an upsert
-  // takes _id from the filter's equality, an update keeps it), so the fields are not copied.
-  // Returns fields() itself, or, with exclude_none, `scratch` (initialized, empty) filled
-  // with the non-null fields. VALIDATION when a required field is missing.
-  const bson_t *replacement(bool exclude_none, bson_t *scratch) const;
+  // Appends what save() sends as the replacement of {_id: <id>} to `out`: the fields without
+  // _id (an upsert takes _id from the filter's equality, an update keeps it); with
+  // exclude_none, the non-null ones. VALIDATION when a required field is missing.
+  void append_replacement(bool exclude_none, bson_t *out) const;
 
  private:
   enum class IdKind { none, string, raw };

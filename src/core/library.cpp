@@ -14,6 +14,7 @@
 #include "interrupt.hpp"
 #include "log.hpp"
 #include "redact.hpp"
+#include "scratch.hpp"
 
 namespace mongo_odm::core {
 namespace library {
@@ -59,9 +60,11 @@ void on_fork_prepare() {
   log::lock_for_fork();
   lock_secrets_for_fork();
   interrupt::lock_for_fork();
+  scratch::lock_for_fork();
 }
 
 void on_fork_parent() {
+  scratch::unlock_after_fork();
   interrupt::unlock_after_fork();
   unlock_secrets_after_fork();
   log::unlock_after_fork();
@@ -70,6 +73,7 @@ void on_fork_parent() {
 }
 
 void on_fork_child() {
+  scratch::unlock_after_fork();
   interrupt::unlock_after_fork();
   unlock_secrets_after_fork();
   log::unlock_after_fork();

@@ -729,6 +729,110 @@ static void test_drop_twice(void **state) {
   assert_int_equal(count_all(f), 1);
 }
 
+/* replace_one is an update command the library builds itself (src/core/replace_command.cpp):
+ * what the server refuses comes back as libmongoc's replace_one reports it, the options go where
+ * the server expects them, and unknown or mistyped options are refused before anything is sent. */
+static void test_replace_one_errors_and_options(void **state) {
+  fixture_t *f = *state;
+  mongo_odm_error_t err;
+  bson_t reply;
+  bson_t *keys = tu_bson("{\"email\": 1}");
+  bson_t *unique = tu_bson("{\"unique\": true}");
+  assert_true(mongo_odm_collection_create_index(f->coll, keys, unique, NULL, &err));
+  bson_t *a = tu_bson("{\"_id\": 1, \"email\": \"a@example.com\"}");
+  bson_t *b = tu_bson("{\"_id\": 2, \"email\": \"b@example.com\"}");
+  assert_true(mongo_odm_collection_insert_one(f->coll, a, NULL, NULL, &err));
+  assert_true(mongo_odm_collection_insert_one(f->coll, b, NULL, NULL, &err));
+
+  /* a write error, with the server's writeErrors in the reply: a replacement that changes _id
+   * (FerretDB reports a unique-index violation by an update as an internal error, not 11000) */
+  bson_t *filter = tu_bson("{\"_id\": 2}");
+  bson_t *moved = tu_bson("{\"_id\": 99, \"email\": \"z@example.com\"}");
+  assert_false(mongo_odm_collection_replace_one(f->coll, filter, moved, NULL, &reply, &err));
+  assert_code(err, MONGO_ODM_ERROR_SERVER);
+  assert_int_equal(err.server_code, 66);
+  assert_contains(err.message, "replace_one: ");
+  assert_contains(err.message, "immutable field '_id'");
+  bson_iter_t iter, item;
+  assert_true(bson_iter_init_find(&iter, &reply, "writeErrors") && BSON_ITER_HOLDS_ARRAY(&iter));
+  assert_true(bson_iter_recurse(&iter, &item) && bson_iter_next(&item) && BSON_ITER_HOLDS_DOCUMENT(&item));
+  bson_iter_t field;
+  assert_true(bson_iter_recurse(&item, &field) && bson_iter_find(&field, "code"));
+  assert_int_equal(bson_iter_as_int64(&field), 66);
+  bson_destroy(&reply);
+  /* and a duplicate key on the unique index, however the server words it */
+  bson_t *taken = tu_bson("{\"email\": \"a@example.com\"}");
+  assert_false(mongo_odm_collection_replace_one(f->coll, filter, taken, NULL, &reply, &err));
+  assert_true(err.code == MONGO_ODM_ERROR_DUPLICATE_KEY || err.code == MONGO_ODM_ERROR_SERVER);
+  assert_contains(err.message, "replace_one: ");
+  bson_destroy(&reply);
+
+  /* options: the statement's (upsert, hint), the command's (comment), libmongoc's (writeConcern) */
+  bson_t *opts = tu_bson("{\"upsert\": true, \"hint\": {\"_id\": 1}, \"comment\": \"from the test\", "
+                         "\"writeConcern\": {\"w\": 1}, \"validate\": false}");
+  bson_t *new_filter = tu_bson("{\"_id\": 3}");
+  bson_t *c = tu_bson("{\"email\": \"c@example.com\"}");
+  assert_true(mongo_odm_collection_replace_one(f->coll, new_filter, c, opts, &reply, &err));
+  assert_ok(err);
+  tu_assert_bson_int(&reply, "upsertedCount", 1);
+  tu_assert_bson_int(&reply, "upsertedId", 3);
+  bson_destroy(&reply);
+  assert_int_equal(count_all(f), 3);
+
+  /* options libmongoc's replace_one refuses are refused, before anything is sent */
+  static const char *const bad_opts[] = {"{\"foo\": 1}", "{\"upsert\": \"yes\"}", "{\"hint\": 5}",
+                                         "{\"multi\": true}"};
+  static const char *const fragments[] = {"Invalid option 'foo'", "Invalid type for option \"upsert\"",
+                                          "Invalid type for option \"hint\"", "Invalid option 'multi'"};
+  for (size_t i = 0; i < sizeof bad_opts / sizeof bad_opts[0]; ++i) {
+    bson_t *o = tu_bson(bad_opts[i]);
+    assert_false(mongo_odm_collection_replace_one(f->coll, new_filter, c, o, &reply, &err));
+    assert_code(err, MONGO_ODM_ERROR_INVALID_ARGUMENT);
+    assert_contains(err.message, fragments[i]);
+    assert_true(bson_empty(&reply));
+    bson_destroy(&reply);
+    bson_destroy(o);
+  }
+
+  /* a 3 MB replacement arrives whole (the command is built in a reused buffer; twice, so the
+   * second save reuses the first one's) */
+  const size_t big_len = 3u << 20;
+  uint8_t *bytes = malloc(big_len);
+  for (size_t i = 0; i < big_len; ++i) bytes[i] = (uint8_t)(i * 7u + 3u);
+  for (int round = 0; round < 2; ++round) {
+    bson_t *big = bson_new();
+    BSON_APPEND_INT32(big, "round", round);
+    BSON_APPEND_BINARY(big, "blob", BSON_SUBTYPE_BINARY, bytes, (uint32_t)big_len);
+    assert_true(mongo_odm_collection_replace_one(f->coll, new_filter, big, NULL, NULL, &err));
+    bson_destroy(big);
+    bson_t out;
+    bool found;
+    assert_true(mongo_odm_collection_find_one(f->coll, new_filter, NULL, &out, &found, &err));
+    assert_true(found);
+    tu_assert_bson_int(&out, "round", round);
+    const uint8_t *data;
+    uint32_t len;
+    bson_subtype_t subtype;
+    assert_true(bson_iter_init_find(&iter, &out, "blob"));
+    bson_iter_binary(&iter, &subtype, &len, &data);
+    assert_int_equal(len, big_len);
+    assert_memory_equal(data, bytes, big_len);
+    bson_destroy(&out);
+  }
+  free(bytes);
+
+  bson_destroy(c);
+  bson_destroy(new_filter);
+  bson_destroy(opts);
+  bson_destroy(taken);
+  bson_destroy(moved);
+  bson_destroy(filter);
+  bson_destroy(a);
+  bson_destroy(b);
+  bson_destroy(unique);
+  bson_destroy(keys);
+}
+
 static void test_create_index(void **state) {
   fixture_t *f = *state;
   mongo_odm_error_t err;
@@ -900,6 +1004,7 @@ int main(void) {
       T(test_insert_one),
       T(test_insert_many),
       T(test_replace_one),
+      T(test_replace_one_errors_and_options),
       T(test_update_one_and_many),
       T(test_delete_one_and_many),
       T(test_count_documents),
