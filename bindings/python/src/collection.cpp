@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "blocking.hpp"
+#include "encode_buffer.hpp"
 #include "options.hpp"
 
 namespace mongo_odm_py {
@@ -122,7 +123,7 @@ std::unique_ptr<PyCursor> PyCollection::find(py::object filter, py::args args, p
 }
 
 InsertOneResult PyCollection::insert_one(py::object document) {
-  mongo_odm::Bson doc;
+  EncodeBuffer doc;
   encode_document(document, doc.get());
   mongo_odm::Bson reply = call_with_reply([&](bson_t *r, mongo_odm_error_t *e) {
     return mongo_odm_collection_insert_one(raw(), doc.get(), nullptr, r, e);
@@ -174,8 +175,9 @@ InsertManyResult PyCollection::insert_many(py::object documents, bool ordered) {
 }
 
 UpdateResult PyCollection::replace_one(py::object filter, py::object replacement, bool upsert) {
-  mongo_odm::Bson f, doc, opts;
+  mongo_odm::Bson f, opts;
   encode_filter(filter, f.get(), false, "replace_one");
+  EncodeBuffer doc;
   encode_document(replacement, doc.get());
   BSON_APPEND_BOOL(opts.get(), "upsert", upsert);
   mongo_odm::Bson reply = call_with_reply([&](bson_t *r, mongo_odm_error_t *e) {
