@@ -120,6 +120,7 @@ const char *code_name(uint32_t code) noexcept {
     case Code::timeout: return "MONGO_ODM_ERROR_TIMEOUT";
     case Code::internal: return "MONGO_ODM_ERROR_INTERNAL";
     case Code::cancelled: return "MONGO_ODM_ERROR_CANCELLED";
+    case Code::revision_conflict: return "MONGO_ODM_ERROR_REVISION_CONFLICT";
   }
   return "MONGO_ODM_ERROR_UNKNOWN";
 }
