@@ -14,6 +14,7 @@
  *   model.h       models: collection name, composite key, declared fields
  *   doc.h         documents of a model
  *   crud.h        CRUD on models
+ *   changes.h     changed-field saves and revisions (optimistic concurrency)
  *
  * Link with `pkg-config --cflags --libs libmongo_odm`, or in CMake
  * find_package(mongo_odm CONFIG) and target_link_libraries(app mongo_odm::mongo_odm).
@@ -43,5 +44,6 @@
 #include "mongo_odm/model.h"
 #include "mongo_odm/doc.h"
 #include "mongo_odm/crud.h"
+#include "mongo_odm/changes.h"
 
 #endif /* MONGO_ODM_H */
