@@ -15,6 +15,7 @@
  *   doc.h         documents of a model
  *   crud.h        CRUD on models
  *   changes.h     changed-field saves and revisions (optimistic concurrency)
+ *   index.h       indexes declared on models, ensured by one call
  *
  * Link with `pkg-config --cflags --libs libmongo_odm`, or in CMake
  * find_package(mongo_odm CONFIG) and target_link_libraries(app mongo_odm::mongo_odm).
@@ -45,5 +46,6 @@
 #include "mongo_odm/doc.h"
 #include "mongo_odm/crud.h"
 #include "mongo_odm/changes.h"
+#include "mongo_odm/index.h"
 
 #endif /* MONGO_ODM_H */
