@@ -16,6 +16,7 @@
  *   crud.h        CRUD on models
  *   changes.h     changed-field saves and revisions (optimistic concurrency)
  *   index.h       indexes declared on models, ensured by one call
+ *   bulk.h        bulk writes
  *
  * Link with `pkg-config --cflags --libs libmongo_odm`, or in CMake
  * find_package(mongo_odm CONFIG) and target_link_libraries(app mongo_odm::mongo_odm).
@@ -47,5 +48,6 @@
 #include "mongo_odm/crud.h"
 #include "mongo_odm/changes.h"
 #include "mongo_odm/index.h"
+#include "mongo_odm/bulk.h"
 
 #endif /* MONGO_ODM_H */
