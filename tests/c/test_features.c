@@ -1079,6 +1079,92 @@ static void test_bulk_batches_and_errors(void **state) {
   cleanup(model);
 }
 
+/* ---- error paths that need no particular data ---------------------------------------------- */
+
+static void test_error_paths(void **state) {
+  (void)state;
+  mongo_odm_error_t err;
+  /* corrupt saved states */
+  uint8_t bad[] = {12, 0, 0, 0, 0x42, 'a', 0, 1, 0, 0, 0, 0};
+  bson_t corrupt;
+  assert_true(bson_init_static(&corrupt, bad, sizeof bad));
+  mongo_odm_model_t *model = feature_model("err_paths", true, false);
+  mongo_odm_doc_t *doc = new_doc(model, "e", "e", 1);
+  bson_t *not_framed = bson_new_from_data((const uint8_t *)"\x05\x00\x00\x00\x00", 5);
+  assert_true(mongo_odm_doc_set_saved_state(doc, not_framed, &err)); /* the empty document is fine */
+  bson_destroy(not_framed);
+  assert_false(mongo_odm_doc_set_saved_state(doc, &corrupt, &err));
+  assert_code(err, MONGO_ODM_ERROR_ENCODING);
+  mongo_odm_collection_t *coll = tu_collection(model);
+  bson_t *d = tu_bson("{\"_id\": 1, \"a\": 1}");
+  assert_false(mongo_odm_collection_save(coll, d, &corrupt, MONGO_ODM_SAVE_CHANGES, NULL, NULL, &err));
+  assert_code(err, MONGO_ODM_ERROR_ENCODING);
+  /* a changed field no update can name: get_changes refuses, is_changed says yes, save writes whole */
+  assert_true(mongo_odm_doc_set_saved_state(doc, NULL, &err));
+  save_ok(doc);
+  assert_true(mongo_odm_doc_set_int32(doc, "x.y", 1, &err));
+  bson_t update;
+  bool changed = false;
+  assert_false(mongo_odm_doc_get_changes(doc, false, &update, &changed, &err));
+  assert_code(err, MONGO_ODM_ERROR_INVALID_ARGUMENT);
+  assert_contains(err.message, "'x.y'");
+  bson_destroy(&update);
+  assert_true(mongo_odm_doc_is_changed(doc));
+  /* a model without a collection name */
+  mongo_odm_model_t *anon = mongo_odm_model_new(NULL, &err);
+  bson_t *keys = tu_bson("{\"a\": 1}");
+  assert_true(mongo_odm_model_add_index(anon, keys, NULL, &err));
+  bson_t reply;
+  assert_false(mongo_odm_ensure_indexes(anon, &reply, &err));
+  assert_code(err, MONGO_ODM_ERROR_NOT_IMPLEMENTED);
+  bson_destroy(&reply);
+  assert_null(mongo_odm_bulk_new(anon, true, &err));
+  assert_code(err, MONGO_ODM_ERROR_NOT_IMPLEMENTED);
+  mongo_odm_model_t *sub = mongo_odm_model_new(NULL, &err);
+  assert_true(mongo_odm_model_add_field(sub, "name", MONGO_ODM_TYPE_UTF8, 0, &err));
+  assert_null(mongo_odm_find_as(anon, sub, NULL, NULL, &err));
+  assert_code(err, MONGO_ODM_ERROR_NOT_IMPLEMENTED);
+  /* a projected document that does not fit its model: VALIDATION, as for any load */
+  mongo_odm_model_t *strict = mongo_odm_model_new(NULL, &err);
+  assert_true(mongo_odm_model_add_field(strict, "missing", MONGO_ODM_TYPE_UTF8, MONGO_ODM_FIELD_REQUIRED, &err));
+  assert_null(mongo_odm_find_one_as(model, strict, NULL, NULL, &err));
+  assert_code(err, MONGO_ODM_ERROR_VALIDATION);
+  /* a server that cannot be reached: the bulk reports it, its reply has zero counts, the queue
+   * is empty afterwards; ensure_indexes and list_indexes too */
+  mongo_odm_client_t *gone = mongo_odm_client_new("mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=200", NULL, NULL, &err);
+  mongo_odm_collection_t *far = mongo_odm_collection_new(gone, "db", "c", &err);
+  mongo_odm_bulk_t *bulk = mongo_odm_collection_bulk_new(far, true, &err);
+  assert_true(mongo_odm_bulk_insert(bulk, d, &err));
+  assert_false(mongo_odm_bulk_execute(bulk, &reply, &err));
+  assert_code(err, MONGO_ODM_ERROR_CONNECTION);
+  tu_assert_bson_int(&reply, "nInserted", 0);
+  bson_destroy(&reply);
+  assert_int_equal(mongo_odm_bulk_size(bulk), 0);
+  bson_t *spec = tu_bson("{\"key\": {\"a\": 1}}");
+  const bson_t *specs[] = {spec};
+  assert_false(mongo_odm_collection_ensure_indexes(far, specs, 1, &reply, &err));
+  assert_code(err, MONGO_ODM_ERROR_CONNECTION);
+  bson_destroy(&reply);
+  bson_destroy(spec);
+  assert_false(mongo_odm_collection_list_indexes(far, &reply, &err));
+  assert_code(err, MONGO_ODM_ERROR_CONNECTION);
+  bson_destroy(&reply);
+  assert_false(mongo_odm_collection_save(far, d, NULL, MONGO_ODM_SAVE_REVISION, NULL, &reply, &err));
+  assert_code(err, MONGO_ODM_ERROR_CONNECTION);
+  bson_destroy(&reply);
+  mongo_odm_bulk_destroy(bulk);
+  mongo_odm_collection_destroy(far);
+  mongo_odm_client_destroy(gone);
+  mongo_odm_model_destroy(strict);
+  mongo_odm_model_destroy(sub);
+  mongo_odm_model_destroy(anon);
+  bson_destroy(keys);
+  bson_destroy(d);
+  mongo_odm_collection_destroy(coll);
+  mongo_odm_doc_destroy(doc);
+  cleanup(model);
+}
+
 /* ---- projections --------------------------------------------------------------------------- */
 
 static void test_projection(void **state) {
@@ -1170,6 +1256,7 @@ int main(void) {
       cmocka_unit_test(test_bulk_mixed_counts),
       cmocka_unit_test(test_bulk_batches_and_errors),
       cmocka_unit_test(test_projection),
+      cmocka_unit_test(test_error_paths),
   };
   tu_apply_skip_filter();
   return cmocka_run_group_tests_name("features", tests, tu_setup_connected, tu_teardown_connected);

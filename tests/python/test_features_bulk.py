@@ -170,3 +170,31 @@ async def test_async_error(Item):
             bw.insert(Item(id="fine"))
     assert info.value.details["writeErrors"][0]["index"] == 0
     assert info.value.details["nInserted"] == 1
+
+
+def test_unreachable_server(coll_name):
+    from helpers import UNREACHABLE_URL
+
+    from mongo_odm.errors import ServerSelectionTimeoutError
+
+    far = _core.Client(UNREACHABLE_URL).collection("db", coll_name)
+
+    class Far(MongoBaseModel):
+        class Settings:
+            name = coll_name
+            indexes = ["a"]
+            use_revision = True
+
+        @classmethod
+        def get_collection(cls):
+            return far
+
+    bw = Far.bulk_writer()
+    bw.insert(Far())
+    with pytest.raises(ServerSelectionTimeoutError):
+        bw.commit()
+    assert len(bw) == 0
+    with pytest.raises(ServerSelectionTimeoutError):
+        Far.ensure_indexes()
+    with pytest.raises(ServerSelectionTimeoutError):
+        Far().save()

@@ -180,3 +180,18 @@ async def test_asave_sends_only_changes(Doc, raw):
     async for d in Doc.afind_iter({}):
         assert not d.is_changed
     assert not (await Doc.afind_one({"_id": doc.id})).is_changed
+
+
+def test_native_arguments_are_checked(raw):
+    from mongo_odm.errors import InvalidBSON
+
+    with pytest.raises(InvalidBSON):
+        _core.diff(b"\x01\x02", {})
+    with pytest.raises(InvalidBSON):
+        raw.save_document({"_id": 1}, b"not bson")
+    with pytest.raises(ValueError, match="Document ID is required"):
+        raw.save_document({"a": 1})
+    result = raw.save_document({"_id": 1, "a": 1}, None, changes=True, revision=True)
+    assert result["sent"] == "replace" and result["upserted"] and len(result["revision"]) == 24
+    again = raw.save_document({"_id": 1, "a": 1}, result["stored"], changes=True, revision=True)
+    assert again["sent"] == "nothing" and again["revision"] is None and again["stored"] == result["stored"]
