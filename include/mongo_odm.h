@@ -14,6 +14,10 @@
  *   model.h       models: collection name, composite key, declared fields
  *   doc.h         documents of a model
  *   crud.h        CRUD on models
+ *   changes.h     changed-field saves and revisions (optimistic concurrency)
+ *   index.h       indexes declared on models, ensured by one call
+ *   bulk.h        bulk writes
+ *   projection.h  reading documents as a smaller model
  *
  * Link with `pkg-config --cflags --libs libmongo_odm`, or in CMake
  * find_package(mongo_odm CONFIG) and target_link_libraries(app mongo_odm::mongo_odm).
@@ -43,5 +47,9 @@
 #include "mongo_odm/model.h"
 #include "mongo_odm/doc.h"
 #include "mongo_odm/crud.h"
+#include "mongo_odm/changes.h"
+#include "mongo_odm/index.h"
+#include "mongo_odm/bulk.h"
+#include "mongo_odm/projection.h"
 
 #endif /* MONGO_ODM_H */

@@ -14,6 +14,12 @@
  *   alice.save();
  *
  * Errors throw mongo_odm::Error (code(), server_code(), what()).
+ *
+ * Features of changes.h, index.h, bulk.h and projection.h are free functions and classes at the
+ * end of this header (diff(), save(Collection&, ...), ensure_indexes(), list_indexes(),
+ * BulkWriter, projection_of(), find_as(), find_one_as()) and members of Model
+ * (set_use_state_management(), set_use_revision(), add_index()) and Document (get_changes(),
+ * is_changed(), saved_state(), set_saved_state()).
  */
 #ifndef MONGO_ODM_HPP
 #define MONGO_ODM_HPP
@@ -432,6 +438,23 @@ class Model {
     check(mongo_odm_model_set_collection(ptr_.get(), collection ? collection->get() : nullptr, &error), error);
     return *this;
   }
+  /* changes.h */
+  Model &set_use_state_management(bool enabled) {
+    mongo_odm_error_t error;
+    check(mongo_odm_model_set_use_state_management(ptr_.get(), enabled, &error), error);
+    return *this;
+  }
+  Model &set_use_revision(bool enabled) {
+    mongo_odm_error_t error;
+    check(mongo_odm_model_set_use_revision(ptr_.get(), enabled, &error), error);
+    return *this;
+  }
+  /* index.h */
+  Model &add_index(const bson_t *keys, const bson_t *opts = nullptr) {
+    mongo_odm_error_t error;
+    check(mongo_odm_model_add_index(ptr_.get(), keys, opts, &error), error);
+    return *this;
+  }
   mongo_odm_model_t *get() const noexcept { return ptr_.get(); }
 
  private:
@@ -486,6 +509,19 @@ class Document {
     mongo_odm_error_t error;
     check(mongo_odm_doc_save(ptr_.get(), exclude_none, &error), error);
   }
+  /* changes.h: what save() would send ({$set, $unset}), or nullopt when nothing. */
+  std::optional<Bson> get_changes(bool exclude_none = false) const {
+    bool changed = false;
+    Bson update = with_reply([&](bson_t *r, mongo_odm_error_t *e) {
+      return mongo_odm_doc_get_changes(ptr_.get(), exclude_none, r, &changed, e);
+    });
+    if (!changed) return std::nullopt;
+    return std::optional<Bson>(std::move(update));
+  }
+  bool is_changed() const noexcept { return mongo_odm_doc_is_changed(ptr_.get()); }
+  /* The saved state (borrowed), or nullptr for a new document. */
+  const bson_t *saved_state() const noexcept { return mongo_odm_doc_saved_state(ptr_.get()); }
+  Document &set_saved_state(const bson_t *saved) { return done(mongo_odm_doc_set_saved_state(ptr_.get(), saved, &error_)); }
   bool remove_from_db() {
     bool deleted = false;
     mongo_odm_error_t error;
@@ -570,6 +606,128 @@ inline Cursor aggregate(const Model &model, const bson_t *pipeline, const bson_t
   mongo_odm_cursor_t *c = mongo_odm_aggregate(model.get(), pipeline, opts, &error);
   check(c != nullptr, error);
   return Cursor(c);
+}
+
+/* ---- changed-field saves and revisions (changes.h) ------------------------------------------- */
+
+/* The update turning `saved` into `current` (mongo_odm_diff()), or nullopt when nothing changed. */
+inline std::optional<Bson> diff(const bson_t *saved, const bson_t *current) {
+  bool changed = false;
+  Bson update = with_reply([&](bson_t *r, mongo_odm_error_t *e) { return mongo_odm_diff(saved, current, r, &changed, e); });
+  if (!changed) return std::nullopt;
+  return std::optional<Bson>(std::move(update));
+}
+
+/* The result of save() on a collection: {sent, upserted, revision?} and the stored document. */
+struct SaveResult {
+  Bson reply;
+  Bson stored;
+};
+inline SaveResult save(Collection &collection, const bson_t *document, const bson_t *saved, unsigned flags) {
+  bson_t stored, reply;
+  mongo_odm_error_t error;
+  const bool ok = mongo_odm_collection_save(collection.get(), document, saved, flags, &stored, &reply, &error);
+  SaveResult result{Bson::adopt(&reply), Bson::adopt(&stored)};
+  check(ok, error);
+  return result;
+}
+
+/* ---- indexes (index.h) ------------------------------------------------------------------------- */
+
+/* {created: [...], existing: [...], command?} */
+inline Bson ensure_indexes(const Model &model) {
+  return with_reply([&](bson_t *r, mongo_odm_error_t *e) { return mongo_odm_ensure_indexes(model.get(), r, e); });
+}
+inline Bson ensure_indexes(Collection &collection, const std::vector<const bson_t *> &specs) {
+  return with_reply([&](bson_t *r, mongo_odm_error_t *e) {
+    return mongo_odm_collection_ensure_indexes(collection.get(), specs.data(), specs.size(), r, e);
+  });
+}
+/* {indexes: [...]} */
+inline Bson list_indexes(Collection &collection) {
+  return with_reply([&](bson_t *r, mongo_odm_error_t *e) { return mongo_odm_collection_list_indexes(collection.get(), r, e); });
+}
+
+/* ---- bulk writes (bulk.h) ----------------------------------------------------------------------- */
+
+using BulkPtr = std::unique_ptr<mongo_odm_bulk_t, detail::Deleter<mongo_odm_bulk_t, mongo_odm_bulk_destroy>>;
+
+/* Queued writes sent by execute(); see bulk.h. A failed execute throws Error; last_reply()
+ * then holds what the batches wrote (nInserted, ..., writeErrors with their indexes). */
+class BulkWriter {
+ public:
+  BulkWriter(Collection &collection, bool ordered = true) {
+    mongo_odm_error_t error;
+    mongo_odm_bulk_t *raw = mongo_odm_collection_bulk_new(collection.get(), ordered, &error);
+    check(raw != nullptr, error);
+    ptr_.reset(raw);
+  }
+  BulkWriter(const Model &model, bool ordered = true) {
+    mongo_odm_error_t error;
+    mongo_odm_bulk_t *raw = mongo_odm_bulk_new(model.get(), ordered, &error);
+    check(raw != nullptr, error);
+    ptr_.reset(raw);
+  }
+  BulkWriter &insert(const bson_t *document) { return done(mongo_odm_bulk_insert(ptr_.get(), document, &error_)); }
+  BulkWriter &insert(const Document &doc) { return done(mongo_odm_bulk_insert_doc(ptr_.get(), doc.get(), &error_)); }
+  BulkWriter &save(const Document &doc, bool exclude_none = false) {
+    return done(mongo_odm_bulk_save_doc(ptr_.get(), doc.get(), exclude_none, &error_));
+  }
+  BulkWriter &replace_one(const bson_t *filter, const bson_t *replacement, bool upsert = false) {
+    return done(mongo_odm_bulk_replace_one(ptr_.get(), filter, replacement, upsert, &error_));
+  }
+  BulkWriter &update_one(const bson_t *filter, const bson_t *update, bool upsert = false) {
+    return done(mongo_odm_bulk_update_one(ptr_.get(), filter, update, upsert, &error_));
+  }
+  BulkWriter &update_many(const bson_t *filter, const bson_t *update, bool upsert = false) {
+    return done(mongo_odm_bulk_update_many(ptr_.get(), filter, update, upsert, &error_));
+  }
+  BulkWriter &delete_one(const bson_t *filter) { return done(mongo_odm_bulk_delete_one(ptr_.get(), filter, &error_)); }
+  BulkWriter &delete_many(const bson_t *filter) { return done(mongo_odm_bulk_delete_many(ptr_.get(), filter, &error_)); }
+  size_t size() const noexcept { return mongo_odm_bulk_size(ptr_.get()); }
+  /* Sends the queue; returns the summed reply (also kept in last_reply()). */
+  const Bson &execute() {
+    bson_t reply;
+    mongo_odm_error_t error;
+    const bool ok = mongo_odm_bulk_execute(ptr_.get(), &reply, &error);
+    last_ = Bson::adopt(&reply);
+    check(ok, error);
+    return last_;
+  }
+  const Bson &last_reply() const noexcept { return last_; }
+  mongo_odm_bulk_t *get() const noexcept { return ptr_.get(); }
+
+ private:
+  BulkWriter &done(bool ok) {
+    check(ok, error_);
+    return *this;
+  }
+  BulkPtr ptr_;
+  Bson last_;
+  mongo_odm_error_t error_{};
+};
+
+/* ---- projections (projection.h) ----------------------------------------------------------------- */
+
+inline Bson projection_of(const Model &model) {
+  return with_reply([&](bson_t *r, mongo_odm_error_t *e) { return mongo_odm_model_projection(model.get(), r, e); });
+}
+inline Cursor find_as(const Model &model, const Model &projection, const bson_t *filter = nullptr,
+                      const bson_t *opts = nullptr) {
+  mongo_odm_error_t error;
+  mongo_odm_cursor_t *c = mongo_odm_find_as(model.get(), projection.get(), filter, opts, &error);
+  check(c != nullptr, error);
+  return Cursor(c);
+}
+inline std::optional<Document> find_one_as(const Model &model, const Model &projection, const bson_t *filter = nullptr,
+                                           const bson_t *opts = nullptr) {
+  mongo_odm_error_t error;
+  mongo_odm_doc_t *doc = mongo_odm_find_one_as(model.get(), projection.get(), filter, opts, &error);
+  if (!doc) {
+    check(error.code == MONGO_ODM_OK, error);
+    return std::nullopt;
+  }
+  return std::optional<Document>(Document(doc));
 }
 
 }  // namespace mongo_odm

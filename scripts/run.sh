@@ -22,9 +22,14 @@ build/release/examples/c/quickstart
 section "C++ quickstart (examples/c/quickstart.cpp)"
 build/release/examples/c/quickstart_cpp
 
+section "C features (examples/c/features.c: indexes, changed-field saves, revisions, bulk, projections)"
+build/release/examples/c/features
+
 if [ -f "$ROOT/examples/python/quickstart_sync.py" ]; then
   section "Python package (pip install . into build/venv)"
   python_env venv
   section "Python quickstart (examples/python/quickstart_sync.py)"
   "$VENV_PY" examples/python/quickstart_sync.py
+  section "Python features (examples/python/features.py)"
+  "$VENV_PY" examples/python/features.py
 fi

@@ -34,7 +34,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import coalesce  # noqa: E402
 import data  # noqa: E402
 from cold import COLD_COLLECTION, COLD_SYSTEMS, FIRST_ROUND_SYSTEMS  # noqa: E402
-from systems import make_system  # noqa: E402
+from systems import BulkVariant, make_system  # noqa: E402
 
 SYSTEMS = ["mongo_odm", "lightodm", "pymongo"]
 # async_save / async_get: the ODMs beside raw motor, raw AsyncMongoClient and Beanie 2 on it
@@ -149,6 +149,7 @@ class Counts:
         self.first_round_ops = args.first_round_ops
         self.first_round_rounds = args.first_round_rounds
         self.stream_docs = args.stream_docs
+        self.bulk_ops = args.bulk_ops
 
     def as_dict(self) -> Dict[str, int]:
         return dict(vars(self))
@@ -256,9 +257,33 @@ def db_tasks(runner: Runner, async_systems: Dict[str, Any], counts: Counts) -> N
     keys = [f"key{i % NESTED_DOCS:06d}" for i in range(scan_ops)]
     runner.measure("nested_find", len(keys), lambda s: keys, lambda s, k: s.nested_find(k))
 
+    if runner.wants("bulk_mixed"):
+        bulk_mixed(runner, systems, counts, small)
+
     for s in list(systems.values()) + list(async_systems.values()):
         for c in ("small", "tweet", "large", "nested"):
             s.drop(c)
+
+
+# bulk_mixed: the collection it writes to (FerretDB scans it for every update and delete:
+# bench/NOTES.md) holds this many documents, plus at most one inserted in the run.
+BULK_MIXED_DOCS = 100
+
+
+def bulk_mixed(runner: Runner, systems: Dict[str, Any], counts: Counts, small: List[Dict[str, Any]]) -> None:
+    """`bulk_ops` mixed operations, in rounds of four (insert a new model, save a loaded one,
+    update_one by _id, delete_one of the model the previous round inserted), through mongo_odm's
+    Model.bulk_writer() ("mongo_odm": batches of 1,000) and one call each ("mongo_odm_one_call_each",
+    and lightodm as the reference). Models are built untimed; each iteration starts from the same
+    BULK_MIXED_DOCS documents."""
+    rounds = max(1, counts.bulk_ops // 4)
+    docs = small[:BULK_MIXED_DOCS]
+    variants: Dict[str, Any] = {"mongo_odm": BulkVariant(systems["mongo_odm"], True),
+                                "mongo_odm_one_call_each": BulkVariant(systems["mongo_odm"], False)}
+    if "lightodm" in systems:
+        variants["lightodm"] = BulkVariant(systems["lightodm"], False)
+    runner.measure("bulk_mixed", rounds * 4, lambda v: v.prepare(docs, rounds), lambda v, plan: v.run(plan),
+                   systems=variants)
 
 
 # The coalescing experiment's systems (the others have no async collection API of their own
@@ -471,6 +496,8 @@ def main() -> None:
     parser.add_argument("--scan-ops", type=int, default=1_000, help="ops (and collection size) of filtered reads")
     parser.add_argument("--many-docs", type=int, default=10_000, help="documents of find_many and insert_many")
     parser.add_argument("--large-ops", type=int, default=10, help="saves of large_create")
+    parser.add_argument("--bulk-ops", type=int, default=10_000,
+                        help="mixed operations of bulk_mixed (through the bulk writer vs one call each)")
     parser.add_argument("--async-ops", type=int, default=1_000,
                         help="concurrent asave()/aget() of async_save, async_get and the coalescing experiment")
     parser.add_argument("--flat-docs", type=int, default=500, help="flat documents find_all_flat reads per find")

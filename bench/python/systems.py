@@ -117,6 +117,37 @@ class OdmSystem:
             if Nested.find_one({"embedded_str_doc_1.field1": k}) is None:
                 raise AssertionError("missing document")
 
+    # bulk_mixed (bench.py): rounds of insert, save, update_one, delete_one on the small
+    # collection; `plan` is (loaded models to save, their ids, new models to insert).
+    def bulk_mixed_prepare(self, docs: List[Dict[str, Any]], rounds: int) -> Any:
+        self.drop("small")
+        ids = self.load("small", docs)
+        loaded = [self.Small(**d, id=i) for d, i in zip(docs, ids)]
+        fresh = [self.Small(**docs[r % len(docs)]) for r in range(rounds)]
+        return loaded, ids, fresh
+
+    def bulk_mixed(self, plan: Any, through_writer: bool) -> None:
+        """The same operations through Model.bulk_writer() (mongo_odm) or one call each."""
+        Small = self.Small
+        loaded, ids, fresh = plan
+        if through_writer:
+            with Small.bulk_writer() as bw:
+                for r, model in enumerate(fresh):
+                    bw.insert(model)
+                    saved = loaded[r % len(loaded)]
+                    saved.field8 = r
+                    bw.save(saved)
+                    bw.update_one({"_id": ids[(r * 7) % len(ids)]}, {"$set": {"field9": r}})
+                    bw.delete_one({"_id": fresh[r - 1].id if r else "none"})
+            return
+        for r, model in enumerate(fresh):
+            Small.insert_many([model])
+            saved = loaded[r % len(loaded)]
+            saved.field8 = r
+            saved.save()
+            Small.update_one({"_id": ids[(r * 7) % len(ids)]}, {"$set": {"field9": r}})
+            Small.delete_one({"_id": fresh[r - 1].id if r else "none"})
+
     async def async_save(self, models: List[Any]) -> None:
         await asyncio.gather(*(m.asave() for m in models))
 
@@ -144,6 +175,21 @@ class OdmSystem:
         async for _ in self.Stream.afind_iter({}):
             n += 1
         return n
+
+
+class BulkVariant:
+    """An ODM system measured through its bulk writer or one call per operation (bulk_mixed)."""
+
+    def __init__(self, system: OdmSystem, through_writer: bool) -> None:
+        self.system = system
+        self.through_writer = through_writer
+        self.name = system.name
+
+    def prepare(self, docs: List[Dict[str, Any]], rounds: int) -> Any:
+        return self.system.bulk_mixed_prepare(docs, rounds)
+
+    def run(self, plan: Any) -> None:
+        self.system.bulk_mixed(plan, self.through_writer)
 
 
 class PymongoSystem:

@@ -47,7 +47,13 @@ typedef enum {
   MONGO_ODM_ERROR_INTERNAL = 11,
   /* The call was interrupted through the cancel token attached to the thread (cancel.h): the
    * token was triggered, or its check function asked to stop. (Since 0.2.) */
-  MONGO_ODM_ERROR_CANCELLED = 12
+  MONGO_ODM_ERROR_CANCELLED = 12,
+  /* A save of a model that uses revisions (mongo_odm_model_set_use_revision(), changes.h) found
+   * that the stored document's revision is no longer the one the document was loaded (or last
+   * saved) with, or that a document with its id exists although it was never loaded: another
+   * writer got there first. Nothing was written; reload the document and apply the change
+   * again. (Python: mongo_odm.errors.RevisionConflictError.) (Since 0.2.) */
+  MONGO_ODM_ERROR_REVISION_CONFLICT = 13
 } mongo_odm_error_code_t;
 
 /* Exactly 512 bytes, stable across versions. */

@@ -24,6 +24,10 @@ typedef struct mongo_odm_model_t mongo_odm_model_t;
  * Belongs to one thread at a time. */
 typedef struct mongo_odm_doc_t mongo_odm_doc_t;
 
+/* A bulk writer: queued write operations of one collection, sent together (bulk.h). Belongs
+ * to one thread at a time. (Since 0.2.) */
+typedef struct mongo_odm_bulk_t mongo_odm_bulk_t;
+
 /* A cancel token: interrupts the blocking calls of the threads it is attached to (cancel.h).
  * Safe to trigger from any thread or signal handler. */
 typedef struct mongo_odm_cancel_t mongo_odm_cancel_t;

@@ -6,6 +6,8 @@ static_assert(static_cast<uint32_t>(mongo_odm::core::Code::internal) == MONGO_OD
 static_assert(static_cast<uint32_t>(mongo_odm::core::Code::duplicate_key) == MONGO_ODM_ERROR_DUPLICATE_KEY, "codes drifted");
 static_assert(static_cast<uint32_t>(mongo_odm::core::Code::timeout) == MONGO_ODM_ERROR_TIMEOUT, "codes drifted");
 static_assert(static_cast<uint32_t>(mongo_odm::core::Code::cancelled) == MONGO_ODM_ERROR_CANCELLED, "codes drifted");
+static_assert(static_cast<uint32_t>(mongo_odm::core::Code::revision_conflict) == MONGO_ODM_ERROR_REVISION_CONFLICT,
+              "codes drifted");
 static_assert(static_cast<uint32_t>(mongo_odm::core::Cause::cancelled) == MONGO_ODM_REASON_CANCELLED, "reasons drifted");
 static_assert(static_cast<uint32_t>(mongo_odm::core::Cause::server_selection) == MONGO_ODM_REASON_SERVER_SELECTION,
               "reasons drifted");

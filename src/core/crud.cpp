@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "bson_util.hpp"
+#include "changes.hpp"
 #include "connection.hpp"
 #include "error.hpp"
 
@@ -24,6 +25,8 @@ Collection resolve(const Model &model) {
 }
 
 void save(Document &doc, bool exclude_none) {
+  // Changed-field saves and revisions (changes.hpp); every other model keeps lightodm's save.
+  if (doc.model()->tracks_state()) return changes::save_document(doc, exclude_none);
   Collection coll = resolve(*doc.model());
   if (!doc.model()->has_composite_key() && !doc.has_effective_id()) {
     fail(Code::missing_id, "Document ID is required");

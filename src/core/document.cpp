@@ -141,7 +141,7 @@ Document::Document(const Model *model) : model_(model) {
 Document::Document(const Model *model, NoId) : model_(model) { bson_init(&fields_); }
 
 Document::Document(const Document &other)
-    : model_(other.model_), id_kind_(other.id_kind_), id_str_(other.id_str_) {
+    : model_(other.model_), id_kind_(other.id_kind_), id_str_(other.id_str_), saved_(other.saved_) {
   if (id_kind_ == IdKind::raw) bson_value_copy(&other.id_raw_, &id_raw_);
   bson_copy_to(&other.fields_, &fields_);
 }
@@ -540,11 +540,23 @@ void Document::load(const bson_t *bson, bool untrusted) {
   if (untrusted) check_wellformed(bson, "document");
   clear_id();
   invalidate();
-  if (!untrusted && model_->fields().empty() && load_schemaless(bson)) return;
+  saved_.reset();
+  if (!untrusted && model_->fields().empty() && load_schemaless(bson)) {
+    remember_loaded(bson, untrusted);
+    return;
+  }
   const LoadPlan plan = plan_load(bson, untrusted);
   if (plan.have_id) set_raw_id(plan.id_value, /*trusted=*/!untrusted);
   copy_fields(bson, plan);
   invalidate();
+  remember_loaded(bson, untrusted);
+}
+
+// A document read from the server (trusted) of a model that tracks state remembers it as its
+// saved state (changes.hpp); bytes from elsewhere make a new document.
+void Document::remember_loaded(const bson_t *bson, bool untrusted) {
+  if (untrusted || !model_->tracks_state()) return;
+  saved_ = std::shared_ptr<const bson_t>(bson_copy(bson), bson_destroy);
 }
 
 // What servers return to schema-less models: "_id" first, nothing to check. The id is taken

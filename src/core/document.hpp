@@ -6,6 +6,7 @@
 
 #include <bson/bson.h>
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -63,6 +64,13 @@ class Document {
   // exclude_none, the non-null ones. VALIDATION when a required field is missing.
   void append_replacement(bool exclude_none, bson_t *out) const;
 
+  // --- saved state (changes.hpp) ----------------------------------------------------------
+  // The whole document ({_id, fields...}) as the database had it when this document was last
+  // loaded or saved, or nullptr for a new document. Kept only for models that track state
+  // (Model::tracks_state()); shared, never modified, by copies of the document.
+  const bson_t *saved_state() const { return saved_.get(); }
+  void set_saved_state(std::shared_ptr<const bson_t> saved) { saved_ = std::move(saved); }
+
  private:
   enum class IdKind { none, string, raw };
   struct LoadPlan;
@@ -74,6 +82,7 @@ class Document {
   static void check_loaded_key(const char *key, uint32_t key_len);
   void check_required_seen(const SeenFields &seen, size_t required_seen) const;
   void copy_fields(const bson_t *bson, const LoadPlan &plan);
+  void remember_loaded(const bson_t *bson, bool untrusted);
   enum class CompositeState { unknown, ok, failed };
 
   void invalidate();
@@ -112,6 +121,7 @@ class Document {
   mutable Code composite_code_ = Code::ok;
   mutable std::string composite_error_;
   mutable bson_value_t id_view_{};
+  std::shared_ptr<const bson_t> saved_;  // see saved_state()
 };
 
 // Checks a value supplied for storage (UTF-8 of strings, structure of embedded documents).

@@ -32,8 +32,10 @@ Code classify_server_code(uint32_t code, const char *message) {
     case 18:  // AuthenticationFailed
       return Code::connection;
     default:
-      // FerretDB and old servers may report a duplicate key without its code in some paths.
-      if (contains(message, "E11000")) return Code::duplicate_key;
+      // FerretDB and old servers may report a duplicate key without its code in some paths:
+      // FerretDB 1.24 (SQLite) answers an update that breaks a unique index with an internal
+      // error quoting SQLite's "UNIQUE constraint failed".
+      if (contains(message, "E11000") || contains(message, "UNIQUE constraint failed")) return Code::duplicate_key;
       return Code::server;
   }
 }
@@ -120,6 +122,7 @@ const char *code_name(uint32_t code) noexcept {
     case Code::timeout: return "MONGO_ODM_ERROR_TIMEOUT";
     case Code::internal: return "MONGO_ODM_ERROR_INTERNAL";
     case Code::cancelled: return "MONGO_ODM_ERROR_CANCELLED";
+    case Code::revision_conflict: return "MONGO_ODM_ERROR_REVISION_CONFLICT";
   }
   return "MONGO_ODM_ERROR_UNKNOWN";
 }

@@ -25,6 +25,7 @@ enum class Code : uint32_t {
   timeout = 10,
   internal = 11,
   cancelled = 12,
+  revision_conflict = 13,
 };
 
 // server_code values of the conditions the library detects on the client side. Servers use

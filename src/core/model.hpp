@@ -71,6 +71,19 @@ class Model {
   void set_collection(std::shared_ptr<Collection> collection) { collection_ = std::move(collection); }
   const std::shared_ptr<Collection> &collection() const { return collection_; }
 
+  // --- features of issue 11 (changes.hpp, indexes.hpp); all off/empty by default ----------
+  // Settings.use_state_management: saves of loaded documents send only what changed.
+  void set_use_state_management(bool on) { use_state_management_ = on; }
+  bool use_state_management() const { return use_state_management_; }
+  // Settings.use_revision: saves are conditional on the revision the document was loaded with.
+  void set_use_revision(bool on) { use_revision_ = on; }
+  bool use_revision() const { return use_revision_; }
+  // Documents of this model remember the state they were loaded or saved with.
+  bool tracks_state() const { return use_state_management_ || use_revision_; }
+  // Settings.indexes: createIndexes entries ({key, name?, options...}), checked when added.
+  void add_index(std::shared_ptr<const bson_t> spec) { indexes_.push_back(std::move(spec)); }
+  const std::vector<std::shared_ptr<const bson_t>> &indexes() const { return indexes_; }
+
  private:
   std::optional<std::string> collection_name_;
   std::vector<std::string> composite_key_;
@@ -78,6 +91,9 @@ class Model {
   // Views into fields_[i].name; rebuilt after every add_field (the vector may move them).
   std::unordered_map<std::string_view, size_t> index_;
   std::shared_ptr<Collection> collection_;
+  bool use_state_management_ = false;
+  bool use_revision_ = false;
+  std::vector<std::shared_ptr<const bson_t>> indexes_;
 };
 
 }  // namespace mongo_odm::core

@@ -51,6 +51,19 @@
  *               mongo_odm_find mongo_odm_count mongo_odm_update_one mongo_odm_update_many
  *               mongo_odm_delete_one mongo_odm_delete_many mongo_odm_insert_many
  *               mongo_odm_aggregate
+ * changes.h:    mongo_odm_diff mongo_odm_collection_save mongo_odm_model_set_use_state_management
+ *               mongo_odm_model_use_state_management mongo_odm_model_set_use_revision
+ *               mongo_odm_model_use_revision mongo_odm_doc_saved_state mongo_odm_doc_set_saved_state
+ *               mongo_odm_doc_get_changes mongo_odm_doc_is_changed
+ * index.h:      mongo_odm_model_add_index mongo_odm_model_index_count mongo_odm_model_index
+ *               mongo_odm_ensure_indexes mongo_odm_collection_ensure_indexes
+ *               mongo_odm_collection_list_indexes
+ * bulk.h:       mongo_odm_collection_bulk_new mongo_odm_bulk_new mongo_odm_bulk_destroy
+ *               mongo_odm_bulk_size mongo_odm_bulk_insert mongo_odm_bulk_replace_one
+ *               mongo_odm_bulk_update_one mongo_odm_bulk_update_many mongo_odm_bulk_delete_one
+ *               mongo_odm_bulk_delete_many mongo_odm_bulk_insert_doc mongo_odm_bulk_save_doc
+ *               mongo_odm_bulk_execute
+ * projection.h: mongo_odm_model_projection mongo_odm_find_as mongo_odm_find_one_as
  */
 #include "test_util.h"
 
@@ -551,6 +564,153 @@ static void test_crud(void **state) {
   assert_false(mongo_odm_is_connected());
 }
 
+/* changes.h: argument errors are found before any server call. */
+static void test_changes(void **state) {
+  fixture_t *f = *state;
+  bool changed = true;
+  bson_t *doc = tu_bson("{\"_id\": \"x\", \"a\": 1}");
+  EXPECT_INVALID_OUT(mongo_odm_diff(NULL, f->empty, OUT, &changed, ERR));
+  assert_false(changed);
+  EXPECT_INVALID_OUT(mongo_odm_diff(f->empty, NULL, OUT, &changed, ERR));
+  EXPECT_INVALID_OUT(mongo_odm_diff(f->empty, f->empty, OUT, NULL, ERR));
+  /* update NULL is allowed */
+  mongo_odm_error_t err;
+  assert_true(mongo_odm_diff(f->empty, doc, NULL, &changed, &err));
+  assert_ok(err);
+  assert_true(changed);
+
+  EXPECT_INVALID_OUT(mongo_odm_collection_save(NULL, doc, NULL, 0, NULL, OUT, ERR));
+  EXPECT_INVALID_OUT(mongo_odm_collection_save(f->coll, NULL, NULL, 0, NULL, OUT, ERR));
+  EXPECT_INVALID_OUT(mongo_odm_collection_save(f->coll, NULL, NULL, 0, OUT, NULL, ERR));
+  /* unknown flag bits are refused before the server is contacted */
+  EXPECT_INVALID_OUT(mongo_odm_collection_save(f->coll, doc, NULL, 1u << 7, OUT, NULL, ERR));
+
+  EXPECT_INVALID(mongo_odm_model_set_use_state_management(NULL, true, ERR));
+  EXPECT_INVALID(mongo_odm_model_set_use_revision(NULL, true, ERR));
+  assert_false(mongo_odm_model_use_state_management(NULL));
+  assert_false(mongo_odm_model_use_revision(NULL));
+  assert_false(mongo_odm_model_use_state_management(f->model));
+  assert_false(mongo_odm_model_use_revision(f->model));
+
+  assert_null(mongo_odm_doc_saved_state(NULL));
+  assert_null(mongo_odm_doc_saved_state(f->doc));
+  EXPECT_INVALID(mongo_odm_doc_set_saved_state(NULL, f->empty, ERR));
+  EXPECT_INVALID(mongo_odm_doc_set_saved_state(NULL, NULL, ERR));
+  EXPECT_INVALID_OUT(mongo_odm_doc_get_changes(NULL, false, OUT, &changed, ERR));
+  EXPECT_INVALID_OUT(mongo_odm_doc_get_changes(f->doc, false, OUT, NULL, ERR));
+  assert_false(mongo_odm_doc_is_changed(NULL));
+  assert_true(mongo_odm_doc_is_changed(f->doc)); /* a new document */
+  /* a state on a copy, then forgotten (NULL is not an error) */
+  mongo_odm_doc_t *copy = mongo_odm_doc_copy(f->doc);
+  assert_true(mongo_odm_doc_set_saved_state(copy, doc, NULL));
+  assert_non_null(mongo_odm_doc_saved_state(copy));
+  assert_true(mongo_odm_doc_set_saved_state(copy, NULL, NULL));
+  assert_null(mongo_odm_doc_saved_state(copy));
+  mongo_odm_doc_destroy(copy);
+  bson_destroy(doc);
+}
+
+/* index.h */
+static void test_index(void **state) {
+  fixture_t *f = *state;
+  bson_t *keys = tu_bson("{\"a\": 1}");
+  EXPECT_INVALID(mongo_odm_model_add_index(NULL, keys, NULL, ERR));
+  EXPECT_INVALID(mongo_odm_model_add_index(f->model, NULL, NULL, ERR));
+  assert_int_equal(mongo_odm_model_index_count(NULL), 0);
+  assert_int_equal(mongo_odm_model_index_count(f->model), 0);
+  assert_null(mongo_odm_model_index(NULL, 0));
+  assert_null(mongo_odm_model_index(f->model, 0));
+  EXPECT_INVALID_OUT(mongo_odm_ensure_indexes(NULL, OUT, ERR));
+  /* a model without declared indexes: success, no server call */
+  bson_t reply;
+  mongo_odm_error_t err;
+  assert_true(mongo_odm_ensure_indexes(f->model, &reply, &err));
+  assert_ok(err);
+  bson_destroy(&reply);
+  assert_true(mongo_odm_ensure_indexes(f->model, NULL, NULL));
+  const bson_t *specs[] = {keys};
+  EXPECT_INVALID_OUT(mongo_odm_collection_ensure_indexes(NULL, specs, 1, OUT, ERR));
+  EXPECT_INVALID_OUT(mongo_odm_collection_ensure_indexes(f->coll, NULL, 1, OUT, ERR));
+  const bson_t *null_spec[] = {NULL};
+  EXPECT_INVALID_OUT(mongo_odm_collection_ensure_indexes(f->coll, null_spec, 1, OUT, ERR));
+  assert_true(mongo_odm_collection_ensure_indexes(f->coll, NULL, 0, NULL, NULL)); /* the no-op */
+  EXPECT_INVALID_OUT(mongo_odm_collection_list_indexes(NULL, OUT, ERR));
+  EXPECT_INVALID(mongo_odm_collection_list_indexes(f->coll, NULL, ERR));
+  bson_destroy(keys);
+}
+
+/* bulk.h: a writer on the never-contacted client; queuing makes no server call. */
+static void test_bulk(void **state) {
+  fixture_t *f = *state;
+  EXPECT_INVALID(mongo_odm_collection_bulk_new(NULL, true, ERR));
+  EXPECT_INVALID(mongo_odm_bulk_new(NULL, true, ERR));
+  mongo_odm_error_t err;
+  /* a model on the default connection, which this suite cannot open */
+  assert_null(mongo_odm_bulk_new(f->model, true, &err));
+  assert_code(err, MONGO_ODM_ERROR_CONFIGURATION);
+  mongo_odm_bulk_destroy(NULL);
+  assert_int_equal(mongo_odm_bulk_size(NULL), 0);
+  mongo_odm_bulk_t *bulk = mongo_odm_collection_bulk_new(f->coll, false, &err);
+  assert_non_null(bulk);
+  EXPECT_INVALID(mongo_odm_bulk_insert(NULL, f->empty, ERR));
+  EXPECT_INVALID(mongo_odm_bulk_insert(bulk, NULL, ERR));
+  EXPECT_INVALID(mongo_odm_bulk_replace_one(NULL, f->empty, f->empty, false, ERR));
+  EXPECT_INVALID(mongo_odm_bulk_replace_one(bulk, NULL, f->empty, false, ERR));
+  EXPECT_INVALID(mongo_odm_bulk_replace_one(bulk, f->empty, NULL, false, ERR));
+  EXPECT_INVALID(mongo_odm_bulk_update_one(NULL, f->empty, f->update, false, ERR));
+  EXPECT_INVALID(mongo_odm_bulk_update_one(bulk, NULL, f->update, false, ERR));
+  EXPECT_INVALID(mongo_odm_bulk_update_one(bulk, f->empty, NULL, false, ERR));
+  EXPECT_INVALID(mongo_odm_bulk_update_many(NULL, f->empty, f->update, false, ERR));
+  EXPECT_INVALID(mongo_odm_bulk_update_many(bulk, NULL, f->update, false, ERR));
+  EXPECT_INVALID(mongo_odm_bulk_update_many(bulk, f->empty, NULL, false, ERR));
+  EXPECT_INVALID(mongo_odm_bulk_delete_one(NULL, f->empty, ERR));
+  EXPECT_INVALID(mongo_odm_bulk_delete_one(bulk, NULL, ERR));
+  EXPECT_INVALID(mongo_odm_bulk_delete_many(NULL, f->empty, ERR));
+  EXPECT_INVALID(mongo_odm_bulk_delete_many(bulk, NULL, ERR));
+  EXPECT_INVALID(mongo_odm_bulk_insert_doc(NULL, f->doc, ERR));
+  EXPECT_INVALID(mongo_odm_bulk_insert_doc(bulk, NULL, ERR));
+  EXPECT_INVALID(mongo_odm_bulk_save_doc(NULL, f->doc, false, ERR));
+  EXPECT_INVALID(mongo_odm_bulk_save_doc(bulk, NULL, false, ERR));
+  EXPECT_INVALID(mongo_odm_bulk_update_one(bulk, f->empty, f->empty, false, ERR)); /* not an update */
+  assert_int_equal(mongo_odm_bulk_size(bulk), 0);
+  EXPECT_INVALID_OUT(mongo_odm_bulk_execute(NULL, OUT, ERR));
+  /* queued, then dropped by destroy (nothing is sent) */
+  assert_true(mongo_odm_bulk_insert(bulk, f->empty, &err));
+  assert_true(mongo_odm_bulk_insert_doc(bulk, f->doc, &err));
+  assert_true(mongo_odm_bulk_save_doc(bulk, f->doc, true, &err));
+  assert_true(mongo_odm_bulk_replace_one(bulk, f->empty, f->empty, true, &err));
+  assert_true(mongo_odm_bulk_update_one(bulk, f->empty, f->update, false, &err));
+  assert_true(mongo_odm_bulk_update_many(bulk, f->empty, f->pipeline, false, &err));
+  assert_true(mongo_odm_bulk_delete_one(bulk, f->empty, &err));
+  assert_true(mongo_odm_bulk_delete_many(bulk, f->empty, &err));
+  assert_int_equal(mongo_odm_bulk_size(bulk), 8);
+  mongo_odm_bulk_destroy(bulk);
+  /* an empty writer executes without a server call */
+  bulk = mongo_odm_collection_bulk_new(f->coll, true, &err);
+  bson_t reply;
+  assert_true(mongo_odm_bulk_execute(bulk, &reply, &err));
+  assert_ok(err);
+  tu_assert_bson_int(&reply, "nInserted", 0);
+  bson_destroy(&reply);
+  assert_true(mongo_odm_bulk_execute(bulk, NULL, NULL));
+  mongo_odm_bulk_destroy(bulk);
+}
+
+/* projection.h */
+static void test_projection(void **state) {
+  fixture_t *f = *state;
+  EXPECT_INVALID_OUT(mongo_odm_model_projection(NULL, OUT, ERR));
+  EXPECT_INVALID(mongo_odm_model_projection(f->model, NULL, ERR));
+  /* a model without declared fields has nothing to project */
+  EXPECT_INVALID_OUT(mongo_odm_model_projection(f->model, OUT, ERR));
+  EXPECT_INVALID(mongo_odm_find_as(NULL, f->model, NULL, NULL, ERR));
+  EXPECT_INVALID(mongo_odm_find_as(f->model, NULL, NULL, NULL, ERR));
+  EXPECT_INVALID(mongo_odm_find_as(f->model, f->model, NULL, NULL, ERR));
+  EXPECT_INVALID(mongo_odm_find_one_as(NULL, f->model, NULL, NULL, ERR));
+  EXPECT_INVALID(mongo_odm_find_one_as(f->model, NULL, NULL, NULL, ERR));
+  assert_false(mongo_odm_is_connected());
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_library_error_log),
@@ -563,6 +723,10 @@ int main(void) {
       cmocka_unit_test(test_model),
       cmocka_unit_test(test_doc),
       cmocka_unit_test(test_crud),
+      cmocka_unit_test(test_changes),
+      cmocka_unit_test(test_index),
+      cmocka_unit_test(test_bulk),
+      cmocka_unit_test(test_projection),
   };
   return cmocka_run_group_tests_name("null_args", tests, setup, teardown);
 }

@@ -23,6 +23,7 @@ see ``mongo_odm.log``.
 from mongo_odm import _core, errors
 from mongo_odm._core import ObjectId
 from mongo_odm.bson_types import MaxKey, MinKey, Timestamp
+from mongo_odm.bulk import BulkWriter, BulkWriteResult
 from mongo_odm.connection import (
     MongoConnection,
     connect,
@@ -33,6 +34,7 @@ from mongo_odm.connection import (
     get_database,
     get_mongo_connection,
 )
+from mongo_odm.indexes import ASCENDING, DESCENDING, IndexModel
 from mongo_odm.log import get_log_level, set_log_level
 from mongo_odm.model import MongoBaseModel, generate_composite_id, generate_id
 
@@ -55,6 +57,11 @@ __all__ = [
     "MinKey",
     "MaxKey",
     "errors",
+    "IndexModel",
+    "ASCENDING",
+    "DESCENDING",
+    "BulkWriter",
+    "BulkWriteResult",
     "set_log_level",
     "get_log_level",
     "__version__",

@@ -29,6 +29,7 @@ __all__ = [
     "ExecutionTimeout",
     "WriteError",
     "DuplicateKeyError",
+    "RevisionConflictError",
     "BulkWriteError",
     "BSONError",
     "InvalidDocument",
@@ -150,6 +151,19 @@ class WriteError(OperationFailure):
 
 class DuplicateKeyError(WriteError):
     """A write would duplicate a unique key (server code 11000)."""
+
+
+class RevisionConflictError(OperationFailure):
+    """A save of a model with ``Settings.use_revision`` found that the stored document's
+    ``revision_id`` is no longer the one the document was loaded (or last saved) with, or that
+    a document with its id exists although this one was never loaded: another writer got there
+    first. Nothing was written: reload the document, apply the change again and save.
+
+    An OperationFailure because it is a write the database did not apply (code that handles
+    failed writes generically sees it), but neither a WriteError nor a DuplicateKeyError: a
+    handler that retries duplicate keys must not mistake a lost race for one. ``code`` and
+    ``details`` are None: the library detected the conflict itself (libmongo_odm's
+    MONGO_ODM_ERROR_REVISION_CONFLICT)."""
 
 
 class BulkWriteError(OperationFailure):

@@ -9,17 +9,43 @@ subclass overrides them (a pymongo or motor collection works too).
 from __future__ import annotations
 
 import asyncio
-from typing import Any, AsyncIterator, Dict, Iterable, Iterator, List, Mapping, Optional, Type, TypeVar, cast, overload
+import functools
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    AsyncIterator,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Tuple,
+    Type,
+    TypeVar,
+    cast,
+    overload,
+)
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
-from mongo_odm import _core
+from mongo_odm import _core, _features
+from mongo_odm._async import run_blocking
+from mongo_odm.bulk import BulkWriter
 from mongo_odm.connection import get_async_database, get_collection
+from mongo_odm.indexes import index_specs
 from mongo_odm.protocols import AsyncCollectionProtocol, CollectionProtocol
+
+if TYPE_CHECKING:
+    from pydantic._internal._model_construction import ModelMetaclass as _PydanticModelMeta
+else:
+    _PydanticModelMeta = type(BaseModel)
 
 __all__ = ["MongoBaseModel", "generate_id", "generate_composite_id", "T"]
 
 T = TypeVar("T", bound="MongoBaseModel")
+# A projection model: find(..., projection=P) returns P instances.
+P = TypeVar("P", bound=BaseModel)
 
 
 
@@ -34,7 +60,16 @@ class _ClassPlan:
     without their per-call wrapper); a class that overrides either gets its override called.
     """
 
-    __slots__ = ("_list_adapter", "cls", "id_alias", "plain_dump", "plain_load", "plain_store", "plain_validate")
+    __slots__ = (
+        "_list_adapter",
+        "cls",
+        "id_alias",
+        "plain_dump",
+        "plain_load",
+        "plain_store",
+        "plain_validate",
+        "tracks_state",
+    )
 
     def __init__(self, cls: Type[MongoBaseModel]) -> None:
         self.cls = cls
@@ -48,10 +83,13 @@ class _ClassPlan:
             self.id_alias = alias == "_id"
         self.plain_dump = cls.model_dump is BaseModel.model_dump
         self.plain_validate = getattr(cls.model_validate, "__func__", None) is _MODEL_VALIDATE
-        # Loading is validate_python alone: no id rename, no override of either step.
+        # Settings.use_state_management / use_revision: loads remember the saved state.
+        self.tracks_state = _features.tracks_state(cls)
+        # Loading is validate_python alone: no id rename, no saved state, no override of either step.
         self.plain_load = (
             self.id_alias
             and self.plain_validate
+            and not self.tracks_state
             and getattr(cls._from_mongo_dict, "__func__", None) is _FROM_MONGO_DICT
         )
         # Storing is to_python(by_alias=True) plus the extra fields: no override of either step.
@@ -109,13 +147,53 @@ async def _close_cursor(cursor: object) -> None:
         await result
 
 
-class MongoBaseModel(BaseModel):
+def _has_field(bases: Tuple[type, ...], name: str) -> bool:
+    return any(name in (getattr(base, "model_fields", None) or {}) for base in bases)
+
+
+class _ModelMeta(_PydanticModelMeta):
+    """Pydantic's metaclass, plus one thing: a model whose ``Settings.use_revision`` is true
+    gets a ``revision_id: Optional[str] = None`` field (unless it or a base declares one),
+    before pydantic collects the fields."""
+
+    def __new__(mcs, name: str, bases: Tuple[type, ...], namespace: Dict[str, Any], **kwargs: Any) -> type:
+        settings = namespace.get("Settings")
+        field = _features.REVISION_FIELD
+        if settings is not None and getattr(settings, "use_revision", False) and not _has_field(bases, field):
+            annotate = namespace.get("__annotate__")
+            if "__annotations__" not in namespace and callable(annotate):  # Python 3.14: lazy annotations
+                def with_revision(format: int, _inner: Any = annotate) -> Dict[str, Any]:
+                    out = dict(_inner(format))
+                    out.setdefault(field, "Optional[str]" if format == 4 else Optional[str])
+                    return out
+
+                namespace["__annotate__"] = with_revision
+            else:
+                namespace.setdefault("__annotations__", {}).setdefault(field, Optional[str])
+            namespace.setdefault(field, None)
+        return super().__new__(mcs, name, bases, namespace, **kwargs)
+
+
+class MongoBaseModel(BaseModel, metaclass=_ModelMeta):
     """Base class of document models.
 
     Subclasses name their collection in an inner ``Settings`` class (``name``), and may list
     ``composite_key`` fields whose values determine the id. ``id`` maps to MongoDB's ``_id``.
     A subclass without Settings (or with ``name`` None) is allowed, as an intermediate base; its
     database operations raise NotImplementedError.
+
+    Settings beyond lightodm's (all off by default; docs/features.md):
+
+    - ``indexes``: declared indexes, created by ``ensure_indexes()`` (mongo_odm.indexes);
+    - ``use_state_management``: a loaded or saved document remembers its saved state and
+      ``save()`` sends only the top-level fields that changed (``is_changed``, ``get_changes()``);
+    - ``use_revision``: the model gets a ``revision_id`` field; every save stores a new one and a
+      save of a document whose stored revision changed since it was loaded raises
+      ``mongo_odm.errors.RevisionConflictError``, writing nothing.
+
+    These need mongo_odm's own collection (TypeError when ``get_collection()`` returns another
+    kind); ``Model.bulk_writer()`` too. ``find(..., projection=Sub)`` with a Pydantic class
+    works on any collection.
     """
 
     model_config = ConfigDict(populate_by_name=True, extra="allow")
@@ -232,8 +310,12 @@ class MongoBaseModel(BaseModel):
             data = dict(data)
             data["id"] = data["_id"]
         if plan.plain_validate:
-            return cls.__pydantic_validator__.validate_python(data)  # type: ignore[no-any-return]
-        return cls.model_validate(data)
+            model: T = cls.__pydantic_validator__.validate_python(data)
+        else:
+            model = cls.model_validate(data)
+        if plan.tracks_state:
+            _features.remember(model)
+        return model
 
     @classmethod
     def _models_from(cls: Type[T], docs: Iterable[Mapping[str, Any]]) -> List[T]:
@@ -257,7 +339,11 @@ class MongoBaseModel(BaseModel):
         return cls._from_mongo_dict(cls.get_collection().find_one({"_id": id}, max_time_ms=max_time_ms))
 
     def save(self, exclude_none: bool = False) -> str:
-        """Upserts the document (replace_one by _id); returns its id."""
+        """Upserts the document (replace_one by _id); returns its id. With
+        ``Settings.use_state_management`` / ``use_revision``: libmongo_odm's save (only the
+        changes; conditional on the revision; RevisionConflictError)."""
+        if _features.tracks_state(type(self)):
+            return self._save_tracked(self.get_collection(), exclude_none)
         collection = self.get_collection()
         data = self._to_mongo_dict(exclude_none=exclude_none)
         doc_id: Optional[str] = data.get("_id")
@@ -272,19 +358,54 @@ class MongoBaseModel(BaseModel):
             return False
         return self.get_collection().delete_one({"_id": self.id}).deleted_count > 0
 
+    @overload
     @classmethod
-    def find_one(cls: Type[T], filter: Dict[str, Any], **kwargs: Any) -> Optional[T]:
-        """The first matching document (kwargs: sort, skip, projection, ...), or None."""
+    def find_one(cls, filter: Dict[str, Any], *, projection: Type[P], **kwargs: Any) -> Optional[P]: ...
+    @overload
+    @classmethod
+    def find_one(cls: Type[T], filter: Dict[str, Any], **kwargs: Any) -> Optional[T]: ...
+    @classmethod
+    def find_one(cls, filter: Dict[str, Any], **kwargs: Any) -> Optional[Any]:
+        """The first matching document (kwargs: sort, skip, projection, ...), or None.
+        ``projection=Sub`` (a Pydantic class): reads only Sub's fields, returns a Sub."""
+        sub = _features.projection_model(kwargs)
+        if sub is not None:
+            doc = cls.get_collection().find_one(filter, **_features.projected_kwargs(kwargs, sub))
+            return _features.from_projected(sub, doc)
         return cls._from_mongo_dict(cls.get_collection().find_one(filter, **kwargs))
 
+    @overload
     @classmethod
-    def find(cls: Type[T], filter: Dict[str, Any], **kwargs: Any) -> List[T]:
-        """All matching documents (kwargs: sort, limit, skip, projection, batch_size, ...)."""
+    def find(cls, filter: Dict[str, Any], *, projection: Type[P], **kwargs: Any) -> List[P]: ...
+    @overload
+    @classmethod
+    def find(cls: Type[T], filter: Dict[str, Any], **kwargs: Any) -> List[T]: ...
+    @classmethod
+    def find(cls, filter: Dict[str, Any], **kwargs: Any) -> List[Any]:
+        """All matching documents (kwargs: sort, limit, skip, projection, batch_size, ...).
+        ``projection=Sub`` (a Pydantic class): reads only Sub's fields (aliases respected),
+        returns Sub instances."""
+        sub = _features.projection_model(kwargs)
+        if sub is not None:
+            cursor = cls.get_collection().find(filter, **_features.projected_kwargs(kwargs, sub))
+            return [_features.from_projected(sub, doc) for doc in cursor]
         return cls._models_from(cls.get_collection().find(filter, **kwargs))
 
+    @overload
     @classmethod
-    def find_iter(cls: Type[T], filter: Dict[str, Any], **kwargs: Any) -> Iterator[T]:
-        """Matching documents one at a time (memory stays flat for large results)."""
+    def find_iter(cls, filter: Dict[str, Any], *, projection: Type[P], **kwargs: Any) -> Iterator[P]: ...
+    @overload
+    @classmethod
+    def find_iter(cls: Type[T], filter: Dict[str, Any], **kwargs: Any) -> Iterator[T]: ...
+    @classmethod
+    def find_iter(cls, filter: Dict[str, Any], **kwargs: Any) -> Iterator[Any]:
+        """Matching documents one at a time (memory stays flat for large results);
+        ``projection=Sub`` as for find()."""
+        sub = _features.projection_model(kwargs)
+        if sub is not None:
+            for doc in cls.get_collection().find(filter, **_features.projected_kwargs(kwargs, sub)):
+                yield _features.from_projected(sub, doc)
+            return
         cursor = cls.get_collection().find(filter, **kwargs)
         for doc in cursor:
             yield cls._from_mongo_dict(doc)
@@ -343,6 +464,8 @@ class MongoBaseModel(BaseModel):
 
     async def asave(self, exclude_none: bool = False) -> str:
         """Async twin of save(): upserts the document (replace_one by _id); returns its id."""
+        if _features.tracks_state(type(self)):
+            return await self._asave_tracked(await self.get_async_collection(), exclude_none)
         collection = await self.get_async_collection()
         data = self._to_mongo_dict(exclude_none=exclude_none)
         doc_id: Optional[str] = data.get("_id")
@@ -359,35 +482,70 @@ class MongoBaseModel(BaseModel):
         result = await collection.delete_one({"_id": self.id})
         return result.deleted_count > 0
 
+    @overload
     @classmethod
-    async def afind_one(cls: Type[T], filter: Dict[str, Any], **kwargs: Any) -> Optional[T]:
+    async def afind_one(cls, filter: Dict[str, Any], *, projection: Type[P], **kwargs: Any) -> Optional[P]: ...
+    @overload
+    @classmethod
+    async def afind_one(cls: Type[T], filter: Dict[str, Any], **kwargs: Any) -> Optional[T]: ...
+    @classmethod
+    async def afind_one(cls, filter: Dict[str, Any], **kwargs: Any) -> Optional[Any]:
         """Async twin of find_one(): the first matching document (kwargs: sort, skip,
-        projection, ...), or None."""
+        projection, ...), or None; ``projection=Sub`` returns a Sub."""
         collection = await cls.get_async_collection()
+        sub = _features.projection_model(kwargs)
+        if sub is not None:
+            doc = await collection.find_one(filter, **_features.projected_kwargs(kwargs, sub))
+            return _features.from_projected(sub, doc)
         return cls._from_mongo_dict(await collection.find_one(filter, **kwargs))
 
+    @overload
     @classmethod
-    async def afind(cls: Type[T], filter: Dict[str, Any], **kwargs: Any) -> List[T]:
+    async def afind(cls, filter: Dict[str, Any], *, projection: Type[P], **kwargs: Any) -> List[P]: ...
+    @overload
+    @classmethod
+    async def afind(cls: Type[T], filter: Dict[str, Any], **kwargs: Any) -> List[T]: ...
+    @classmethod
+    async def afind(cls, filter: Dict[str, Any], **kwargs: Any) -> List[Any]:
         """Async twin of find(): all matching documents (kwargs: sort, limit, skip, projection,
-        batch_size, ...). Validated in slices, yielding to the event loop in between."""
+        batch_size, ...). Validated in slices, yielding to the event loop in between.
+        ``projection=Sub`` returns Sub instances."""
         collection = await cls.get_async_collection()
+        sub = _features.projection_model(kwargs)
+        convert: Any = cls._from_mongo_dict
+        if sub is not None:
+            kwargs = _features.projected_kwargs(kwargs, sub)
+            convert = functools.partial(_features.from_projected, sub)
         docs = await collection.find(filter, **kwargs).to_list(length=None)
-        models: List[T] = []
+        models: List[Any] = []
         for start in range(0, len(docs), _ASYNC_VALIDATE_SLICE):
             if start:
                 await asyncio.sleep(0)
-            models.extend(cls._models_from(docs[start : start + _ASYNC_VALIDATE_SLICE]))
+            chunk = docs[start : start + _ASYNC_VALIDATE_SLICE]
+            models.extend(cls._models_from(chunk) if sub is None else [convert(doc) for doc in chunk])
         return models
 
+    @overload
     @classmethod
-    async def afind_iter(cls: Type[T], filter: Dict[str, Any], **kwargs: Any) -> AsyncIterator[T]:
+    def afind_iter(cls, filter: Dict[str, Any], *, projection: Type[P], **kwargs: Any) -> AsyncIterator[P]: ...
+    @overload
+    @classmethod
+    def afind_iter(cls: Type[T], filter: Dict[str, Any], **kwargs: Any) -> AsyncIterator[T]: ...
+    @classmethod
+    async def afind_iter(cls, filter: Dict[str, Any], **kwargs: Any) -> AsyncIterator[Any]:
         """Async twin of find_iter(): matching documents one at a time (``async for``; memory
-        stays flat for large results). Leaving the loop early closes the cursor."""
+        stays flat for large results). Leaving the loop early closes the cursor.
+        ``projection=Sub`` yields Sub instances."""
         collection = await cls.get_async_collection()
+        sub = _features.projection_model(kwargs)
+        convert: Any = cls._from_mongo_dict
+        if sub is not None:
+            kwargs = _features.projected_kwargs(kwargs, sub)
+            convert = functools.partial(_features.from_projected, sub)
         cursor = collection.find(filter, **kwargs)
         try:
             async for doc in cursor:
-                yield cls._from_mongo_dict(doc)
+                yield convert(doc)
         finally:
             # An iteration left early (break, an exception, aclose()) closes its cursor, which
             # kills it on the server.
@@ -445,6 +603,68 @@ class MongoBaseModel(BaseModel):
         collection = await cls.get_async_collection()
         result = await collection.insert_many(cls._mongo_dicts(documents))
         return [str(i) for i in result.inserted_ids]
+
+    # ------------------------------------------------------------------ issue 11 features
+    # (docs/features.md; the rules are libmongo_odm's, reached through the native collection)
+    @property
+    def is_changed(self) -> bool:
+        """True when save() would write something: a new document, or one whose fields differ
+        from its saved state (the document as last loaded or saved). Needs
+        ``Settings.use_state_management`` (InvalidOperation otherwise)."""
+        return _features.is_changed(self)
+
+    def get_changes(self, exclude_none: bool = False) -> Dict[str, Any]:
+        """The update save(exclude_none) would send: ``{"$set": {...}, "$unset": {...}}`` of
+        the top-level fields that differ from the saved state (each operator only when it has
+        fields; ``{}`` when nothing changed; every field in ``$set`` for a new document).
+        Computed by libmongo_odm on BSON. Needs ``Settings.use_state_management``."""
+        return _features.get_changes(self, exclude_none)
+
+    def _save_tracked(self, collection: Any, exclude_none: bool) -> str:
+        native = _features.native_collection(collection, "save() with Settings.use_state_management/use_revision")
+        data, saved, changes, revision = _features.prepare_save(self, exclude_none)
+        result = native.save_document(data, saved, changes=changes, revision=revision)
+        _features.finish_save(self, result)
+        return cast(str, data["_id"])
+
+    async def _asave_tracked(self, collection: Any, exclude_none: bool) -> str:
+        native = _features.native_collection(collection, "asave() with Settings.use_state_management/use_revision")
+        data, saved, changes, revision = _features.prepare_save(self, exclude_none)
+        result = await run_blocking(native.save_document, data, saved, changes=changes, revision=revision)
+        _features.finish_save(self, result)
+        return cast(str, data["_id"])
+
+    @classmethod
+    def _index_specs(cls) -> List[Dict[str, Any]]:
+        return index_specs(getattr(getattr(cls, "Settings", None), "indexes", None) or [])
+
+    @classmethod
+    def ensure_indexes(cls) -> List[str]:
+        """Creates the indexes of ``Settings.indexes`` that the collection lacks; returns the
+        names created (idempotent: ``[]`` when all exist). OperationFailure (code 86: other keys,
+        85: other options) when an index of the same name exists and differs; nothing is created
+        then. libmongo_odm lists, compares and creates (mongo_odm/index.h)."""
+        specs = cls._index_specs()
+        if not specs:
+            return []
+        native = _features.native_collection(cls.get_collection(), "ensure_indexes()")
+        return list(native.ensure_indexes(specs)["created"])
+
+    @classmethod
+    async def aensure_indexes(cls) -> List[str]:
+        """Async twin of ensure_indexes()."""
+        specs = cls._index_specs()
+        if not specs:
+            return []
+        native = _features.native_collection(await cls.get_async_collection(), "aensure_indexes()")
+        reply = await run_blocking(native.ensure_indexes, specs)
+        return list(reply["created"])
+
+    @classmethod
+    def bulk_writer(cls: Type[T], ordered: bool = True) -> BulkWriter[T]:
+        """A bulk writer of this model's collection: ``with Model.bulk_writer() as bw:`` (or
+        ``async with``); see mongo_odm.bulk."""
+        return BulkWriter(cls, ordered)
 
 
 _FROM_MONGO_DICT = MongoBaseModel._from_mongo_dict.__func__  # type: ignore[attr-defined]

@@ -39,6 +39,8 @@ class PyCollection {
 
   // For the garbage collector (see init_collection): the Database this collection holds.
   py::object &database_ref() { return database_; }
+  // The C handle (borrowed), for the calls of features.cpp.
+  mongo_odm_collection_t *handle() const { return coll_->get(); }
 
  private:
   mongo_odm_collection_t *raw() const { return coll_->get(); }

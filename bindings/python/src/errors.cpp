@@ -96,6 +96,8 @@ constexpr Mapping kMappings[] = {
     {MONGO_ODM_ERROR_TIMEOUT, MONGO_ODM_REASON_WAIT_QUEUE_TIMEOUT, 0, "WaitQueueTimeoutError", Args::message},
     {MONGO_ODM_ERROR_TIMEOUT, MONGO_ODM_REASON_NONE, 0, "NetworkTimeout", Args::message},  // sockets, timeoutMS
     {MONGO_ODM_ERROR_CANCELLED, MONGO_ODM_REASON_NONE, 0, "OperationCancelled", Args::message},
+    // the library's own check (changes.h), not a server error: no code, no details
+    {MONGO_ODM_ERROR_REVISION_CONFLICT, MONGO_ODM_REASON_NONE, 0, "RevisionConflictError", Args::message},
 };
 
 const Mapping kFallback = {0, MONGO_ODM_REASON_NONE, 0, "PyMongoError", Args::message};

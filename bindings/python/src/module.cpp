@@ -67,6 +67,7 @@ PYBIND11_MODULE(_core, m) {
   init_results(m);
   init_cursor(m);
   init_collection(m);
+  init_features(m);
   init_client(m);
   init_ids(m);
   init_connection(m);
@@ -76,7 +77,7 @@ PYBIND11_MODULE(_core, m) {
   // allocates a bare pybind11 instance and aborts the process ("instance allocation failed").
   // These handles cannot be pickled: raise TypeError, as protocols 2+ already do.
   for (const char *name : {"Client", "Collection", "Cursor", "InsertOneResult", "InsertManyResult", "UpdateResult",
-                           "DeleteResult", "CancelToken"}) {
+                           "DeleteResult", "CancelToken", "BulkWriter"}) {
     py::object cls = m.attr(name);
     const std::string message = std::string("cannot pickle 'mongo_odm._core.") + name + "' object";
     cls.attr("__reduce__") = py::cpp_function([message](py::handle) -> py::object { throw py::type_error(message); },

@@ -1,0 +1,112 @@
+"""mongo_odm's model features beyond lightodm: indexes, changed-field saves, revisions, bulk
+writes and projections (docs/features.md).
+
+Reads MONGO_URL, MONGO_USER, MONGO_PASSWORD, MONGO_DB_NAME (scripts/run.sh starts a local
+FerretDB and sets them).
+"""
+
+import asyncio
+from typing import Optional
+
+from pydantic import BaseModel, Field
+
+from mongo_odm import DESCENDING, IndexModel, MongoBaseModel, connect
+from mongo_odm.errors import DuplicateKeyError, RevisionConflictError
+
+
+class Account(MongoBaseModel):
+    class Settings:
+        name = "features_py_accounts"
+        indexes = [
+            IndexModel("email", unique=True),  # a duplicate save raises DuplicateKeyError
+            [("plan", 1), ("balance", DESCENDING)],  # compound
+            "created",  # ascending
+        ]
+        use_state_management = True  # save() sends only what changed
+        use_revision = True  # save() refuses to overwrite another writer's change
+
+    email: str
+    plan: str = "free"
+    balance: int = 0
+    created: int = 0
+    note: Optional[str] = None
+
+
+class Summary(BaseModel):
+    """A projection: only these fields are read."""
+
+    email: str
+    money: int = Field(alias="balance")
+
+
+def main() -> None:
+    db = connect()
+    print(f"connected to database {db.name!r}")
+    Account.delete_many({})
+
+    # 1. Indexes: created when missing; running it again creates nothing.
+    print("created:", Account.ensure_indexes())
+    print("again:", Account.ensure_indexes())
+    Account(email="ada@example.com").save()
+    try:
+        Account(email="ada@example.com").save()
+    except DuplicateKeyError:
+        print("unique index: duplicate e-mail refused")
+
+    # 2. Changed-field saves: a loaded document sends only its changes.
+    ada = Account.find_one({"email": "ada@example.com"})
+    assert ada is not None
+    print("loaded, changed:", ada.is_changed)
+    ada.balance = 100
+    ada.note = "vip"
+    print("would send:", ada.get_changes())
+    ada.save()
+    print("after save, changed:", ada.is_changed, "revision:", ada.revision_id)
+
+    # 3. Revisions: two copies loaded at the same revision; the second save loses the race.
+    first = Account.get(ada.id or "")
+    second = Account.get(ada.id or "")
+    assert first is not None and second is not None
+    first.balance += 10
+    first.save()
+    second.balance += 20
+    try:
+        second.save()
+    except RevisionConflictError as e:
+        print("revision conflict, nothing written:", str(e)[:60], "...")
+        second = Account.get(ada.id or "")  # reload and apply again
+        assert second is not None
+        second.balance += 20
+        second.save()
+    print("balance:", Account.get(ada.id or "").balance)  # type: ignore[union-attr]
+
+    # 4. Bulk writes: sent together when the block ends, in batches of at most 1,000.
+    with Account.bulk_writer(ordered=True) as bw:
+        for i in range(5):
+            bw.insert(Account(email=f"user{i}@example.com", created=i))
+        bw.update_many({"plan": "free"}, {"$inc": {"balance": 1}})
+        bw.delete_one({"email": "user0@example.com"})
+    print(bw.result)
+
+    # 5. Projections: a smaller model, only its fields are read.
+    for summary in Account.find({}, projection=Summary, sort=[("email", 1)])[:3]:
+        print("summary:", summary.email, summary.money)
+
+    asyncio.run(async_part())
+    Account.get_collection().drop()
+
+
+async def async_part() -> None:
+    await Account.aensure_indexes()
+    async with Account.bulk_writer() as bw:
+        bw.update_many({}, {"$set": {"plan": "pro"}})
+    print("async bulk:", bw.result)
+    one = await Account.afind_one({"email": "user1@example.com"})
+    assert one is not None
+    one.note = "async"
+    await one.asave()
+    print("async projection:", [s.email for s in await Account.afind({"note": "async"}, projection=Summary)])
+
+
+if __name__ == "__main__":
+    main()
