@@ -118,6 +118,7 @@ int cleanup() {
   connection::disconnect();
   lock.lock();
   if (g_refs == 0 && g_state.load(std::memory_order_acquire) == running) {
+    scratch::release_spares();
     mongoc_cleanup();
     g_state.store(shut_down, std::memory_order_release);
   }

@@ -14,18 +14,29 @@ struct Spare {
   size_t cap;
 };
 
-std::mutex g_mutex;
-std::vector<Spare> g_spares;  // reserved for kMaxSpares at first use: giving back never allocates
+// The spare list lives until the process ends: a thread still saving while static destructors
+// run must not give its buffer back into a destroyed vector. The buffers stay reachable from it
+// (leak checkers see them as in use, not lost), and mongo_odm_cleanup() frees them.
+struct Pool {
+  std::mutex mutex;
+  std::vector<Spare> spares;  // reserved for kMaxSpares at first use: giving back never allocates
+};
+
+Pool &pool() {
+  static Pool *const p = new Pool;
+  return *p;
+}
 
 }  // namespace
 
 ScratchBson::ScratchBson() {
   {
-    std::lock_guard<std::mutex> lock(g_mutex);
-    if (!g_spares.empty()) {
-      buf_ = g_spares.back().buf;
-      cap_ = g_spares.back().cap;
-      g_spares.pop_back();
+    Pool &p = pool();
+    std::lock_guard<std::mutex> lock(p.mutex);
+    if (!p.spares.empty()) {
+      buf_ = p.spares.back().buf;
+      cap_ = p.spares.back().cap;
+      p.spares.pop_back();
     }
   }
   if (buf_) {
@@ -42,15 +53,16 @@ ScratchBson::~ScratchBson() {
   bson_destroy(doc_);  // frees the bson_t, never the buffer (BSON_FLAG_NO_FREE)
   if (!buf_) return;
   if (cap_ <= kMaxKeptBytes) {
-    std::lock_guard<std::mutex> lock(g_mutex);
-    if (g_spares.capacity() < kMaxSpares) {
+    Pool &p = pool();
+    std::lock_guard<std::mutex> lock(p.mutex);
+    if (p.spares.capacity() < kMaxSpares) {
       try {
-        g_spares.reserve(kMaxSpares);
+        p.spares.reserve(kMaxSpares);
       } catch (const std::bad_alloc &) {
       }
     }
-    if (g_spares.size() < g_spares.capacity() && g_spares.size() < kMaxSpares) {
-      g_spares.push_back(Spare{buf_, cap_});
+    if (p.spares.size() < p.spares.capacity() && p.spares.size() < kMaxSpares) {
+      p.spares.push_back(Spare{buf_, cap_});
       return;
     }
   }
@@ -58,8 +70,18 @@ ScratchBson::~ScratchBson() {
 }
 
 namespace scratch {
-void lock_for_fork() { g_mutex.lock(); }
-void unlock_after_fork() { g_mutex.unlock(); }
+void lock_for_fork() { pool().mutex.lock(); }
+void unlock_after_fork() { pool().mutex.unlock(); }
+
+void release_spares() {
+  std::vector<Spare> taken;
+  {
+    Pool &p = pool();
+    std::lock_guard<std::mutex> lock(p.mutex);
+    taken.swap(p.spares);
+  }
+  for (const Spare &s : taken) bson_free(s.buf);
+}
 }  // namespace scratch
 
 }  // namespace mongo_odm::core

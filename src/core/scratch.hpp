@@ -38,6 +38,9 @@ namespace scratch {
 // fork(): the spare list is locked across it (library.cpp's handlers).
 void lock_for_fork();
 void unlock_after_fork();
+// Frees the spare buffers kept between calls (mongo_odm_cleanup() calls it). Buffers in use are
+// not affected; they become spares again when their command is done.
+void release_spares();
 }  // namespace scratch
 
 }  // namespace mongo_odm::core
