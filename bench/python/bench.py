@@ -9,8 +9,10 @@ iteration by iteration (A B C A B C ...) so that drift hits all alike. For each 
 records wall time and the process's CPU time (user + system, all threads: time.process_time()),
 and reports the median as ops/s and client CPU microseconds per op. cold_pool and the first
 round of concurrent asave() run each iteration in a fresh child process (bench/python/cold.py).
-The coalescing experiment (bench/python/coalesce.py) compares 1,000 concurrent gets as single
-find_one calls and batched into `$in` queries. Memory: peak RSS growth while streaming
+async_get measures aget() as a user gets it: mongo_odm coalesces concurrent gets by default. The
+coalescing experiment (bench/python/coalesce.py) compares 1,000 concurrent gets as single
+find_one calls and batched into `$in` queries (mongo_odm: its own aget() with the library's
+coalescing off and on; raw AsyncMongoClient: a prototype coalescer). Memory: peak RSS growth while streaming
 tweet-sized documents through find_iter/afind_iter, each system in a fresh child process.
 Protocol: bench/PROTOCOL.md; what each task times: bench/NOTES.md.
 """
@@ -286,10 +288,10 @@ def bulk_mixed(runner: Runner, systems: Dict[str, Any], counts: Counts, small: L
                    systems=variants)
 
 
-# The coalescing experiment's systems (the others have no async collection API of their own
-# to prototype on) and batch caps: None = one batch per event-loop pass.
+# The coalescing experiment: mongo_odm's own aget() with the library's coalescing off and on (at
+# each cap), raw AsyncMongoClient through the benchmark's prototype (coalesce.GetCoalescer).
 COALESCE_SYSTEMS = ["pymongo_async", "mongo_odm"]
-COALESCE_BATCHES = [None, 100]
+COALESCE_BATCHES = [100, 1000]
 
 
 def coalesce_experiment(runner: Runner, async_systems: Dict[str, Any], async_ids: Dict[str, List[str]]) -> None:
@@ -300,19 +302,26 @@ def coalesce_experiment(runner: Runner, async_systems: Dict[str, Any], async_ids
         s = async_systems.get(name)
         if s is None:
             continue
-        coll = runner.loop.run_until_complete(s.async_collection())
         try:
-            runner.loop.run_until_complete(coalesce.check_same_results(coll, s.from_doc, async_ids[name]))
+            if name == "mongo_odm":
+                runner.loop.run_until_complete(coalesce.check_library_same_results(s.Small, async_ids[name]))
+                coll = None
+            else:
+                coll = runner.loop.run_until_complete(s.async_collection())
+                runner.loop.run_until_complete(coalesce.check_same_results(coll, s.from_doc, async_ids[name]))
         except Exception as exc:
             runner.failures["coalesce_aget"] = f"{name}: {type(exc).__name__}: {exc}"
             print(f"coalesce_aget FAILED: {runner.failures['coalesce_aget']}", flush=True)
             return
+        how = "aget(), the library's coalescing" if name == "mongo_odm" else "by hand"
         variants[f"{name}/individual"] = (s, coll, None)
         for cap in COALESCE_BATCHES:
-            variants[f"{name}/coalesced" + (f" (batches <= {cap})" if cap else "")] = (s, coll, cap or 10**9)
+            variants[f"{name}/coalesced, {how} (batches <= {cap})"] = (s, coll, cap)
 
     def run(v: Any, ids: List[str]) -> Any:
         s, coll, cap = v
+        if s.name == "mongo_odm":
+            return coalesce.library_gets(s.Small, ids, cap is not None, cap or coalesce.LIBRARY_DEFAULT_MAX_BATCH)
         if cap is None:
             return coalesce.individual_gets(coll, s.from_doc, ids)
         return coalesce.coalesced_gets(coll, s.from_doc, ids, cap)
@@ -547,8 +556,9 @@ def main() -> None:
     experiments = {}
     if "coalesce_aget" in runner.results:
         experiments["coalesce_aget"] = {
-            "what": "N concurrent gets by _id: one find_one each vs coalesced into {_id: {$in: [...]}} queries "
-                    "(bench/python/coalesce.py); same results checked",
+            "what": "N concurrent gets by _id: one find_one each vs coalesced into {_id: {$in: [...]}} queries; "
+                    "mongo_odm: its own aget() with the library's coalescing off (individual) and on; raw "
+                    "AsyncMongoClient: the benchmark's prototype (bench/python/coalesce.py); same results checked",
             "ops": counts.async_ops, "results": runner.results.pop("coalesce_aget")}
     result = {
         "date": started_at,  # when the run started

@@ -1,19 +1,22 @@
 """Experiment: does coalescing concurrent aget() calls into one `$in` query raise throughput?
 
-A benchmark-side prototype of what the library could do inside `aget()`: every call made while
-the event loop is busy joins a pending batch; the batch is sent as one
+mongo_odm now does it in the library (its async collection's find_one, docs/design.md
+"Coalesced gets"): bench.py measures the library's own aget() with coalescing off
+(`set_coalescing(False)`: one find_one per call, what aget() did before) and on, at two batch
+caps (100, the default, and 1000). For raw pymongo AsyncMongoClient, which has no such thing,
+`GetCoalescer` below is the benchmark-side prototype the library's design came from: every
+call made while the event loop is busy joins a pending batch; the batch is sent as one
 `find({"_id": {"$in": [...]}})` when the loop next gets to it (or when it reaches `max_batch`
-ids), and each caller gets the document with its id (or None), as a model, exactly as
-`aget()` returns it. An error of the batched query is raised in every caller of that batch,
-as each caller's own find_one would have raised it.
+ids), and each caller gets the document with its id (or None). An error of the batched query
+is raised in every caller of that batch.
 
-bench.py measures, per system (raw pymongo AsyncMongoClient dicts, and mongo_odm through
-`await Model.get_async_collection()` + the model's own `_from_mongo_dict`):
+Variants, per system:
 
-- `individual`: N concurrent gets, each its own find_one (what aget() does today),
-- `coalesced`: the same N concurrent gets through the coalescer, at each `max_batch`,
+- `individual`: N concurrent gets, each its own find_one (mongo_odm: aget() with coalescing off),
+- `coalesced ...`: the same N concurrent gets coalesced (mongo_odm: aget() with coalescing on;
+  pymongo: through GetCoalescer), at each batch cap,
 
-and checks once (untimed) that both give the same results, duplicates and missing ids included.
+after an untimed check that both give the same results, duplicates and missing ids included.
 """
 
 from __future__ import annotations
@@ -92,17 +95,46 @@ async def coalesced_gets(collection: Any, convert: Callable[[Any], Any], ids: Li
     return await asyncio.gather(*(coalescer.get(i) for i in ids))
 
 
+async def library_gets(model: Any, ids: List[Any], enabled: bool, max_batch: int) -> List[Any]:
+    """mongo_odm's own aget(), N concurrent calls, with the library's coalescing on or off."""
+    import mongo_odm
+
+    mongo_odm.set_coalescing(enabled, max_batch)
+    try:
+        return await asyncio.gather(*(model.aget(i) for i in ids))
+    finally:
+        mongo_odm.set_coalescing(True, LIBRARY_DEFAULT_MAX_BATCH)
+
+
+LIBRARY_DEFAULT_MAX_BATCH = 100
+
+
 def comparable(x: Any) -> Any:
     if x is None:
         return None
     return x.model_dump() if hasattr(x, "model_dump") else dict(x)
 
 
+def _probe(ids: List[Any]) -> List[Any]:
+    return ids[:50] + ids[:10] + ["no-such-id-1", "no-such-id-2"] + ids[50:60]
+
+
 async def check_same_results(collection: Any, convert: Callable[[Any], Any], ids: List[Any],
                              max_batch: Optional[int] = None) -> None:
-    """Same answers with and without coalescing, with duplicates and missing ids mixed in."""
-    probe = ids[:50] + ids[:10] + ["no-such-id-1", "no-such-id-2"] + ids[50:60]
+    """Same answers with and without coalescing (the prototype), with duplicates and missing
+    ids mixed in."""
+    probe = _probe(ids)
     a = await individual_gets(collection, convert, probe)
     b = await coalesced_gets(collection, convert, probe, max_batch or len(probe))
     if [comparable(x) for x in a] != [comparable(x) for x in b]:
         raise AssertionError("coalesced gets returned other results than individual gets")
+
+
+async def check_library_same_results(model: Any, ids: List[Any]) -> None:
+    """mongo_odm's aget() gives the same models with its coalescing on (small batches and one
+    batch) as off, with duplicates and missing ids mixed in."""
+    probe = _probe(ids)
+    off = [comparable(x) for x in await library_gets(model, probe, False, LIBRARY_DEFAULT_MAX_BATCH)]
+    for cap in (7, len(probe)):
+        if [comparable(x) for x in await library_gets(model, probe, True, cap)] != off:
+            raise AssertionError(f"aget() with coalescing (batches <= {cap}) returned other results than without")

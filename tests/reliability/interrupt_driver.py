@@ -7,6 +7,9 @@
                                          a signal handler of the user's during a stalled call
     interrupt_driver.py loop <n>        n calls to a hung server, each interrupted by a SIGINT
                                          the process sends itself; RSS and threads before/after
+    interrupt_driver.py astall aget     asyncio.run() of 300 concurrent aget() (coalesced into
+                                         batches) whose replies a proxy holds back; SIGINT from
+                                         the test; afterwards an aget() on the same client
 
 The environment names FerretDB (MONGO_URL, MONGO_USER, MONGO_PASSWORD, MONGO_DB_NAME). The
 process prints one JSON object per line: {"event": "calling", "t": <time.monotonic()>} right
@@ -18,6 +21,7 @@ afterwards.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -98,6 +102,33 @@ def stall(op: str) -> None:
         b = Item.get("B")
         listed = [i.id for i in Item.find({}, sort=[("_id", 1)])]
         emit(event="done", after_get_b=None if b is None else b.v, listed=listed, first=first,
+             dropped_connections=proxy.closed_by_client, connections=proxy.connections)
+
+
+def astall(op: str) -> None:
+    assert op == "aget"
+    with StallProxy(parse_host_port(os.environ["MONGO_URL"])) as proxy:
+        connect(url=proxy.url(), username=os.environ.get("MONGO_USER"), password=os.environ.get("MONGO_PASSWORD"),
+                db_name=os.environ["MONGO_DB_NAME"])
+        Item.delete_many({})
+        Item.insert_many([Item(id=k, v=i) for i, k in enumerate("ABDEFGH")])
+        # the async client made and pinged, and its collection (to read how many batches it sent)
+        collection = asyncio.run(Item.get_async_collection())
+        sent_before = collection._coalesced_queries
+        ids = [f"{k}{i}" for i in range(43) for k in "ABDEFGH"][:300]
+
+        async def many():
+            return await asyncio.gather(*(Item.aget(i) for i in ids))
+
+        proxy.stall()
+        interrupted_call(lambda: asyncio.run(many()))
+        batches = collection._coalesced_queries - sent_before
+        # Control came back at once; the worker threads stop their calls within ~20 ms (their
+        # tokens): held replies released before that would let the calls end normally.
+        time.sleep(0.2)
+        proxy.resume()
+        b = asyncio.run(Item.aget("B"))
+        emit(event="done", after_aget_b=None if b is None else b.v, batches=batches,
              dropped_connections=proxy.closed_by_client, connections=proxy.connections)
 
 
@@ -192,6 +223,8 @@ def main() -> None:
     kind, arg = sys.argv[1], sys.argv[2]
     if kind == "stall":
         stall(arg)
+    elif kind == "astall":
+        astall(arg)
     elif kind == "hung":
         hung_connect()
     elif kind == "handler":

@@ -114,6 +114,22 @@ def test_ctrl_c_during_each_blocking_call(server, db_name, report):
 
 
 @pytest.mark.watchdog(120)
+def test_ctrl_c_during_coalesced_agets(server, db_name, report):
+    """SIGINT while asyncio.run() waits for 300 concurrent aget() coalesced into batches of 100
+    whose replies a proxy holds back: KeyboardInterrupt within the bound, every batch stopped
+    (its connection dropped), and the same client works afterwards."""
+    events = run_driver(server, db_name, "astall", "aget")
+    took = latency(events)
+    done = event(events, "done")
+    report(f"interrupts (Ctrl-C, asyncio.run of 300 coalesced aget(), stalled replies): {took * 1000:.0f} ms; "
+           f"{done['batches']} batches, {done['dropped_connections']} connections dropped")
+    assert took <= INTERRUPT_BOUND_S
+    assert done["batches"] == 3, done  # 300 distinct ids, 100 a batch
+    assert done["after_aget_b"] == 1, done
+    assert done["dropped_connections"] >= 3, done  # each batch's query was stopped
+
+
+@pytest.mark.watchdog(120)
 def test_ctrl_c_during_connect_to_a_hung_server(server, db_name, report):
     events = run_driver(server, db_name, "hung", "connect")
     took = latency(events)

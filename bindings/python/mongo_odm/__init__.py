@@ -21,6 +21,7 @@ see ``mongo_odm.log``.
 """
 
 from mongo_odm import _core, errors
+from mongo_odm._async import get_coalescing, set_coalescing
 from mongo_odm._core import ObjectId
 from mongo_odm.bson_types import MaxKey, MinKey, Timestamp
 from mongo_odm.bulk import BulkWriter, BulkWriteResult
@@ -64,5 +65,7 @@ __all__ = [
     "BulkWriteResult",
     "set_log_level",
     "get_log_level",
+    "set_coalescing",
+    "get_coalescing",
     "__version__",
 ]

@@ -9,21 +9,36 @@ awaiting task is cancelled (``task.cancel()``, an ``asyncio.wait_for`` timeout),
 to it at once with ``CancelledError``; a call not started yet never starts, and a running one is
 stopped by its token at once (the token wakes the waiting worker), which gives its worker thread
 and its pooled connection back (libmongo_odm's mongo_odm/cancel.h says what an interrupted call leaves behind).
+
+Coalescing: concurrent ``find_one({"_id": v})`` calls on one collection (what ``aget()`` makes)
+are sent as one ``find({"_id": {"$in": [...]}})`` per pass of the event loop (at most
+``max_batch`` ids per query); each caller gets the document it would have got alone. See
+``set_coalescing()`` and docs/design.md ("Coalesced gets").
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
+import decimal
 import functools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, TypeVar
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, TypeVar
 
 from mongo_odm import _core
 from mongo_odm.client import Database, MongoClient
 
-__all__ = ["AsyncMongoClient", "AsyncDatabase", "AsyncCollection", "AsyncCursor", "run_blocking"]
+__all__ = [
+    "AsyncMongoClient",
+    "AsyncDatabase",
+    "AsyncCollection",
+    "AsyncCursor",
+    "run_blocking",
+    "set_coalescing",
+    "get_coalescing",
+]
 
 T = TypeVar("T")
 
@@ -65,6 +80,127 @@ async def run_blocking(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     except asyncio.CancelledError:
         token.cancel()
         raise
+
+
+# ------------------------------------------------------------------------------ coalesced gets
+# Concurrent find_one({"_id": v}) calls on one collection, made while the event loop is busy,
+# join a batch; the batch is sent as one find({"_id": {"$in": [...]}}) when the loop next runs
+# its callbacks (or as soon as it holds max_batch ids), and each caller gets the document with
+# its id. docs/design.md ("Coalesced gets") gives the rules; tests/python/test_coalesce.py
+# holds them against the server.
+
+_COALESCE_DEFAULT_MAX_BATCH = 100
+_coalesce_enabled = os.environ.get("MONGO_ODM_COALESCE", "1").strip().lower() not in ("0", "off", "false", "no")
+_coalesce_max_batch = _COALESCE_DEFAULT_MAX_BATCH
+# Longer string ids are sent alone: a batch of max_batch of them stays far below 16 MiB.
+_COALESCE_MAX_ID_CHARS = 1024
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+_ObjectId = _core.ObjectId
+
+
+def set_coalescing(enabled: bool, max_batch: Optional[int] = None) -> None:
+    """Turns the coalescing of concurrent async ``find_one({"_id": v})`` calls (``aget()``) on
+    or off for every async collection whose ``coalesce`` attribute is None (the default). On by
+    default; the environment variable MONGO_ODM_COALESCE=0 turns it off at import.
+    ``max_batch``: the most distinct ids in one query (default 100; 1 sends each id alone)."""
+    global _coalesce_enabled, _coalesce_max_batch
+    if max_batch is not None:
+        if type(max_batch) is not int or max_batch < 1:
+            raise ValueError("max_batch must be a positive int")
+        _coalesce_max_batch = max_batch
+    _coalesce_enabled = bool(enabled)
+
+
+def get_coalescing() -> bool:
+    """Whether concurrent async ``find_one({"_id": v})`` calls are coalesced (``set_coalescing``)."""
+    return _coalesce_enabled
+
+
+def _coalescable(value: Any) -> bool:
+    """An id whose equality the server and Python agree on, and which cannot make the batch
+    fail where its own find_one would not: an int of int64's range (not a bool), a str the
+    encoder and every server take (UTF-8, no NUL, not huge), or a mongo_odm ObjectId."""
+    t = type(value)
+    if t is str:
+        if len(value) > _COALESCE_MAX_ID_CHARS or "\x00" in value:
+            return False
+        if value.isascii():
+            return True
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: the encoder refuses it
+            return False
+        return True
+    if t is int:
+        return bool(_INT64_MIN <= value <= _INT64_MAX)
+    return t is _ObjectId
+
+
+# The types of a stored _id that may equal a coalesced id (an int, a str or an ObjectId). Among
+# them Python's equality is the server's: numbers by value across int32, int64, double and
+# decimal128 (1 == 1.0 == Decimal("1")), strings by code point, ObjectIds by their bytes. A
+# bool is left out: the server never matches true with 1, Python would.
+_MATCHABLE_TYPES = frozenset({int, float, decimal.Decimal, str, _ObjectId})
+
+# What a batch answers a caller whose id it could not answer for sure: "ask alone".
+_ALONE: Any = object()
+
+
+class _Batch:
+    """The find_one calls of one batch: their futures by id, and the query once sent."""
+
+    __slots__ = ("future", "handle", "live", "token", "waiters")
+
+    def __init__(self) -> None:
+        self.waiters: Dict[Any, List[asyncio.Future[Any]]] = {}
+        self.live = 0  # callers not cancelled
+        self.handle: Optional[asyncio.Handle] = None  # the scheduled send
+        self.token: Optional[_core.CancelToken] = None
+        self.future: Optional[asyncio.Future[Any]] = None  # the query, once sent
+
+    def caller_cancelled(self) -> None:
+        """A caller's task was cancelled: a sent query nobody waits for any more is stopped."""
+        self.live -= 1
+        if self.live <= 0 and self.future is not None and not self.future.done():
+            assert self.token is not None
+            self.token.cancel()
+            self.future.cancel()
+
+
+def _own_copy(exc: BaseException) -> BaseException:
+    """The batch's error for one of its callers: a copy per caller (each raise adds the
+    caller's frames to the traceback), the same type, message and attributes."""
+    try:
+        mine = copy.copy(exc)
+    except Exception:
+        return exc
+    if type(mine) is not type(exc) or str(mine) != str(exc):
+        return exc
+    return mine.with_traceback(exc.__traceback__)
+
+
+def _match(
+    waiters: Dict[Any, List[asyncio.Future[Any]]], docs: List[Dict[str, Any]]
+) -> Tuple[Dict[Any, Dict[str, Any]], bool]:
+    """The first document for each requested id, by the server's equality, and whether some
+    document matched no requested id (then the server's equality was not Python's: a collection
+    with a default collation, say)."""
+    found: Dict[Any, Dict[str, Any]] = {}
+    unmatched = False
+    for doc in docs:
+        doc_id = doc.get("_id")
+        if type(doc_id) not in _MATCHABLE_TYPES:
+            unmatched = True
+            continue
+        try:
+            requested = doc_id in waiters
+        except TypeError:  # Decimal("sNaN") cannot be hashed; it equals no id
+            requested = False
+        if not requested:
+            unmatched = True
+        elif doc_id not in found:  # find_one takes the first match, in the server's order
+            found[doc_id] = doc
+    return found, unmatched
 
 
 class AsyncCursor:
@@ -149,11 +285,21 @@ class AsyncCursor:
 
 
 class AsyncCollection:
-    """motor's AsyncIOMotorCollection, the parts an ODM uses: awaitable pymongo methods."""
+    """motor's AsyncIOMotorCollection, the parts an ODM uses: awaitable pymongo methods.
+
+    ``coalesce``: None (the default) follows ``set_coalescing()``; True or False decides for
+    this collection alone whether concurrent ``find_one({"_id": v})`` calls are coalesced (turn
+    it off for a collection whose default collation makes ids equal that Python tells apart)."""
 
     def __init__(self, database: AsyncDatabase, sync: _core.Collection) -> None:
         self._database = database
         self._sync = sync
+        self.coalesce: Optional[bool] = None
+        # The batch each event loop is filling (a collection may serve loops of several threads).
+        self._pending: Dict[asyncio.AbstractEventLoop, _Batch] = {}
+        # Sent batches and the find_one calls they answered (tests and benchmarks read them).
+        self._coalesced_queries = 0
+        self._coalesced_calls = 0
 
     @property
     def name(self) -> str:
@@ -173,8 +319,122 @@ class AsyncCollection:
 
     async def find_one(self, filter: Any = None, *args: Any, **kwargs: Any) -> Optional[Dict[str, Any]]:
         """The first matching document, or None (Collection.find_one: projection, sort, skip,
-        max_time_ms, ...)."""
+        max_time_ms, ...). A filter that is exactly ``{"_id": v}`` (v an int, str or ObjectId;
+        no other argument) joins the other such calls of this event-loop pass in one query
+        (``set_coalescing()``); the caller gets the same document, None or error as alone."""
+        if (
+            not args
+            and not kwargs
+            and type(filter) is dict
+            and len(filter) == 1
+            and (_coalesce_enabled if self.coalesce is None else self.coalesce)
+        ):
+            key = filter.get("_id", _ALONE)
+            if key is not _ALONE and _coalescable(key):
+                batch, future = self._join(key)
+                try:
+                    doc = await future
+                except asyncio.CancelledError:
+                    batch.caller_cancelled()
+                    raise
+                if doc is not _ALONE:
+                    return doc  # type: ignore[no-any-return]
         return await run_blocking(self._sync.find_one, filter, *args, **kwargs)
+
+    # -------------------------------------------------------------------- coalesced find_one
+    def _join(self, key: Any) -> Tuple[_Batch, asyncio.Future[Any]]:
+        """Adds a find_one of ``key`` to this loop's open batch (opening one, sent by the loop's
+        next pass); returns the batch and the future of the caller's document."""
+        loop = asyncio.get_running_loop()
+        batch = self._pending.get(loop)
+        if batch is None:
+            batch = self._pending[loop] = _Batch()
+            batch.handle = loop.call_soon(self._send, loop, batch)
+        future: asyncio.Future[Any] = loop.create_future()
+        batch.live += 1
+        same_id = batch.waiters.get(key)
+        if same_id is not None:
+            same_id.append(future)  # one lookup, each caller answered
+        else:
+            batch.waiters[key] = [future]
+            if len(batch.waiters) >= _coalesce_max_batch:
+                assert batch.handle is not None
+                batch.handle.cancel()
+                self._send(loop, batch)  # full: the next call opens a new batch
+        return batch, future
+
+    def _send(self, loop: asyncio.AbstractEventLoop, batch: _Batch) -> None:
+        """Sends a batch: one id alone as find_one, several as one $in query, on a worker
+        thread under a cancel token of the batch's own. Another batch may open and be sent
+        while this one runs: batches never wait for each other."""
+        if self._pending.get(loop) is batch:
+            del self._pending[loop]
+        keys = []
+        waiting = 0
+        for key, futures in batch.waiters.items():
+            n = sum(not f.done() for f in futures)  # a cancelled caller's future is done
+            if n:
+                keys.append(key)
+                waiting += n
+        if not keys:
+            return  # every caller was cancelled before the query was sent
+        self._coalesced_queries += 1
+        self._coalesced_calls += waiting
+        try:
+            token = batch.token = _core.CancelToken()
+            call: Callable[[], Any]
+            if len(keys) == 1:
+                call = functools.partial(_core.call_with_token, token, self._sync.find_one, {"_id": keys[0]})
+            else:
+                call = functools.partial(_core.call_with_token, token, self._sync._find_one_batch, keys)
+            batch.future = loop.run_in_executor(_get_executor(), call)
+            batch.future.add_done_callback(functools.partial(self._deliver, batch, keys))
+        except Exception as exc:  # no executor (interpreter shutdown): every caller sees why
+            self._deliver_error(batch, exc)
+
+    @staticmethod
+    def _deliver_error(batch: _Batch, exc: BaseException) -> None:
+        for futures in batch.waiters.values():
+            for f in futures:
+                if not f.done():
+                    f.set_exception(_own_copy(exc))
+
+    @staticmethod
+    def _deliver(batch: _Batch, keys: List[Any], query: asyncio.Future[Any]) -> None:
+        """Answers every caller still waiting: its document (one copy per caller of the same
+        id), None, the query's error, or _ALONE (ask alone: the server's answer matched ids
+        Python's equality did not)."""
+        if query.cancelled():  # every caller was cancelled
+            for futures in batch.waiters.values():
+                for f in futures:
+                    f.cancel()
+            return
+        exc = query.exception()
+        if exc is not None:
+            AsyncCollection._deliver_error(batch, exc)
+            return
+        if len(keys) == 1:  # sent as find_one: its answer is the answer
+            doc = query.result()
+            found = {} if doc is None else {keys[0]: doc}
+            unmatched = False
+        else:
+            found, unmatched = _match(batch.waiters, query.result())
+        for key, futures in batch.waiters.items():
+            doc = found.get(key)
+            if doc is None and unmatched:
+                doc = _ALONE
+            first = True
+            for f in futures:
+                if f.done():
+                    continue
+                if first or doc is None or doc is _ALONE:
+                    f.set_result(doc)
+                    first = False
+                else:
+                    try:
+                        f.set_result(copy.deepcopy(doc))
+                    except Exception as copy_error:
+                        f.set_exception(copy_error)
 
     def find(self, filter: Any = None, *args: Any, **kwargs: Any) -> AsyncCursor:
         """An AsyncCursor over the matching documents (Collection.find: projection, sort, limit,

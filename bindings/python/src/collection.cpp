@@ -1,6 +1,8 @@
 // pymongo's Collection methods on libmongo_odm's raw collection operations.
 #include "collection.hpp"
 
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <new>
 #include <stdexcept>
@@ -112,6 +114,64 @@ py::object PyCollection::find_one(py::object filter, py::args args, py::kwargs k
   mongo_odm::Bson doc = mongo_odm::Bson::adopt(&out);
   if (!ok) raise_error(error);
   return found ? decode_document(doc.get()) : py::none();
+}
+
+namespace {
+
+// The error of a query made on behalf of find_one() callers, as find_one() reports it: the
+// core names the operation first ("cursor: ...", "find: ..."), and these callers called
+// find_one, whose errors read "find_one: ..." with the same code and server message.
+void name_as_find_one(mongo_odm_error_t &error) {
+  static constexpr const char *kOwn[] = {"cursor: ", "find: "};
+  for (const char *prefix : kOwn) {
+    const size_t n = std::strlen(prefix);
+    if (std::strncmp(error.message, prefix, n) == 0) {
+      const std::string rest(error.message + n);
+      std::snprintf(error.message, sizeof error.message, "find_one: %s", rest.c_str());
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+py::list PyCollection::find_one_batch(py::list ids) {
+  mongo_odm::Bson f, opts;
+  {
+    py::dict in, filter;
+    in["$in"] = ids;
+    filter["_id"] = in;
+    encode_document(filter, f.get());
+  }
+  // Every match in the first reply (there is at most one per id).
+  BSON_APPEND_INT64(opts.get(), "batchSize", std::max<int64_t>(1, static_cast<int64_t>(py::len(ids))));
+  std::vector<bson_t *> docs;
+  struct Free {
+    std::vector<bson_t *> &docs;
+    ~Free() {
+      for (bson_t *d : docs) bson_destroy(d);
+    }
+  } free_docs{docs};
+  mongo_odm_error_t error;
+  bool failed = false;
+  blocking([&] {
+    mongo_odm_cursor_t *raw_cursor = mongo_odm_collection_find(raw(), f.get(), opts.get(), &error);
+    if (!raw_cursor) {
+      failed = true;
+      return;
+    }
+    mongo_odm::Cursor cursor(raw_cursor);  // read to its end: nothing left to kill
+    const bson_t *doc = nullptr;
+    while (mongo_odm_cursor_next_bson(cursor.get(), &doc)) docs.push_back(bson_copy(doc));
+    failed = mongo_odm_cursor_error(cursor.get(), &error);
+  });
+  if (failed) {
+    name_as_find_one(error);
+    raise_error(error);
+  }
+  py::list out;
+  for (bson_t *d : docs) out.append(decode_document(d));
+  return out;
 }
 
 std::unique_ptr<PyCursor> PyCollection::find(py::object filter, py::args args, py::kwargs kwargs) {
@@ -296,6 +356,9 @@ exceptions of mongo_odm.errors.)doc",
       .def("__hash__", [](const PyCollection &c) { return py::hash(py::str(c.full_name())); })
       .def("find_one", &PyCollection::find_one, py::arg("filter") = py::none())
       .def("find", &PyCollection::find, py::arg("filter") = py::none())
+      .def("_find_one_batch", &PyCollection::find_one_batch, py::arg("ids"),
+           "The documents whose _id is in ids (one $in query), for the async collection's coalesced "
+           "find_one() calls; errors read as find_one()'s.")
       .def("insert_one", &PyCollection::insert_one, py::arg("document"))
       .def("insert_many", &PyCollection::insert_many, py::arg("documents"), py::kw_only(), py::arg("ordered") = true)
       .def("replace_one", &PyCollection::replace_one, py::arg("filter"), py::arg("replacement"),

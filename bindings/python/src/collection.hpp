@@ -25,6 +25,9 @@ class PyCollection {
 
   py::object find_one(py::object filter, py::args args, py::kwargs kwargs);
   std::unique_ptr<PyCursor> find(py::object filter, py::args args, py::kwargs kwargs);
+  // The coalesced find_one() calls of the async collection (mongo_odm/_async.py): every
+  // document whose _id is one of `ids`, from one find({_id: {$in: ids}}), read to its end.
+  py::list find_one_batch(py::list ids);
   InsertOneResult insert_one(py::object document);
   InsertManyResult insert_many(py::object documents, bool ordered);
   UpdateResult replace_one(py::object filter, py::object replacement, bool upsert);
