@@ -19,8 +19,8 @@ export MONGO_DB_NAME=${MONGO_DB_NAME:-odm_test}
 section "C quickstart (examples/c/quickstart.c)"
 build/release/examples/c/quickstart
 
-section "C++ quickstart (examples/c/quickstart.cpp)"
-build/release/examples/c/quickstart_cpp
+section "C++ quickstart (examples/cpp/quickstart.cpp)"
+build/release/examples/cpp/quickstart_cpp
 
 section "C features (examples/c/features.c: indexes, changed-field saves, revisions, bulk, projections)"
 build/release/examples/c/features
