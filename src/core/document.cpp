@@ -447,6 +447,10 @@ void Document::check_required() const {
 
 void Document::append_replacement(bool exclude_none, bson_t *out) const {
   check_required();
+  append_fields(exclude_none, out);
+}
+
+void Document::append_fields(bool exclude_none, bson_t *out) const {
   if (!exclude_none) {
     bson_concat(out, &fields_);
     return;
@@ -465,15 +469,7 @@ void Document::to_bson(bool exclude_none, bson_t *out) const {
   } else if (!exclude_none) {
     BSON_APPEND_NULL(out, "_id");
   }
-  if (!exclude_none) {
-    bson_concat(out, &fields_);
-    return;
-  }
-  bson_iter_t iter;
-  bson_iter_init(&iter, &fields_);
-  while (bson_iter_next(&iter)) {
-    if (!BSON_ITER_HOLDS_NULL(&iter)) bson_append_iter(out, nullptr, 0, &iter);
-  }
+  append_fields(exclude_none, out);
 }
 
 void Document::assign_elements(const uint8_t *elements, size_t n) {

@@ -72,6 +72,8 @@ class Document {
   void set_saved_state(std::shared_ptr<const bson_t> saved) { saved_ = std::move(saved); }
 
  private:
+  // Appends the fields (with exclude_none, the non-null ones), without checking them.
+  void append_fields(bool exclude_none, bson_t *out) const;
   enum class IdKind { none, string, raw };
   struct LoadPlan;
   class SeenFields;

@@ -416,6 +416,18 @@ void encode_document(py::handle mapping, bson_t *out) {
   }
 }
 
+void encode_update(py::handle update, bson_t *out) {
+  if (PyList_Check(update.ptr()) || PyTuple_Check(update.ptr())) {
+    py::dict stages;
+    Py_ssize_t i = 0;
+    for (py::handle stage : update) stages[py::str(std::to_string(i++))] = stage;
+    if (i == 0) throw py::value_error("update pipeline must not be empty");
+    encode_document(stages, out);
+    return;
+  }
+  encode_document(update, out);
+}
+
 void encode_value(bson_t *out, const char *key, size_t key_len, py::handle value) {
   Encoder encoder;
   encoder.value(out, key, static_cast<int>(key_len), value.ptr());

@@ -16,20 +16,6 @@ namespace mongo_odm_py {
 
 namespace {
 
-// An update document, or an aggregation pipeline (list of stages) encoded as the BSON array
-// shape libmongo_odm expects for pipeline updates (keys "0", "1", ...).
-void encode_update(py::handle update, bson_t *out) {
-  if (PyList_Check(update.ptr()) || PyTuple_Check(update.ptr())) {
-    py::dict stages;
-    Py_ssize_t i = 0;
-    for (py::handle stage : update) stages[py::str(std::to_string(i++))] = stage;
-    if (i == 0) throw py::value_error("update pipeline must not be empty");
-    encode_document(stages, out);
-    return;
-  }
-  encode_document(update, out);
-}
-
 // The documents of one insert_many, encoded one after another into a single buffer (one
 // growing allocation for the whole batch instead of a few per document).
 class EncodedBatch {

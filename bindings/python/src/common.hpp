@@ -32,6 +32,10 @@ std::optional<std::string> text_argument(py::handle value, const char *name);
 // Encodes a mapping as a top-level document ("_id" first, as the server stores it) into `out`
 // (initialized, empty). Raises InvalidDocument / OverflowError / TypeError.
 void encode_document(py::handle mapping, bson_t *out);
+// Encodes an update argument into `out` (initialized, empty): an update document, or an
+// aggregation pipeline (a list or tuple of stages) as the BSON array shape libmongo_odm takes
+// for pipeline updates (keys "0", "1", ...). Raises ValueError for an empty pipeline.
+void encode_update(py::handle update, bson_t *out);
 // Encodes `value` under `key` into `out`.
 void encode_value(bson_t *out, const char *key, size_t key_len, py::handle value);
 // Decodes a document into a new dict. Raises InvalidBSON on corrupt data.

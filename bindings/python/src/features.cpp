@@ -107,7 +107,7 @@ class PyBulkWriter {
   void update(const char *function, py::object filter, py::object update, bool upsert, bool many) {
     mongo_odm::Bson f, u;
     encode_filter(filter, f.get(), false, function);
-    encode_update_arg(update, u.get());
+    encode_update(update, u.get());
     queue([&](mongo_odm_error_t *e) {
       return many ? mongo_odm_bulk_update_many(bulk_.get(), f.get(), u.get(), upsert, e)
                   : mongo_odm_bulk_update_one(bulk_.get(), f.get(), u.get(), upsert, e);
@@ -142,18 +142,6 @@ class PyBulkWriter {
     check_idle();
     mongo_odm_error_t error;
     if (!fn(&error)) raise_error(error);
-  }
-  // An update document, or a pipeline (list of stages) as the keys "0", "1", ... document.
-  static void encode_update_arg(py::handle update, bson_t *out) {
-    if (PyList_Check(update.ptr()) || PyTuple_Check(update.ptr())) {
-      py::dict stages;
-      Py_ssize_t i = 0;
-      for (py::handle stage : update) stages[py::str(std::to_string(i++))] = stage;
-      if (i == 0) throw py::value_error("update pipeline must not be empty");
-      encode_document(stages, out);
-      return;
-    }
-    encode_document(update, out);
   }
 
   mongo_odm::BulkPtr bulk_;
