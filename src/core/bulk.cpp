@@ -130,11 +130,52 @@ class Totals {
 
 }  // namespace
 
+namespace {
+
+// The per-operation options of a batch: documents were checked when queued (validate: false).
+struct OpOptions {
+  Bson insert, update_upsert, update, replace_upsert, replace;
+  OpOptions() {
+    BSON_APPEND_BOOL(insert.get(), "validate", false);
+    BSON_APPEND_BOOL(update_upsert.get(), "upsert", true);
+    BSON_APPEND_BOOL(update.get(), "upsert", false);
+    BSON_APPEND_BOOL(replace_upsert.get(), "upsert", true);
+    BSON_APPEND_BOOL(replace_upsert.get(), "validate", false);
+    BSON_APPEND_BOOL(replace.get(), "upsert", false);
+    BSON_APPEND_BOOL(replace.get(), "validate", false);
+  }
+};
+
+}  // namespace
+
 struct Bulk::Op {
   enum class Kind { insert, replace_one, update_one, update_many, delete_one, delete_many } kind;
   BsonPtr filter;
   BsonPtr doc;  // the document, replacement or update
   bool upsert;
+
+  // Adds this operation to libmongoc's bulk operation (a case per kind); false with `error` set
+  // when libmongoc refuses it.
+  bool queue(mongoc_bulk_operation_t *bulk, const OpOptions &o, bson_error_t *error) const {
+    switch (kind) {
+      case Kind::insert:
+        return mongoc_bulk_operation_insert_with_opts(bulk, doc.get(), o.insert.get(), error);
+      case Kind::replace_one:
+        return mongoc_bulk_operation_replace_one_with_opts(bulk, filter.get(), doc.get(),
+                                                           upsert ? o.replace_upsert.get() : o.replace.get(), error);
+      case Kind::update_one:
+        return mongoc_bulk_operation_update_one_with_opts(bulk, filter.get(), doc.get(),
+                                                          upsert ? o.update_upsert.get() : o.update.get(), error);
+      case Kind::update_many:
+        return mongoc_bulk_operation_update_many_with_opts(bulk, filter.get(), doc.get(),
+                                                           upsert ? o.update_upsert.get() : o.update.get(), error);
+      case Kind::delete_one:
+        return mongoc_bulk_operation_remove_one_with_opts(bulk, filter.get(), nullptr, error);
+      case Kind::delete_many:
+        return mongoc_bulk_operation_remove_many_with_opts(bulk, filter.get(), nullptr, error);
+    }
+    return false;
+  }
 };
 
 Bulk::Bulk(Collection coll, bool ordered) : coll_(std::move(coll)), ordered_(ordered) {}
@@ -199,45 +240,12 @@ void Bulk::execute(bson_t *reply) {
         BSON_APPEND_BOOL(opts.get(), "ordered", ordered_);
         std::unique_ptr<mongoc_bulk_operation_t, void (*)(mongoc_bulk_operation_t *)> bulk(
             mongoc_collection_create_bulk_operation_with_opts(c.get(), opts.get()), mongoc_bulk_operation_destroy);
-        Bson no_validate, upsert_true, upsert_false, replace_true, replace_false;
-        BSON_APPEND_BOOL(no_validate.get(), "validate", false);  // checked when queued
-        BSON_APPEND_BOOL(upsert_true.get(), "upsert", true);
-        BSON_APPEND_BOOL(upsert_false.get(), "upsert", false);
-        BSON_APPEND_BOOL(replace_true.get(), "upsert", true);
-        BSON_APPEND_BOOL(replace_true.get(), "validate", false);
-        BSON_APPEND_BOOL(replace_false.get(), "upsert", false);
-        BSON_APPEND_BOOL(replace_false.get(), "validate", false);
+        const OpOptions options;
         bson_error_t error;
         for (size_t i = start; i < end; ++i) {
-          const Op &op = *ops[i];
-          bool ok = true;
-          switch (op.kind) {
-            case Op::Kind::insert:
-              ok = mongoc_bulk_operation_insert_with_opts(bulk.get(), op.doc.get(), no_validate.get(), &error);
-              break;
-            case Op::Kind::replace_one:
-              ok = mongoc_bulk_operation_replace_one_with_opts(bulk.get(), op.filter.get(), op.doc.get(),
-                                                               op.upsert ? replace_true.get() : replace_false.get(),
-                                                               &error);
-              break;
-            case Op::Kind::update_one:
-              ok = mongoc_bulk_operation_update_one_with_opts(bulk.get(), op.filter.get(), op.doc.get(),
-                                                              op.upsert ? upsert_true.get() : upsert_false.get(),
-                                                              &error);
-              break;
-            case Op::Kind::update_many:
-              ok = mongoc_bulk_operation_update_many_with_opts(bulk.get(), op.filter.get(), op.doc.get(),
-                                                               op.upsert ? upsert_true.get() : upsert_false.get(),
-                                                               &error);
-              break;
-            case Op::Kind::delete_one:
-              ok = mongoc_bulk_operation_remove_one_with_opts(bulk.get(), op.filter.get(), nullptr, &error);
-              break;
-            case Op::Kind::delete_many:
-              ok = mongoc_bulk_operation_remove_many_with_opts(bulk.get(), op.filter.get(), nullptr, &error);
-              break;
+          if (!ops[i]->queue(bulk.get(), options, &error)) {
+            fail_from_bson_error(error, ("bulk_write: operation " + std::to_string(i)).c_str());
           }
-          if (!ok) fail_from_bson_error(error, ("bulk_write: operation " + std::to_string(i)).c_str());
         }
         bson_t mreply;
         const bool ok = mongoc_bulk_operation_execute(bulk.get(), &mreply, &error) != 0;

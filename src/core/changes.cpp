@@ -184,6 +184,8 @@ std::mutex &save_lock(const Collection &coll, const ValueBytes &id) {
 
 }  // namespace
 
+// Three passes (the saved fields by key, the current fields against them, the removed fields);
+// each branch is one rule of the diff documented in changes.hpp, so it is kept in one place.
 Outcome diff(const bson_t *saved, const bson_t *current, bson_t *update, const char *skip, std::string *bad_key) {
   require(saved, "saved");
   require(current, "current");
@@ -238,6 +240,75 @@ Outcome diff(const bson_t *saved, const bson_t *current, bson_t *update, const c
   return Outcome::update;
 }
 
+namespace {
+
+// What one save() is working with: the collection, the document's _id and its filter, the saved
+// state (nullptr for a document the database has not given back) and the revision switch.
+struct SaveContext {
+  const Collection &coll;
+  const bson_value_t &id;
+  const bson_t *filter;
+  const bson_t *saved;  // only when `known`
+  bool revision;
+};
+
+// save(), changed fields: sends $set/$unset of what changed since `saved`. True when the save is
+// done (nothing changed, or the update matched); false when the document must be written whole
+// (a field path the update cannot name, or the update matched nothing because the document was
+// deleted meanwhile). A lost revision race fails with REVISION_CONFLICT.
+bool save_changes(const SaveContext &ctx, const bson_t *document, const bson_t *body, SaveResult &result,
+                  bson_t *stored) {
+  Bson update;
+  const Outcome outcome = diff(ctx.saved, document, update.get(), ctx.revision ? kRevisionField : nullptr);
+  if (outcome == Outcome::unchanged) {
+    result.revision.clear();
+    if (stored) bson_concat(stored, ctx.saved);
+    return true;
+  }
+  if (outcome == Outcome::replace_needed) return false;
+  Bson revised;
+  const bson_t *to_send = update.get();
+  if (ctx.revision) {
+    add_to_set(update.get(), kRevisionField, result.revision, revised.get());
+    to_send = revised.get();
+  }
+  Bson opts, reply;
+  BSON_APPEND_BOOL(opts.get(), "upsert", false);
+  ctx.coll.update(ctx.filter, to_send, opts.get(), reply.get(), /*many=*/false);
+  if (reply_count(reply.get(), "matchedCount") > 0) {
+    result.sent = Sent::update;
+    if (stored) bson_concat(stored, body);
+    return true;
+  }
+  // Nothing matched: another revision is stored, or the document was deleted meanwhile
+  // (then it is written whole, as lightodm's save would).
+  if (ctx.revision) check_conflict(ctx.coll, ctx.id, ctx.saved, /*after_duplicate=*/false);
+  return false;
+}
+
+// save(), whole document: the upsert lightodm's save sends, guarded by the revision condition.
+void save_whole(const SaveContext &ctx, const bson_t *body, SaveResult &result, bson_t *stored) {
+  Bson opts, reply;
+  BSON_APPEND_BOOL(opts.get(), "upsert", true);
+  try {
+    ctx.coll.replace_one(ctx.filter, body, opts.get(), reply.get(), /*checked=*/true);
+  } catch (const Error &e) {
+    // The condition did not match, so the upsert tried to insert an _id that exists.
+    if (ctx.revision && e.code() == Code::duplicate_key) check_conflict(ctx.coll, ctx.id, ctx.saved, true);
+    throw;
+  }
+  bson_iter_t upserted;
+  result.upserted = bson_iter_init_find(&upserted, reply.get(), "upsertedId");
+  if (ctx.revision && !result.upserted && reply_count(reply.get(), "matchedCount") == 0) {
+    // A server that reports neither (not seen): the conflict check decides.
+    check_conflict(ctx.coll, ctx.id, ctx.saved, false);
+  }
+  result.sent = Sent::replace;
+  if (stored) bson_concat(stored, body);
+}
+
+}  // namespace
+
 SaveResult save(const Collection &coll, const bson_t *document, const bson_t *saved, unsigned flags,
                 bson_t *stored) {
   require(document, "document");
@@ -276,52 +347,9 @@ SaveResult save(const Collection &coll, const bson_t *document, const bson_t *sa
   bson_append_value(filter.get(), "_id", -1, &id);
   if (revision) append_revision_condition(filter.get(), known ? saved : nullptr, result.revision);
 
-  if ((flags & kChanges) && known) {
-    Bson update;
-    const Outcome outcome = diff(saved, document, update.get(), revision ? kRevisionField : nullptr);
-    if (outcome == Outcome::unchanged) {
-      result.revision.clear();
-      if (stored) bson_concat(stored, saved);
-      return result;
-    }
-    if (outcome == Outcome::update) {
-      Bson revised;
-      const bson_t *to_send = update.get();
-      if (revision) {
-        add_to_set(update.get(), kRevisionField, result.revision, revised.get());
-        to_send = revised.get();
-      }
-      Bson opts, reply;
-      BSON_APPEND_BOOL(opts.get(), "upsert", false);
-      coll.update(filter.get(), to_send, opts.get(), reply.get(), /*many=*/false);
-      if (reply_count(reply.get(), "matchedCount") > 0) {
-        result.sent = Sent::update;
-        if (stored) bson_concat(stored, body);
-        return result;
-      }
-      // Nothing matched: another revision is stored, or the document was deleted meanwhile
-      // (then it is written whole, as lightodm's save would).
-      if (revision) check_conflict(coll, id, saved, /*after_duplicate=*/false);
-    }
-  }
-
-  Bson opts, reply;
-  BSON_APPEND_BOOL(opts.get(), "upsert", true);
-  try {
-    coll.replace_one(filter.get(), body, opts.get(), reply.get(), /*checked=*/true);
-  } catch (const Error &e) {
-    // The condition did not match, so the upsert tried to insert an _id that exists.
-    if (revision && e.code() == Code::duplicate_key) check_conflict(coll, id, known ? saved : nullptr, true);
-    throw;
-  }
-  bson_iter_t upserted;
-  result.upserted = bson_iter_init_find(&upserted, reply.get(), "upsertedId");
-  if (revision && !result.upserted && reply_count(reply.get(), "matchedCount") == 0) {
-    // A server that reports neither (not seen): the conflict check decides.
-    check_conflict(coll, id, known ? saved : nullptr, false);
-  }
-  result.sent = Sent::replace;
-  if (stored) bson_concat(stored, body);
+  const SaveContext ctx{coll, id, filter.get(), known ? saved : nullptr, revision};
+  if ((flags & kChanges) && known && save_changes(ctx, document, body, result, stored)) return result;
+  save_whole(ctx, body, result, stored);
   return result;
 }
 

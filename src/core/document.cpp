@@ -569,7 +569,8 @@ bool Document::load_schemaless(const bson_t *bson) {
 }
 
 // The pass over the elements: where the id is, the keys of untrusted input, the declared
-// fields' types, and that every required field is there.
+// fields' types, and that every required field is there. (One pass on purpose: a document is
+// walked once per load; each branch is one of those checks.)
 Document::LoadPlan Document::plan_load(const bson_t *bson, bool untrusted) const {
   bson_iter_t iter;
   if (!bson_iter_init(&iter, bson)) fail(Code::encoding, "document is not valid BSON");

@@ -224,9 +224,14 @@ void list(const Collection &coll, bson_t *reply) {
   BSON_APPEND_ARRAY(reply, "indexes", indexes.get());
 }
 
-void ensure(const Collection &coll, const bson_t *const *specs, size_t n, bson_t *reply) {
-  if (n > 0) require(specs, "indexes");
-  std::vector<std::unique_ptr<Owned>> declared;
+namespace {
+
+using OwnedList = std::vector<std::unique_ptr<Owned>>;
+using OwnedByName = std::map<std::string, std::unique_ptr<Owned>>;
+
+// ensure(), phase 1: the declared specifications, normalized; a name declared twice is refused.
+OwnedList normalize_declared(const bson_t *const *specs, size_t n) {
+  OwnedList declared;
   declared.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     if (!specs[i]) fail(Code::invalid_argument, "index " + std::to_string(i) + " is NULL");
@@ -239,16 +244,14 @@ void ensure(const Collection &coll, const bson_t *const *specs, size_t n, bson_t
     }
     declared.push_back(std::make_unique<Owned>(spec.get()));
   }
-  Bson created, existing;
-  if (n == 0) {
-    BSON_APPEND_ARRAY(reply, "created", created.get());
-    BSON_APPEND_ARRAY(reply, "existing", existing.get());
-    return;
-  }
+  return declared;
+}
 
+// ensure(), phase 2: the collection's indexes by name.
+OwnedByName existing_by_name(const Collection &coll) {
   Bson listed;
   list(coll, listed.get());
-  std::map<std::string, std::unique_ptr<Owned>> by_name;
+  OwnedByName by_name;
   bson_iter_t it, entry;
   if (bson_iter_init_find(&it, listed.get(), "indexes") && bson_iter_recurse(&it, &entry)) {
     while (bson_iter_next(&entry)) {
@@ -262,8 +265,13 @@ void ensure(const Collection &coll, const bson_t *const *specs, size_t n, bson_t
       if (!name.empty()) by_name.emplace(name, std::make_unique<Owned>(&doc));
     }
   }
+  return by_name;
+}
 
-  // Decide everything before sending anything: a conflict leaves the collection as it was.
+// ensure(), phase 3: which declared indexes are missing (returned) and which exist (their names
+// appended to `existing`, an array). A declared index whose name exists with other keys or
+// options fails with SERVER and MongoDB's own code for the conflict, before anything is sent.
+std::vector<const bson_t *> plan_creation(const OwnedList &declared, const OwnedByName &by_name, bson_t *existing) {
   std::vector<const bson_t *> to_create;
   uint32_t n_existing = 0;
   char buf[16];
@@ -274,6 +282,7 @@ void ensure(const Collection &coll, const bson_t *const *specs, size_t n, bson_t
       to_create.push_back(d->doc);
       continue;
     }
+    bson_iter_t it;
     bson_t want_keys, have_keys;
     spec_keys(d->doc, &want_keys);
     const bool keys_ok = bson_iter_init_find(&it, found->second->doc, "key") && BSON_ITER_HOLDS_DOCUMENT(&it) &&
@@ -287,25 +296,28 @@ void ensure(const Collection &coll, const bson_t *const *specs, size_t n, bson_t
     }
     const char *key;
     bson_uint32_to_string(n_existing++, &key, buf, sizeof buf);
-    BSON_APPEND_UTF8(existing.get(), key, name.c_str());
+    BSON_APPEND_UTF8(existing, key, name.c_str());
   }
-  if (to_create.empty()) {
-    BSON_APPEND_ARRAY(reply, "created", created.get());
-    BSON_APPEND_ARRAY(reply, "existing", existing.get());
-    return;
-  }
+  return to_create;
+}
 
-  Bson cmd;
-  BSON_APPEND_UTF8(cmd.get(), "createIndexes", coll.name().c_str());
+// ensure(), phase 4: one createIndexes command for the missing indexes; their names are appended
+// to `created` (an array) and the command to `cmd`. On failure the caller's `reply` gets the
+// command (FerretDB refuses TTL and partial indexes: it shows they were asked for) and the
+// server's answer, and the error is rethrown.
+void create_missing(const Collection &coll, const std::vector<const bson_t *> &to_create, bson_t *created, bson_t *cmd,
+                    bson_t *reply) {
+  char buf[16];
+  BSON_APPEND_UTF8(cmd, "createIndexes", coll.name().c_str());
   bson_t list_arr;
-  BSON_APPEND_ARRAY_BEGIN(cmd.get(), "indexes", &list_arr);
+  BSON_APPEND_ARRAY_BEGIN(cmd, "indexes", &list_arr);
   for (size_t i = 0; i < to_create.size(); ++i) {
     const char *key;
     bson_uint32_to_string(static_cast<uint32_t>(i), &key, buf, sizeof buf);
     BSON_APPEND_DOCUMENT(&list_arr, key, to_create[i]);
-    BSON_APPEND_UTF8(created.get(), key, spec_name(to_create[i]).c_str());
+    BSON_APPEND_UTF8(created, key, spec_name(to_create[i]).c_str());
   }
-  bson_append_array_end(cmd.get(), &list_arr);
+  bson_append_array_end(cmd, &list_arr);
 
   Bson server_reply;
   try {
@@ -315,15 +327,13 @@ void ensure(const Collection &coll, const bson_t *const *specs, size_t n, bson_t
           mongoc_client_get_collection(lease.get(), coll.db().c_str(), coll.name().c_str()), mongoc_collection_destroy);
       bson_t mreply;
       bson_error_t error;
-      const bool ok = mongoc_collection_write_command_with_opts(c.get(), cmd.get(), nullptr, &mreply, &error);
+      const bool ok = mongoc_collection_write_command_with_opts(c.get(), cmd, nullptr, &mreply, &error);
       bson_concat(server_reply.get(), &mreply);
       bson_destroy(&mreply);
       if (!ok) fail_from_bson_error(error, "ensure_indexes");
     });
   } catch (const Error &) {
-    // The caller sees what was sent (FerretDB refuses TTL and partial indexes: the command
-    // shows they were asked for) and the server's answer.
-    BSON_APPEND_DOCUMENT(reply, "command", cmd.get());
+    BSON_APPEND_DOCUMENT(reply, "command", cmd);
     bson_iter_t r;
     if (bson_iter_init(&r, server_reply.get())) {
       while (bson_iter_next(&r)) {
@@ -332,9 +342,27 @@ void ensure(const Collection &coll, const bson_t *const *specs, size_t n, bson_t
     }
     throw;
   }
+}
+
+}  // namespace
+
+void ensure(const Collection &coll, const bson_t *const *specs, size_t n, bson_t *reply) {
+  if (n > 0) require(specs, "indexes");
+  const OwnedList declared = normalize_declared(specs, n);
+  Bson created, existing;
+  if (n > 0) {
+    const std::vector<const bson_t *> to_create = plan_creation(declared, existing_by_name(coll), existing.get());
+    if (!to_create.empty()) {
+      Bson cmd;
+      create_missing(coll, to_create, created.get(), cmd.get(), reply);
+      BSON_APPEND_ARRAY(reply, "created", created.get());
+      BSON_APPEND_ARRAY(reply, "existing", existing.get());
+      BSON_APPEND_DOCUMENT(reply, "command", cmd.get());
+      return;
+    }
+  }
   BSON_APPEND_ARRAY(reply, "created", created.get());
   BSON_APPEND_ARRAY(reply, "existing", existing.get());
-  BSON_APPEND_DOCUMENT(reply, "command", cmd.get());
 }
 
 }  // namespace indexes

@@ -201,6 +201,7 @@ namespace {
 
 // Why the call (`op`, may be null) under `token` (may be null) must stop now, or none. The
 // check function runs once per check interval of the token within a call (every time without one).
+// (One test per reason, in the order they win: its branches are the list of reasons.)
 Reason stop_reason(Operation *op, const Token *token, bool selecting, int64_t now, int64_t *next_check_us) {
   if (token && token->triggered()) return Reason::cancelled;
   if (op && now >= op->deadline_us()) return Reason::deadline;  // the call's and the token's

@@ -120,23 +120,28 @@ void build(const std::string &collection, const bson_t *filter, const std::funct
   append_options(opts, Place::libmongoc, mongoc_opts);
 }
 
-bool complete(const bson_t *server_reply, bson_t *reply, bson_error_t *error) {
-  bson_iter_t iter;
-  const bool acknowledged = bson_iter_init_find(&iter, server_reply, "n");
-  if (reply && acknowledged) {
-    const int32_t n = static_cast<int32_t>(reply_count(server_reply, "n"));
-    const int32_t upserted = array_length(server_reply, "upserted");
-    BSON_APPEND_INT32(reply, "modifiedCount", static_cast<int32_t>(reply_count(server_reply, "nModified")));
-    BSON_APPEND_INT32(reply, "matchedCount", n - upserted);
-    BSON_APPEND_INT32(reply, "upsertedCount", upserted);
-    bson_iter_t first, id;
-    if (upserted > 0 && bson_iter_init_find(&iter, server_reply, "upserted") &&
-        bson_iter_recurse(&iter, &first) && bson_iter_next(&first) && BSON_ITER_HOLDS_DOCUMENT(&first) &&
-        bson_iter_recurse(&first, &id) && bson_iter_find(&id, "_id")) {
-      bson_append_iter(reply, "upsertedId", 10, &id);
-    }
+namespace {
+
+// complete(), counts: libmongoc's reply fields for one update statement (matchedCount excludes
+// an upsert, as the CRUD specification says) and the upserted _id.
+void append_counts(const bson_t *server_reply, bson_t *reply) {
+  const int32_t n = static_cast<int32_t>(reply_count(server_reply, "n"));
+  const int32_t upserted = array_length(server_reply, "upserted");
+  BSON_APPEND_INT32(reply, "modifiedCount", static_cast<int32_t>(reply_count(server_reply, "nModified")));
+  BSON_APPEND_INT32(reply, "matchedCount", n - upserted);
+  BSON_APPEND_INT32(reply, "upsertedCount", upserted);
+  bson_iter_t iter, first, id;
+  if (upserted > 0 && bson_iter_init_find(&iter, server_reply, "upserted") && bson_iter_recurse(&iter, &first) &&
+      bson_iter_next(&first) && BSON_ITER_HOLDS_DOCUMENT(&first) && bson_iter_recurse(&first, &id) &&
+      bson_iter_find(&id, "_id")) {
+    bson_append_iter(reply, "upsertedId", 10, &id);
   }
-  // As libmongoc: the first write error, else the write concern error, is the call's error.
+}
+
+// complete(), errors: as libmongoc, the first write error, else the write concern error, is the
+// call's error; `reply` (may be null) gets writeErrors, writeConcernErrors and errorLabels.
+bool take_errors(const bson_t *server_reply, bson_t *reply, bson_error_t *error) {
+  bson_iter_t iter;
   bool ok = true;
   if (bson_iter_init_find(&iter, server_reply, "writeErrors") && BSON_ITER_HOLDS_ARRAY(&iter)) {
     if (reply) bson_append_iter(reply, "writeErrors", 11, &iter);
@@ -162,6 +167,14 @@ bool complete(const bson_t *server_reply, bson_t *reply, bson_error_t *error) {
     bson_append_iter(reply, "errorLabels", 11, &iter);
   }
   return ok;
+}
+
+}  // namespace
+
+bool complete(const bson_t *server_reply, bson_t *reply, bson_error_t *error) {
+  bson_iter_t iter;
+  if (reply && bson_iter_init_find(&iter, server_reply, "n")) append_counts(server_reply, reply);  // acknowledged
+  return take_errors(server_reply, reply, error);
 }
 
 }  // namespace replace_command

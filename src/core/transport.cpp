@@ -162,7 +162,8 @@ ssize_t stream_writev(mongoc_stream_t *stream, mongoc_iovec_t *in_iov, size_t io
 
 // Used by libmongoc's topology scanner (the handshake of a new connection) and by the TLS
 // handshake: part of finding a server, so serverSelectionTimeoutMS ends it too. A stopped call
-// reports every stream failed.
+// reports every stream failed. (Kept whole: translating libmongoc's poll set to poll(2) with the
+// wake descriptor, the wait, and translating back are one loop over the same arrays.)
 ssize_t stream_poll(mongoc_stream_poll_t *streams, size_t nstreams, int32_t timeout_msec) {
   std::vector<pollfd> fds(nstreams + 1);
   ssize_t dead = 0;

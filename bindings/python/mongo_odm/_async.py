@@ -404,6 +404,7 @@ class AsyncCollection:
         """Answers every caller still waiting: its document (one copy per caller of the same
         id), None, the query's error, or _ALONE (ask alone: the server's answer matched ids
         Python's equality did not)."""
+        # (Each branch is one of those outcomes; docs/design.md "Coalesced gets" lists them.)
         if query.cancelled():  # every caller was cancelled
             for futures in batch.waiters.values():
                 for f in futures:
