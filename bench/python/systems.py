@@ -192,7 +192,37 @@ class BulkVariant:
         self.system.bulk_mixed(plan, self.through_writer)
 
 
-class PymongoSystem:
+class _SyncHousekeeping:
+    """drop/load/create_index through a sync pymongo client (`self.db`), for raw pymongo and the
+    async-only systems."""
+
+    name = ""
+
+    def _housekeeping(self, url: str, user: Optional[str], password: Optional[str]) -> None:
+        import pymongo
+        from bson import ObjectId
+
+        self._object_id = ObjectId
+        self.db_name = DB_PREFIX + self.name
+        self._sync = pymongo.MongoClient(url, username=user, password=password)
+        self.db = self._sync[self.db_name]
+
+    def drop(self, collection: str) -> None:
+        self.db[collection].drop()
+
+    def create_index(self, collection: str, field: str) -> None:
+        self.db[collection].create_index([(field, 1)])
+
+    def load(self, collection: str, docs: List[Dict[str, Any]]) -> List[str]:
+        ids: List[str] = []
+        for start in range(0, len(docs), 1000):
+            batch = [dict(d, _id=str(self._object_id())) for d in docs[start : start + 1000]]
+            self.db[collection].insert_many(batch)
+            ids += [b["_id"] for b in batch]
+        return ids
+
+
+class PymongoSystem(_SyncHousekeeping):
     """Raw pymongo (and motor for the async tasks): the same work without an ODM."""
 
     def __init__(self, url: str, user: Optional[str], password: Optional[str], name: str = "pymongo") -> None:
@@ -213,20 +243,6 @@ class PymongoSystem:
 
             self._motor = AsyncIOMotorClient(self._url, username=self._user, password=self._password)
         return self._motor[self.db_name]
-
-    def drop(self, collection: str) -> None:
-        self.db[collection].drop()
-
-    def create_index(self, collection: str, field: str) -> None:
-        self.db[collection].create_index([(field, 1)])
-
-    def load(self, collection: str, docs: List[Dict[str, Any]]) -> List[str]:
-        ids: List[str] = []
-        for start in range(0, len(docs), 1000):
-            batch = [dict(d, _id=str(self._object_id())) for d in docs[start : start + 1000]]
-            self.db[collection].insert_many(batch)
-            ids += [b["_id"] for b in batch]
-        return ids
 
     def small_create(self, docs: List[Dict[str, Any]]) -> None:
         coll = self.db["small"]
@@ -301,35 +317,6 @@ class PymongoSystem:
         async for _ in self._adb()["stream"].find({}):
             n += 1
         return n
-
-
-class _SyncHousekeeping:
-    """drop/load/create_index through a sync pymongo client, for the async-only systems."""
-
-    name = ""
-
-    def _housekeeping(self, url: str, user: Optional[str], password: Optional[str]) -> None:
-        import pymongo
-        from bson import ObjectId
-
-        self._object_id = ObjectId
-        self.db_name = DB_PREFIX + self.name
-        self._sync = pymongo.MongoClient(url, username=user, password=password)
-        self.db = self._sync[self.db_name]
-
-    def drop(self, collection: str) -> None:
-        self.db[collection].drop()
-
-    def create_index(self, collection: str, field: str) -> None:
-        self.db[collection].create_index([(field, 1)])
-
-    def load(self, collection: str, docs: List[Dict[str, Any]]) -> List[str]:
-        ids: List[str] = []
-        for start in range(0, len(docs), 1000):
-            batch = [dict(d, _id=str(self._object_id())) for d in docs[start : start + 1000]]
-            self.db[collection].insert_many(batch)
-            ids += [b["_id"] for b in batch]
-        return ids
 
 
 class AsyncPymongoSystem(_SyncHousekeeping):

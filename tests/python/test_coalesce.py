@@ -21,6 +21,7 @@ Everything runs against the server. What the tests hold (docs/design.md, "Coales
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -232,27 +233,32 @@ async def test_calls_of_later_loop_passes_make_their_own_batch(acoll, stored, ad
 async def test_a_batch_in_flight_does_not_hold_up_the_next(settings, stored, coll_name):
     """While a batch waits for its reply (held back by a proxy in front of the server), calls of
     later loop passes form a batch of their own and send it: batches never wait for each other."""
+    async with behind_stall_proxy(settings, coll_name) as (proxy, coll):
+        proxy.stall()
+        first = asyncio.ensure_future(together(coll, [0, 1, 2]))
+        await asyncio.sleep(0.3)
+        assert coll._coalesced_queries == 1 and not first.done()
+        second = asyncio.ensure_future(together(coll, [3, 4]))
+        await asyncio.sleep(0.3)
+        assert coll._coalesced_queries == 2 and not first.done()  # sent, the first still out
+        proxy.resume()
+        assert await asyncio.wait_for(first, 10) == STORED[0:3]
+        assert await asyncio.wait_for(second, 10) == STORED[3:5]
+
+
+@contextlib.asynccontextmanager
+async def behind_stall_proxy(settings, coll_name):
+    """A client connected through a StallProxy in front of the test server, with a warm,
+    authenticated connection (one call made before the test stalls the proxy); yields the proxy
+    and the test collection, closes the client after."""
     with StallProxy(parse_host_port(settings.url)) as proxy:
         client = AsyncMongoClient(proxy.url(), username=settings.user, password=settings.password)
         try:
             coll = client[settings.db_name][coll_name]
-            await run_on_new_connection(coll)
-            proxy.stall()
-            first = asyncio.ensure_future(together(coll, [0, 1, 2]))
-            await asyncio.sleep(0.3)
-            assert coll._coalesced_queries == 1 and not first.done()
-            second = asyncio.ensure_future(together(coll, [3, 4]))
-            await asyncio.sleep(0.3)
-            assert coll._coalesced_queries == 2 and not first.done()  # sent, the first still out
-            proxy.resume()
-            assert await asyncio.wait_for(first, 10) == STORED[0:3]
-            assert await asyncio.wait_for(second, 10) == STORED[3:5]
+            await coll.count_documents({})
+            yield proxy, coll
         finally:
             client.close()
-
-
-async def run_on_new_connection(coll):
-    await coll.count_documents({})
 
 
 # ------------------------------------------------------------------------------ not coalesced
@@ -382,57 +388,45 @@ async def test_cancelling_a_caller_before_the_batch_is_sent(acoll, stored, admin
 
 
 async def test_cancelling_one_caller_of_a_batch_in_flight(settings, stored, coll_name):
-    with StallProxy(parse_host_port(settings.url)) as proxy:
-        client = AsyncMongoClient(proxy.url(), username=settings.user, password=settings.password)
-        try:
-            coll = client[settings.db_name][coll_name]
-            await run_on_new_connection(coll)  # a warm, authenticated connection
-            proxy.stall()
-            tasks = [asyncio.ensure_future(coll.find_one({"_id": i})) for i in range(5)]
-            await asyncio.sleep(0.3)  # the query is on its way, its reply held back
-            assert coll._coalesced_queries == 1 and not any(t.done() for t in tasks)
-            tasks[2].cancel()
-            await asyncio.sleep(0.2)
-            proxy.resume()
-            got = await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 10)
-            assert isinstance(got[2], asyncio.CancelledError)
-            assert [got[i] for i in (0, 1, 3, 4)] == [STORED[i] for i in (0, 1, 3, 4)]
-            assert proxy.closed_by_client == 0  # the query went on for the others
-        finally:
-            client.close()
+    async with behind_stall_proxy(settings, coll_name) as (proxy, coll):
+        proxy.stall()
+        tasks = [asyncio.ensure_future(coll.find_one({"_id": i})) for i in range(5)]
+        await asyncio.sleep(0.3)  # the query is on its way, its reply held back
+        assert coll._coalesced_queries == 1 and not any(t.done() for t in tasks)
+        tasks[2].cancel()
+        await asyncio.sleep(0.2)
+        proxy.resume()
+        got = await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 10)
+        assert isinstance(got[2], asyncio.CancelledError)
+        assert [got[i] for i in (0, 1, 3, 4)] == [STORED[i] for i in (0, 1, 3, 4)]
+        assert proxy.closed_by_client == 0  # the query went on for the others
 
 
 async def test_cancelling_every_caller_stops_the_query(settings, stored, coll_name):
-    with StallProxy(parse_host_port(settings.url)) as proxy:
-        client = AsyncMongoClient(proxy.url(), username=settings.user, password=settings.password)
-        try:
-            coll = client[settings.db_name][coll_name]
-            await run_on_new_connection(coll)
-            proxy.stall()
-            loop = asyncio.get_running_loop()
-            tasks = [asyncio.ensure_future(coll.find_one({"_id": i})) for i in range(5)]
-            await asyncio.sleep(0)
-            batch = coll._pending[loop]  # joined, not sent yet
-            await asyncio.sleep(0.3)
-            assert batch.future is not None and not batch.future.done()
-            assert proxy.closed_by_client == 0
-            t0 = loop.time()
-            for t in tasks:
-                t.cancel()
-            got = await asyncio.gather(*tasks, return_exceptions=True)
-            assert loop.time() - t0 < 0.1  # control back at once
-            assert all(isinstance(r, asyncio.CancelledError) for r in got)
-            assert batch.token.cancelled and batch.future.cancelled()
-            # the running query was stopped by its token: the library dropped its connection
-            for _ in range(50):
-                if proxy.closed_by_client:
-                    break
-                await asyncio.sleep(0.02)
-            assert proxy.closed_by_client >= 1
-            proxy.resume()
-            assert await together(coll, [0, 1]) == STORED[0:2]  # the client works afterwards
-        finally:
-            client.close()
+    async with behind_stall_proxy(settings, coll_name) as (proxy, coll):
+        proxy.stall()
+        loop = asyncio.get_running_loop()
+        tasks = [asyncio.ensure_future(coll.find_one({"_id": i})) for i in range(5)]
+        await asyncio.sleep(0)
+        batch = coll._pending[loop]  # joined, not sent yet
+        await asyncio.sleep(0.3)
+        assert batch.future is not None and not batch.future.done()
+        assert proxy.closed_by_client == 0
+        t0 = loop.time()
+        for t in tasks:
+            t.cancel()
+        got = await asyncio.gather(*tasks, return_exceptions=True)
+        assert loop.time() - t0 < 0.1  # control back at once
+        assert all(isinstance(r, asyncio.CancelledError) for r in got)
+        assert batch.token.cancelled and batch.future.cancelled()
+        # the running query was stopped by its token: the library dropped its connection
+        for _ in range(50):
+            if proxy.closed_by_client:
+                break
+            await asyncio.sleep(0.02)
+        assert proxy.closed_by_client >= 1
+        proxy.resume()
+        assert await together(coll, [0, 1]) == STORED[0:2]  # the client works afterwards
 
 
 # ------------------------------------------------------------------------------ several loops
