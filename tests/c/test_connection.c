@@ -558,21 +558,38 @@ static void test_fork_while_other_threads_hold_library_locks(void **state) {
 
 typedef struct {
   mongo_odm_collection_t *coll;
-  volatile int started, ok;
+  volatile int waiting;      /* the count's call has waited for the server at least once */
+  volatile int forked;       /* set by the main thread as soon as fork() returned */
+  volatile int waited_after; /* the count was still waiting after fork() returned */
+  volatile int ok;
   int64_t count;
-  double ended;
 } slow_count_t;
+
+/* The check function of the count's cancel token: the library calls it on the counting thread
+ * every check interval (1 ms here) while the call waits, that is, only from inside the
+ * operation. It records the two facts the test orders; it never stops the call. */
+static bool slow_count_check(void *arg) {
+  slow_count_t *w = arg;
+  __atomic_store_n(&w->waiting, 1, __ATOMIC_RELEASE);
+  if (__atomic_load_n(&w->forked, __ATOMIC_ACQUIRE)) __atomic_store_n(&w->waited_after, 1, __ATOMIC_RELEASE);
+  return false;
+}
 
 /* A count the server takes most of a second over (a $regex filter is not pushed down to
  * SQLite: FerretDB reads and matches every document), with nothing to do on the client side. */
 static void *slow_count(void *arg) {
   slow_count_t *w = arg;
   mongo_odm_error_t e;
+  mongo_odm_cancel_t *token = mongo_odm_cancel_new();
+  assert_non_null(token);
+  assert_true(mongo_odm_cancel_set_check(token, slow_count_check, w, &e));
+  assert_true(mongo_odm_cancel_set_check_interval(token, 1, &e));
+  mongo_odm_cancel_t *previous = mongo_odm_cancel_attach(token);
   bson_t *filter = BCON_NEW("pad", "{", "$regex", BCON_UTF8("z$"), "}");
-  __atomic_store_n(&w->started, 1, __ATOMIC_RELEASE);
   w->ok = mongo_odm_collection_count_documents(w->coll, filter, NULL, &w->count, &e);
-  w->ended = now_seconds();
   bson_destroy(filter);
+  mongo_odm_cancel_attach(previous);
+  mongo_odm_cancel_destroy(token);
   return NULL;
 }
 
@@ -580,12 +597,19 @@ static void *slow_count(void *arg) {
  * operations that the library cannot hold across fork(). A thread inside RAND_bytes() (a SCRAM
  * nonce, a session id) holds OpenSSL's DRBG lock, and a child forked at that moment blocked
  * forever in its own first authentication. So fork() waits for the library's operations in
- * flight (library.hpp, OperationScope): here a slow count is running in another thread when the
- * main thread forks; fork() returns only after it ended, and the child authenticates on its own
- * new pool. (Without the gate fork() returns at once, mid-count.) */
+ * flight (library.hpp, OperationScope): here a slow count is waiting for the server in another
+ * thread when the main thread forks; fork() returns only after it ended, and the child
+ * authenticates on its own new pool.
+ *
+ * No clock is read: the order is observed through the count's cancel-token check function,
+ * which the library calls only while the call waits. The main thread forks once the check has
+ * run (the count is in flight), and flags the moment fork() returned; with the gate the count
+ * cannot wait any more after that, so the flag is never seen from inside the call, however the
+ * threads are scheduled. Without the gate fork() returns at once, while the count has most of
+ * its ~250 ms still to wait, and the 1 ms check sees the flag. */
 static void test_fork_waits_for_operations_in_flight(void **state) {
   (void)state;
-  enum { DOCS = 8000 };
+  enum { DOCS = 4000 }; /* a count of ~250 ms: far inside the gate's 2 s bound (kForkQuiesceMs) */
   mongo_odm_error_t err;
   mongo_odm_client_t *client = mongo_odm_default_client(&err);
   assert_non_null(client);
@@ -601,11 +625,8 @@ static void test_fork_waits_for_operations_in_flight(void **state) {
 
   pthread_t thread;
   assert_int_equal(pthread_create(&thread, NULL, slow_count, &w), 0);
-  while (!__atomic_load_n(&w.started, __ATOMIC_ACQUIRE)) sched_yield();
-  const struct timespec pause = {0, 20 * 1000 * 1000};
-  nanosleep(&pause, NULL); /* the count is at the server (it takes it ~500 ms on this machine) */
+  while (!__atomic_load_n(&w.waiting, __ATOMIC_ACQUIRE)) sched_yield();
   fflush(NULL);
-  const double before_fork = now_seconds();
   const pid_t pid = fork();
   assert_true(pid >= 0);
   if (pid == 0) {
@@ -613,16 +634,13 @@ static void test_fork_waits_for_operations_in_flight(void **state) {
     mongo_odm_client_t *own = mongo_odm_default_client(&e);
     _exit(own && mongo_odm_client_ping(own, &e) ? 0 : 5);
   }
-  const double after_fork = now_seconds();
+  __atomic_store_n(&w.forked, 1, __ATOMIC_RELEASE);
   assert_int_equal(pthread_join(thread, NULL), 0);
   assert_true(w.ok);
   assert_int_equal(w.count, 0);
   assert_int_equal(wait_child(pid, 10.0), 0);
-  /* the count was still running when fork() was called, and had ended when it returned
-   * (w.ended is taken just after the call returned: allow for that step) */
-  if (!(w.ended > before_fork && w.ended <= after_fork + 0.05)) {
-    print_error("fork() called at 0.000 s, returned at %.3f s; the count ended at %.3f s\n",
-                after_fork - before_fork, w.ended - before_fork);
+  if (__atomic_load_n(&w.waited_after, __ATOMIC_ACQUIRE)) {
+    print_error("the count was still waiting for the server after fork() returned: fork() did not wait for it\n");
     fail();
   }
   assert_true(mongo_odm_collection_drop(w.coll, &err));
