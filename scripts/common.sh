@@ -114,24 +114,37 @@ find_go() {
   [ -n "$best" ] && echo "$best"
 }
 
-# Sums cmocka's "[  PASSED  ] N test(s)" lines of a CTest log.
-cmocka_count() {
-  local log=$1
-  awk '/\[  PASSED  \] [0-9]+ test\(s\)/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) { n += $i; break } }
-       END { print n + 0 }' "$log"
+# The verdict of each suite is tests/verdict.py's: the runner's exit status, a report written by
+# this run (the old one is deleted first and must not be read), no failure, error or skip, and
+# as many tests as tests/expected-counts.txt records for the suite's key (VERDICT_COUNTS_FILE
+# names another file: tests/harness uses it; scripts/test.sh clears it).
+
+# run_ctest DIR LABEL KEY [ctest args]: runs CTest in build/DIR (--no-tests=error: a filter that
+# matches nothing fails), appends its verdict line to SUMMARY and sets FAILED=1 unless it passed.
+run_ctest() {
+  local dir=$1 label=$2 key=$3; shift 3
+  local rc=0 start line
+  rm -f "$ROOT/build/$dir/Testing/Temporary/LastTest.log"
+  start=$(date +%s)
+  (cd "$ROOT/build/$dir" && ctest --no-tests=error --output-on-failure -j "$JOBS" "$@") || rc=$?
+  line=$("${PYTHON:-python3}" "$ROOT/tests/verdict.py" ctest "$ROOT/build/$dir" "$label" --key "$key" \
+           --since "$start" --exit-status "$rc" --counts-file "${VERDICT_COUNTS_FILE:-$ROOT/tests/expected-counts.txt}") ||
+    FAILED=1
+  SUMMARY+=("$line")
 }
 
-# run_ctest DIR LABEL [ctest args]: runs CTest in build/DIR, appends one line to SUMMARY and
-# sets FAILED=1 on failure.
-run_ctest() {
-  local dir=$1 label=$2; shift 2
-  local status=passed
-  (cd "$ROOT/build/$dir" && ctest --output-on-failure -j "$JOBS" "$@") || { status=FAILED; FAILED=1; }
-  local log="$ROOT/build/$dir/Testing/Temporary/LastTest.log"
-  local n_ctest n_cmocka
-  n_ctest=$(grep -c '^[0-9]*/[0-9]* Test:' "$log" || true)
-  n_cmocka=$(cmocka_count "$log")
-  SUMMARY+=("$label: $status - $n_ctest CTest tests, $n_cmocka cmocka test cases passed inside them")
+# run_pytest LABEL KEY JUNIT PYTHON [pytest args]: runs PYTHON -m pytest with a JUnit report in
+# JUNIT, appends its verdict line to SUMMARY and sets FAILED=1 unless it passed.
+run_pytest() {
+  local label=$1 key=$2 junit=$3 py=$4; shift 4
+  local rc=0 start line
+  rm -f "$junit"
+  start=$(date +%s)
+  "$py" -m pytest -p no:cacheprovider "$@" --junitxml="$junit" || rc=$?
+  line=$("${PYTHON:-python3}" "$ROOT/tests/verdict.py" junit "$junit" "$label" --key "$key" \
+           --since "$start" --exit-status "$rc" --counts-file "${VERDICT_COUNTS_FILE:-$ROOT/tests/expected-counts.txt}") ||
+    FAILED=1
+  SUMMARY+=("$line")
 }
 
 # compat_suite VERSION: the C suites (all of them: unit, integration, security, install) built
@@ -158,5 +171,5 @@ compat_suite() {
   CMAKE_PREFIX_PATH="$prefix${CMAKE_PREFIX_PATH:+:$CMAKE_PREFIX_PATH}" \
   PKG_CONFIG_PATH="$prefix/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}" \
   LD_LIBRARY_PATH="$prefix/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
-    run_ctest "$dir" "C (libmongoc $version)"
+    run_ctest "$dir" "C (libmongoc $version)" "ctest.compat"
 }

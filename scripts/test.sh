@@ -4,21 +4,32 @@
 #   1. the C suites (cmocka, through CTest): unit + integration, header, symbol and install checks
 #   2. the same C suites under AddressSanitizer + UndefinedBehaviorSanitizer
 #   3. the C suites again, built against mongo-c-driver 2.5.0 (../shared/vendor, scripts/compat.sh)
-#   4. the Python suite (pytest) against the package installed with `pip install .`
+#   4. the test command's own verdicts (tests/harness), then the Python suite (pytest) against
+#      the package installed with `pip install .`
 #   5. the README's install blocks, run as written on a copy of the tree (tests/install/readme.sh):
 #      CMake build and install, pip install ., scripts/wheel.sh (sdist + repaired wheel)
 #   6. that wheel (libmongoc 2.5.0 bundled) in a fresh virtualenv: tests/install/test_wheel.py,
 #      with the system's libmongoc/libbson hidden, then the Python suite against it
 #   7. lightodm 0.2.0's own test suite, unmodified, run against mongo_odm
 #   8. security (auth, TLS, logging) and reliability (faults, fork, soak) suites in Python
-#   9. the libFuzzer targets (clang), MONGO_ODM_FUZZ_SECONDS each on the committed corpus
+#   9. the libFuzzer targets (clang), 20 s each on the committed corpus
 #  10. valgrind memcheck over the C suites and a Python workload
-# and prints how many tests each part ran. Exits non-zero if anything failed.
+# and prints how many tests each part ran. Exits non-zero if anything failed. A suite passes only
+# with its runner's exit status 0, a report written by this run (never the previous run's), no
+# failure, error or skip, and the number of tests tests/expected-counts.txt records for it
+# (tests/verdict.py; CTest with --no-tests=error).
 #   MONGO_ODM_TEST_KEEP_CACHE=1 scripts/test.sh   keeps build/cache and the venvs of the last
 #                                                 run (quicker; then it is no first-run proof)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
+# Nothing from the caller's environment makes a suite run less: the switches that skip tests,
+# shorten them, or change the reports the verdicts read are cleared here; the ones the test
+# command uses it sets itself (tests/verdict.py fails any skip it still sees).
+unset MONGO_ODM_TEST_SKIP MONGO_ODM_SOAK_SECONDS MONGO_ODM_TEST_SAVES_PER_THREAD MONGO_ODM_FUZZ \
+      MONGO_ODM_FUZZ_SECONDS MONGO_ODM_COALESCE MONGO_ODM_ASYNC_WORKERS MONGO_ODM_REFERENCE_BSON \
+      MONGO_ODM_WHEEL MONGO_ODM_PYTEST_DB MONGO_ODM_LOG MONGO_ODM_VALGRIND_BUILD MONGO_ODM_VALGRIND_PYTHON \
+      MONGO_ODM_LIGHTODM_NETNS VERDICT_COUNTS_FILE PYTEST_ADDOPTS PYTEST_PLUGINS CMOCKA_MESSAGE_OUTPUT CMOCKA_XML_FILE
 SUMMARY=()
 FAILED=0
 TIMES=()
@@ -54,7 +65,7 @@ mark "server (FerretDB build)"
 
 section "C suites (build/test)"
 build_c test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMONGO_ODM_WERROR=ON -DMONGO_ODM_BUILD_TESTS=ON
-run_ctest test "C (system libmongoc $(sed -n 's/^MONGO_ODM_MONGOC_VERSION:INTERNAL=//p' build/test/CMakeCache.txt))"
+run_ctest test "C (system libmongoc $(sed -n 's/^MONGO_ODM_MONGOC_VERSION:INTERNAL=//p' build/test/CMakeCache.txt))" ctest.test
 mark "C"
 
 section "C suites under AddressSanitizer + UBSan (build/asan)"
@@ -62,7 +73,7 @@ build_c asan -DCMAKE_BUILD_TYPE=Debug -DMONGO_ODM_SANITIZE=ON -DMONGO_ODM_WERROR
   -DMONGO_ODM_BUILD_EXAMPLES=OFF
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  run_ctest asan "C (ASan+UBSan)" -L "unit|integration" -E "test_install_consumer|test_exported_symbols"
+  run_ctest asan "C (ASan+UBSan)" ctest.asan -L "unit|integration" -E "test_install_consumer|test_exported_symbols"
 mark "C (ASan+UBSan)"
 
 section "C suites against libmongoc 2.5.0 (built from ../shared/vendor into $CACHE; build/compat-2.5.0)"
@@ -85,10 +96,12 @@ section "pymongo's bson package, the codec property tests' reference (build/bson
 export MONGO_ODM_REFERENCE_BSON="$ROOT/build/bson-ref"
 mark "Python venv"
 
+section "the test command's own verdicts (tests/harness: crashed, empty, skipped and miscounted runs fail)"
+run_pytest "Test command verdicts (tests/harness)" pytest.harness build/harness-junit.xml "$VENV_PY" tests/harness -q
+mark "verdicts"
+
 section "Python suite (tests/python)"
-"$VENV_PY" -m pytest tests/python -q -p no:cacheprovider --junitxml=build/python-junit.xml || true
-line=$("$VENV_PY" tests/junit_summary.py build/python-junit.xml "Python (pytest)") || FAILED=1
-SUMMARY+=("$line")
+run_pytest "Python (pytest)" pytest.python build/python-junit.xml "$VENV_PY" tests/python -q
 mark "Python"
 
 section "README install blocks, run as written (tests/install/readme.sh; build/readme-install)"
@@ -106,18 +119,13 @@ else
   "${PYTHON:-python3}" -m venv build/venv-wheel
   WHEEL_PY=build/venv-wheel/bin/python
   "$WHEEL_PY" -m pip install -q --disable-pip-version-check "$wheel" "pytest>=7" "pytest-asyncio>=0.21" "hypothesis>=6"
-  MONGO_ODM_WHEEL="$wheel" "$WHEEL_PY" -m pytest tests/install/test_wheel.py -q -p no:cacheprovider \
-    --junitxml=build/wheel-junit.xml || true
-  line=$("$WHEEL_PY" tests/junit_summary.py build/wheel-junit.xml "Wheel $(basename "$wheel") (tests/install/test_wheel.py)") || FAILED=1
-  SUMMARY+=("$line")
+  MONGO_ODM_WHEEL="$wheel" run_pytest "Wheel $(basename "$wheel") (tests/install/test_wheel.py)" pytest.wheel \
+    build/wheel-junit.xml "$WHEEL_PY" tests/install/test_wheel.py -q
   mark "Wheel"
   section "Python suite (tests/python) against the wheel: libmongo_odm on libmongoc 2.5.0"
   # test_packaging.py builds the source tree into venvs of its own: it ran above.
-  "$WHEEL_PY" -m pytest tests/python -q -p no:cacheprovider --ignore=tests/python/test_packaging.py \
-    --junitxml=build/python-wheel-junit.xml || true
-  line=$("$WHEEL_PY" tests/junit_summary.py build/python-wheel-junit.xml \
-         "Python (pytest) against the wheel, libmongoc 2.5.0, without test_packaging.py") || FAILED=1
-  SUMMARY+=("$line")
+  run_pytest "Python (pytest) against the wheel, libmongoc 2.5.0, without test_packaging.py" pytest.python-wheel \
+    build/python-wheel-junit.xml "$WHEEL_PY" tests/python -q --ignore=tests/python/test_packaging.py
   mark "Python on the wheel"
 fi
 
@@ -127,19 +135,15 @@ SUMMARY+=("$(tail -n 1 build/lightodm.log)")
 mark lightodm
 
 section "Security suite (tests/security: auth, TLS, logging)"
-"$VENV_PY" -m pytest tests/security -q -p no:cacheprovider --junitxml=build/security-junit.xml || true
-line=$("$VENV_PY" tests/junit_summary.py build/security-junit.xml "Python security (pytest)") || FAILED=1
-SUMMARY+=("$line")
+run_pytest "Python security (pytest)" pytest.security build/security-junit.xml "$VENV_PY" tests/security -q
 mark security
 
 section "Reliability suite (tests/reliability: faults, fork, soak)"
-"$VENV_PY" -m pytest tests/reliability -q -p no:cacheprovider --junitxml=build/reliability-junit.xml || true
-line=$("$VENV_PY" tests/junit_summary.py build/reliability-junit.xml "Python reliability (pytest)") || FAILED=1
-SUMMARY+=("$line")
+run_pytest "Python reliability (pytest)" pytest.reliability build/reliability-junit.xml "$VENV_PY" tests/reliability -q
 mark reliability
 
 section "Fuzzing (tests/fuzz, libFuzzer)"
-MONGO_ODM_FUZZ_SECONDS=${MONGO_ODM_FUZZ_SECONDS:-20} tests/fuzz/run.sh | tee build/fuzz.log || FAILED=1
+MONGO_ODM_FUZZ_SECONDS=20 tests/fuzz/run.sh | tee build/fuzz.log || FAILED=1
 SUMMARY+=("$(grep '^fuzz:' build/fuzz.log | tail -n 1 || echo 'fuzz: no summary')")
 mark fuzz
 
