@@ -118,7 +118,7 @@ else
   rm -rf build/venv-wheel
   "${PYTHON:-python3}" -m venv build/venv-wheel
   WHEEL_PY=build/venv-wheel/bin/python
-  "$WHEEL_PY" -m pip install -q --disable-pip-version-check "$wheel" "pytest>=7" "pytest-asyncio>=0.21" "hypothesis>=6"
+  "$WHEEL_PY" -m pip install -q --disable-pip-version-check "$wheel" "pytest>=7" "pytest-asyncio>=0.21" "hypothesis>=6" mongomock
   MONGO_ODM_WHEEL="$wheel" run_pytest "Wheel $(basename "$wheel") (tests/install/test_wheel.py)" pytest.wheel \
     build/wheel-junit.xml "$WHEEL_PY" tests/install/test_wheel.py -q
   mark "Wheel"

@@ -96,3 +96,40 @@ def test_byo_documents_are_not_in_default_database(byo, admin_db):
     n.save()
     assert admin_db[Note._get_collection_name()].count_documents({}) == 0
     assert client[db_name][Note._get_collection_name()].find_one({"_id": n.id})["text"] == "only in byo"
+
+
+def test_get_collection_returning_a_mongomock_collection():
+    """docs/design.md: the model layer keeps lightodm's thin rules over pymongo-named collection
+    methods, so a get_collection() override returning another pymongo-like collection keeps
+    working. mongomock's in-memory collection (no server) stands in for one here."""
+    import mongomock
+
+    db = mongomock.MongoClient().db
+
+    class Note(MongoBaseModel):
+        class Settings:
+            name = "notes"
+
+        text: str
+        stars: int = 0
+        tag: Optional[str] = None
+
+        @classmethod
+        def get_collection(cls):
+            return db[cls._get_collection_name()]
+
+    a = Note(text="a", stars=1)
+    assert a.save() == a.id
+    assert Note.get(a.id) == a
+    assert len(Note.insert_many([Note(text="b", stars=2), Note(text="c", stars=3)])) == 2
+    assert Note.count() == 3
+    assert [n.text for n in Note.find({}, sort=[("stars", -1)])] == ["c", "b", "a"]
+    assert [n.text for n in Note.find_iter({"stars": {"$gte": 2}}, sort=[("stars", 1)])] == ["b", "c"]
+    assert Note.find_one({"text": "b"}).stars == 2
+    assert Note.update_one({"text": "a"}, {"$set": {"tag": "x"}}) is True
+    assert Note.update_many({}, {"$inc": {"stars": 1}}) == 3
+    assert Note.get(a.id).tag == "x"
+    assert Note.delete_many({"stars": {"$gt": 3}}) == 1
+    assert a.delete() is True
+    assert Note.count() == 1
+    assert db.notes.count_documents({}) == 1  # written into mongomock, not to a server

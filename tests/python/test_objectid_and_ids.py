@@ -18,6 +18,19 @@ HEX = re.compile(r"^[0-9a-f]{24}$")
 VECTORS = json.loads(ID_VECTORS.read_text(encoding="utf-8"))
 
 
+def test_the_vectors_are_what_their_generator_writes():
+    """tests/data/id-vectors.json is re-derived from the documented rules by
+    tools/make_id_vectors.py (standard library only, no mongo_odm): a vector edited by hand, or
+    computed with the code under test, fails here."""
+    import subprocess
+    import sys
+
+    tool = ID_VECTORS.parents[2] / "tools" / "make_id_vectors.py"
+    done = subprocess.run([sys.executable, str(tool), "--check"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "20 vectors" in done.stdout
+
+
 # ------------------------------------------------------------------------------ ObjectId
 def test_objectid_from_hex_and_bytes():
     text = "0123456789abcdef01234567"
