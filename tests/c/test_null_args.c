@@ -33,11 +33,14 @@
  *               mongo_odm_collection_aggregate mongo_odm_collection_drop
  *               mongo_odm_collection_create_index
  * cursor.h:     mongo_odm_cursor_next mongo_odm_cursor_next_bson mongo_odm_cursor_error
- *               mongo_odm_cursor_destroy
+ *               mongo_odm_cursor_destroy mongo_odm_cursor_set_skip_invalid
+ *               mongo_odm_cursor_skipped_count mongo_odm_cursor_next_or_raw
  * model.h:      mongo_odm_model_new mongo_odm_model_destroy mongo_odm_model_collection_name
  *               mongo_odm_model_set_composite_key mongo_odm_model_composite_key_size
  *               mongo_odm_model_composite_key_field mongo_odm_model_add_field
  *               mongo_odm_model_field_count mongo_odm_model_set_collection
+ *               mongo_odm_model_set_check_updates mongo_odm_model_check_updates
+ *               mongo_odm_model_check_update
  * doc.h:        mongo_odm_doc_new mongo_odm_doc_from_bson mongo_odm_doc_copy mongo_odm_doc_destroy
  *               mongo_odm_doc_model mongo_odm_doc_id mongo_odm_doc_set_id mongo_odm_doc_set_utf8
  *               mongo_odm_doc_set_int32 mongo_odm_doc_set_int64 mongo_odm_doc_set_double
@@ -385,12 +388,29 @@ static void test_cursor(void **state) {
   assert_code(err, MONGO_ODM_ERROR_INVALID_ARGUMENT);
   assert_true(mongo_odm_cursor_error(NULL, NULL));
   mongo_odm_cursor_destroy(NULL);
+  EXPECT_INVALID(mongo_odm_cursor_set_skip_invalid(NULL, true, ERR));
+  assert_int_equal(mongo_odm_cursor_skipped_count(NULL), 0);
+  doc = (const mongo_odm_doc_t *)f;
+  raw = (const bson_t *)f;
+  memset(&err, 0x5a, sizeof err);
+  assert_false(mongo_odm_cursor_next_or_raw(NULL, &doc, &raw, &err));
+  assert_null(doc);
+  assert_null(raw);
+  assert_ok(err); /* `invalid` reports documents that do not fit, not argument errors */
+  assert_false(mongo_odm_cursor_next_or_raw(NULL, &doc, &raw, NULL));
+  assert_false(mongo_odm_cursor_next_or_raw(NULL, NULL, &raw, NULL));
+  assert_false(mongo_odm_cursor_next_or_raw(NULL, &doc, NULL, NULL));
 
   mongo_odm_cursor_t *cursor = mongo_odm_collection_find(f->coll, NULL, NULL, &err);
   assert_non_null(cursor);
   assert_ok(err);
   assert_false(mongo_odm_cursor_next(cursor, NULL));
   assert_false(mongo_odm_cursor_next_bson(cursor, NULL));
+  assert_false(mongo_odm_cursor_next_or_raw(cursor, NULL, &raw, NULL));
+  assert_false(mongo_odm_cursor_next_or_raw(cursor, &doc, NULL, NULL));
+  assert_true(mongo_odm_cursor_set_skip_invalid(cursor, true, &err));
+  assert_ok(err);
+  assert_true(mongo_odm_cursor_set_skip_invalid(cursor, false, NULL));
   assert_false(mongo_odm_cursor_error(cursor, &err)); /* nothing recorded */
   assert_ok(err);
   assert_false(mongo_odm_cursor_error(cursor, NULL));
@@ -424,6 +444,11 @@ static void test_model(void **state) {
   assert_int_equal(mongo_odm_model_field_count(NULL), 0);
   EXPECT_INVALID(mongo_odm_model_set_collection(NULL, f->coll, ERR));
   EXPECT_INVALID(mongo_odm_model_set_collection(NULL, NULL, ERR));
+  EXPECT_INVALID(mongo_odm_model_set_check_updates(NULL, false, ERR));
+  assert_false(mongo_odm_model_check_updates(NULL));
+  assert_true(mongo_odm_model_check_updates(f->model));
+  EXPECT_INVALID(mongo_odm_model_check_update(NULL, f->update, ERR));
+  EXPECT_INVALID(mongo_odm_model_check_update(f->model, NULL, ERR));
   assert_true(mongo_odm_model_set_collection(f->model, NULL, NULL)); /* NULL collection restores the default */
   /* nothing changed the fixture model */
   assert_int_equal(mongo_odm_model_field_count(f->model), 0);
