@@ -179,10 +179,14 @@ Bson with_reply(F &&call) {
 
 /* ---- library ----------------------------------------------------------------------------- */
 
-/* mongo_odm_init() for the lifetime of the object, mongo_odm_cleanup() at its end. */
+/* mongo_odm_init() for the lifetime of the object, mongo_odm_cleanup() at its end. Throws Error
+ * (MONGO_ODM_ERROR_INTERNAL) after the final cleanup of the process (library.h, "Lifetime"). */
 class Library {
  public:
-  Library() { mongo_odm_init(); }
+  Library() {
+    mongo_odm_error_t error;
+    check(mongo_odm_init_checked(&error) > 0, error);
+  }
   ~Library() { mongo_odm_cleanup(); }
   Library(const Library &) = delete;
   Library &operator=(const Library &) = delete;
