@@ -58,8 +58,15 @@ static_assert(std::is_same_v<decltype(mongo_odm::get(std::declval<const mongo_od
 static_assert(std::is_same_v<decltype(std::declval<mongo_odm::Document &>().get_int32("k")), std::optional<int32_t>>,
               "typed getters return optional");
 
+std::string unique_name(const char *prefix) {
+  char *name = tu_unique_name(prefix);  // malloc'ed
+  std::string out(name);
+  free(name);
+  return out;
+}
+
 struct Fixture {
-  mongo_odm::Model model{std::optional<std::string>(tu_unique_name("cpp_api"))};
+  mongo_odm::Model model{std::optional<std::string>(unique_name("cpp_api"))};
   Fixture() {
     model.add_field(std::string_view("name"), MONGO_ODM_TYPE_UTF8, MONGO_ODM_FIELD_REQUIRED)
         .add_field("age", MONGO_ODM_TYPE_INT32)
