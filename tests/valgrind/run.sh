@@ -51,8 +51,8 @@ LOGS=$ROOT/build/valgrind
 mkdir -p "$LOGS"
 SUPP=$ROOT/tests/valgrind
 
-UNIT=(test_library test_id test_model test_doc test_null_args test_cpp_wrapper)
-INTEGRATION=(test_collection test_crud test_errors test_connection)
+UNIT=(test_library test_id test_model test_doc test_doc_typed test_null_args test_cpp_wrapper)
+INTEGRATION=(test_collection test_crud test_errors test_connection test_lookup test_checked_updates test_cpp_api)
 
 VG=(valgrind --tool=memcheck --error-exitcode=99 --leak-check=full --num-callers=40
     --suppressions="$SUPP/mongo_odm.supp" --gen-suppressions=all --child-silent-after-fork=yes)
