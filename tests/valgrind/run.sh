@@ -155,7 +155,7 @@ run_jobs() {
 
 # Longest first (measured): the connection suite authenticates many times (SCRAM's PBKDF2 is
 # slow under valgrind), then the Python workload.
-C_JOBS=(test_connection test_errors test_crud test_collection "${UNIT[@]}")
+C_JOBS=(test_connection test_errors test_crud test_collection test_checked_updates test_cpp_api test_lookup "${UNIT[@]}")
 case "$mode" in
   all) build_c_suites; section "valgrind: ${C_JOBS[*]} python ($JOBS at a time)"
        run_jobs test_connection python "${C_JOBS[@]:1}" ;;
