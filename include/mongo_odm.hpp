@@ -439,6 +439,15 @@ class Cursor {
   iterator begin() { return iterator(this); }
   iterator end() noexcept { return iterator(); }
 
+  /* Documents that no longer fit the model: passed over instead of stopping the cursor
+   * (mongo_odm_cursor_set_skip_invalid()); skipped_count() says how many. */
+  Cursor &set_skip_invalid(bool skip = true) {
+    mongo_odm_error_t error;
+    check(mongo_odm_cursor_set_skip_invalid(ptr_.get(), skip, &error), error);
+    return *this;
+  }
+  int64_t skipped_count() const noexcept { return mongo_odm_cursor_skipped_count(ptr_.get()); }
+
   mongo_odm_cursor_t *get() const noexcept { return ptr_.get(); }
 
  private:

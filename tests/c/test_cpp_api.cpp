@@ -244,6 +244,13 @@ void test_cursor_range_for(void **state) {
     for (mongo_odm::DocumentView d : mongo_odm::find(f.model, nullptr, opts.get())) seen += d.has("age") ? 1 : 0;
   });
   assert_true(seen <= 5);
+  // or passes over it
+  mongo_odm::Cursor skipping = mongo_odm::find(f.model, nullptr, opts.get());
+  skipping.set_skip_invalid();
+  int fitting = 0;
+  for (mongo_odm::DocumentView d : skipping) fitting += d.has("age") ? 1 : 0;
+  assert_int_equal(fitting, 5);
+  assert_int_equal(skipping.skipped_count(), 1);
 }
 
 }  // namespace
