@@ -2,8 +2,23 @@
  * mongo_odm.hpp - a header-only C++17 wrapper over the C API of libmongo_odm.
  *
  * RAII handles (std::unique_ptr with the C destroy functions), exceptions instead of error
- * structs, std::string_view arguments. It adds no behaviour: every call is the C function of
- * the same name, so the C headers' documentation applies word for word.
+ * structs. It adds no behaviour: every call is the C function of the same name, so the C
+ * headers' documentation applies word for word.
+ *
+ * Strings: every string argument takes `const char *`, `std::string` or `std::string_view`
+ * (a string_view is copied to add the NUL the C API needs); optional ones also take
+ * std::nullopt or a std::optional<std::string>.
+ * Integers: Document::set() takes every integer type without ambiguity. int32_t (int) and
+ * smaller signed types are stored as int32, int64_t (long, long long) as int64; unsigned types
+ * (unsigned, unsigned long, size_t, ...) as int32 when the value fits, else int64 when it fits,
+ * else set() throws Error(MONGO_ODM_ERROR_INVALID_ARGUMENT) and the document is unchanged.
+ * Not found: get() and find_one() return std::optional<Document> (nullopt = not found; a
+ * failure throws); typed getters return std::optional<T> (nullopt = absent or of another type).
+ * Value semantics: Document is move-only (it owns one C document; a moved-from Document may
+ * only be destroyed or assigned); copy() makes an independent deep copy. DocumentView is a
+ * non-owning, read-only view (what a cursor yields), valid until the cursor advances.
+ * Cursors work with range-for:  for (mongo_odm::DocumentView d : mongo_odm::find(model)) {...}
+ * (an error stops the loop by throwing Error).
  *
  *   mongo_odm::Library lib;                                  // mongo_odm_init / _cleanup
  *   mongo_odm::connect("mongodb://127.0.0.1:27017", {}, {}, "app");
@@ -27,10 +42,14 @@
 #include <mongo_odm.h>
 
 #include <cstdint>
+#include <iterator>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -63,6 +82,47 @@ class Error : public std::runtime_error {
 inline void check(bool ok, const mongo_odm_error_t &error) {
   if (!ok) throw Error(error);
 }
+
+namespace detail {
+
+/* A string argument: `const char *`, std::string or std::string_view, as a NUL-terminated C
+ * string (a string_view is copied). Only for binding function parameters: not copyable. */
+class StringArg {
+ public:
+  StringArg(const char *s) noexcept : ptr_(s) {}  // NOLINT(google-explicit-constructor)
+  StringArg(const std::string &s) noexcept : ptr_(s.c_str()) {}  // NOLINT
+  StringArg(std::string_view s) : copy_(s), ptr_(copy_.c_str()) {}  // NOLINT
+  StringArg(const StringArg &) = delete;
+  StringArg &operator=(const StringArg &) = delete;
+  const char *c_str() const noexcept { return ptr_; }
+
+ private:
+  std::string copy_;
+  const char *ptr_;
+};
+
+/* An optional string argument: as StringArg, or absent (std::nullopt, an empty
+ * std::optional<std::string>, or a NULL `const char *`). */
+class OptionalStringArg {
+ public:
+  OptionalStringArg() noexcept = default;
+  OptionalStringArg(std::nullopt_t) noexcept {}  // NOLINT
+  OptionalStringArg(const char *s) noexcept : ptr_(s) {}  // NOLINT
+  OptionalStringArg(const std::string &s) noexcept : ptr_(s.c_str()) {}  // NOLINT
+  OptionalStringArg(std::string_view s) : copy_(s), ptr_(copy_.c_str()) {}  // NOLINT
+  OptionalStringArg(const std::optional<std::string> &s) noexcept : ptr_(s ? s->c_str() : nullptr) {}  // NOLINT
+  OptionalStringArg(const OptionalStringArg &) = delete;
+  OptionalStringArg &operator=(const OptionalStringArg &) = delete;
+  const char *c_str_or_null() const noexcept { return ptr_; }
+
+ private:
+  std::string copy_;
+  const char *ptr_ = nullptr;
+};
+
+inline const char *c_str_or_null(const OptionalStringArg &s) noexcept { return s.c_str_or_null(); }
+
+}  // namespace detail
 
 /* ---- BSON ownership -------------------------------------------------------------------- */
 
@@ -119,10 +179,14 @@ Bson with_reply(F &&call) {
 
 /* ---- library ----------------------------------------------------------------------------- */
 
-/* mongo_odm_init() for the lifetime of the object, mongo_odm_cleanup() at its end. */
+/* mongo_odm_init() for the lifetime of the object, mongo_odm_cleanup() at its end. Throws Error
+ * (MONGO_ODM_ERROR_INTERNAL) after the final cleanup of the process (library.h, "Lifetime"). */
 class Library {
  public:
-  Library() { mongo_odm_init(); }
+  Library() {
+    mongo_odm_error_t error;
+    check(mongo_odm_init_checked(&error) > 0, error);
+  }
   ~Library() { mongo_odm_cleanup(); }
   Library(const Library &) = delete;
   Library &operator=(const Library &) = delete;
@@ -217,7 +281,6 @@ template <typename T, void (*Destroy)(T *)>
 struct Deleter {
   void operator()(T *p) const noexcept { Destroy(p); }
 };
-inline const char *c_str_or_null(const std::optional<std::string> &s) { return s ? s->c_str() : nullptr; }
 }  // namespace detail
 
 using ClientPtr = std::unique_ptr<mongo_odm_client_t, detail::Deleter<mongo_odm_client_t, mongo_odm_client_destroy>>;
@@ -227,7 +290,93 @@ using CursorPtr = std::unique_ptr<mongo_odm_cursor_t, detail::Deleter<mongo_odm_
 using ModelPtr = std::unique_ptr<mongo_odm_model_t, detail::Deleter<mongo_odm_model_t, mongo_odm_model_destroy>>;
 using DocPtr = std::unique_ptr<mongo_odm_doc_t, detail::Deleter<mongo_odm_doc_t, mongo_odm_doc_destroy>>;
 
-/* A cursor: raw documents with next_bson(), model documents with next(). */
+class Document;
+
+namespace detail {
+
+/* The read accessors shared by Document and DocumentView (CRTP: D::get() is the C handle). */
+template <typename D>
+class Reader {
+ public:
+  std::optional<std::string> id() const {
+    const char *id = mongo_odm_doc_id(doc());
+    return id ? std::optional<std::string>(id) : std::nullopt;
+  }
+  bool has(const StringArg &key) const { return mongo_odm_doc_has(doc(), key.c_str()); }
+  bool is_extra(const StringArg &key) const { return mongo_odm_doc_is_extra(doc(), key.c_str()); }
+  /* The raw value (borrowed until the document changes), or nullptr when absent. */
+  const bson_value_t *get(const StringArg &key) const { return mongo_odm_doc_get(doc(), key.c_str()); }
+
+  /* Typed getters: the value when `key` is present and of the type (as the C getters: int64
+   * and double also read an int32, double an int64), else std::nullopt. Values are copies. */
+  std::optional<std::string> get_string(const StringArg &key) const {
+    const bson_value_t *v = get(key);
+    if (!v || v->value_type != BSON_TYPE_UTF8) return std::nullopt;
+    return std::string(v->value.v_utf8.str, v->value.v_utf8.len);
+  }
+  std::optional<int32_t> get_int32(const StringArg &key) const { return read<int32_t>(key, mongo_odm_doc_get_int32); }
+  std::optional<int64_t> get_int64(const StringArg &key) const { return read<int64_t>(key, mongo_odm_doc_get_int64); }
+  std::optional<double> get_double(const StringArg &key) const { return read<double>(key, mongo_odm_doc_get_double); }
+  std::optional<bool> get_bool(const StringArg &key) const { return read<bool>(key, mongo_odm_doc_get_bool); }
+  /* Milliseconds since the epoch. */
+  std::optional<int64_t> get_datetime(const StringArg &key) const {
+    return read<int64_t>(key, mongo_odm_doc_get_datetime);
+  }
+  std::optional<bson_oid_t> get_oid(const StringArg &key) const { return read<bson_oid_t>(key, mongo_odm_doc_get_oid); }
+  std::optional<bson_decimal128_t> get_decimal128(const StringArg &key) const {
+    return read<bson_decimal128_t>(key, mongo_odm_doc_get_decimal128);
+  }
+  std::optional<Bson> get_document(const StringArg &key) const { return read_embedded(key, mongo_odm_doc_get_document); }
+  std::optional<Bson> get_array(const StringArg &key) const { return read_embedded(key, mongo_odm_doc_get_array); }
+  std::optional<std::vector<uint8_t>> get_binary(const StringArg &key) const {
+    const uint8_t *data = nullptr;
+    uint32_t len = 0;
+    if (!mongo_odm_doc_get_binary(doc(), key.c_str(), &data, &len, nullptr)) return std::nullopt;
+    return std::vector<uint8_t>(data, data + len);
+  }
+  bool is_null(const StringArg &key) const { return mongo_odm_doc_is_null(doc(), key.c_str()); }
+
+  Bson to_bson(bool exclude_none = false) const {
+    return with_reply([&](bson_t *r, mongo_odm_error_t *e) { return mongo_odm_doc_to_bson(doc(), exclude_none, r, e); });
+  }
+  /* An independent deep copy (mongo_odm_doc_copy()). */
+  Document copy() const;
+
+ private:
+  const mongo_odm_doc_t *doc() const noexcept { return static_cast<const D &>(*this).get(); }
+  template <typename T, typename Getter>
+  std::optional<T> read(const StringArg &key, Getter getter) const {
+    T value{};
+    if (!getter(doc(), key.c_str(), &value)) return std::nullopt;
+    return value;
+  }
+  template <typename Getter>
+  std::optional<Bson> read_embedded(const StringArg &key, Getter getter) const {
+    bson_t view;
+    if (!getter(doc(), key.c_str(), &view)) return std::nullopt;
+    bson_t copy;
+    bson_copy_to(&view, &copy);  // stack storage: Bson::adopt() steals it
+    return std::optional<Bson>(Bson::adopt(&copy));
+  }
+};
+
+}  // namespace detail
+
+/* A read-only view of a document that someone else owns (a cursor's current document): valid
+ * until the owner changes or releases it (for a cursor: until it advances). Copy it with
+ * copy(). Cheap to copy (a pointer). */
+class DocumentView : public detail::Reader<DocumentView> {
+ public:
+  explicit DocumentView(const mongo_odm_doc_t *doc) noexcept : doc_(doc) {}
+  const mongo_odm_doc_t *get() const noexcept { return doc_; }
+  using detail::Reader<DocumentView>::get;
+
+ private:
+  const mongo_odm_doc_t *doc_;
+};
+
+/* A cursor: raw documents with next_bson(), model documents with next_document() or range-for.
+ * Move-only. */
 class Cursor {
  public:
   explicit Cursor(mongo_odm_cursor_t *raw) : ptr_(raw) {}
@@ -239,12 +388,66 @@ class Cursor {
     throw_if_failed();
     return nullptr;
   }
+  /* The next model document as a view (valid until the next call), or nullopt at the end.
+   * Throws if the cursor stopped on an error. */
+  std::optional<DocumentView> next_document() {
+    const mongo_odm_doc_t *doc = next();
+    if (!doc) return std::nullopt;
+    return DocumentView(doc);
+  }
+  /* Prefer next_document(): the next model document as a C handle, or nullptr at the end. */
   const mongo_odm_doc_t *next() {
     const mongo_odm_doc_t *doc = nullptr;
     if (mongo_odm_cursor_next(ptr_.get(), &doc)) return doc;
     throw_if_failed();
     return nullptr;
   }
+
+  /* Input iterator over the model documents: `for (DocumentView d : cursor)`. Each view is
+   * valid until the iterator advances. A cursor is read once: begin() continues where the
+   * cursor is. Errors throw Error from begin() or ++. */
+  class iterator {
+   public:
+    using iterator_category = std::input_iterator_tag;
+    using value_type = DocumentView;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const DocumentView *;
+    using reference = const DocumentView &;
+    iterator() noexcept = default;
+    explicit iterator(Cursor *cursor) : cursor_(cursor) { advance(); }
+    reference operator*() const noexcept { return current_; }
+    pointer operator->() const noexcept { return &current_; }
+    iterator &operator++() {
+      advance();
+      return *this;
+    }
+    bool operator==(const iterator &other) const noexcept { return cursor_ == other.cursor_; }
+    bool operator!=(const iterator &other) const noexcept { return cursor_ != other.cursor_; }
+
+   private:
+    void advance() {
+      const mongo_odm_doc_t *doc = cursor_->next();
+      if (doc) {
+        current_ = DocumentView(doc);
+      } else {
+        cursor_ = nullptr;
+      }
+    }
+    Cursor *cursor_ = nullptr;
+    DocumentView current_{nullptr};
+  };
+  iterator begin() { return iterator(this); }
+  iterator end() noexcept { return iterator(); }
+
+  /* Documents that no longer fit the model: passed over instead of stopping the cursor
+   * (mongo_odm_cursor_set_skip_invalid()); skipped_count() says how many. */
+  Cursor &set_skip_invalid(bool skip = true) {
+    mongo_odm_error_t error;
+    check(mongo_odm_cursor_set_skip_invalid(ptr_.get(), skip, &error), error);
+    return *this;
+  }
+  int64_t skipped_count() const noexcept { return mongo_odm_cursor_skipped_count(ptr_.get()); }
+
   mongo_odm_cursor_t *get() const noexcept { return ptr_.get(); }
 
  private:
@@ -258,8 +461,8 @@ class Cursor {
 /* A client of your own (a pool); or the default client via default_client(). */
 class Client {
  public:
-  Client(const std::string &url, const std::optional<std::string> &username = std::nullopt,
-         const std::optional<std::string> &password = std::nullopt) {
+  Client(const detail::StringArg &url, const detail::OptionalStringArg &username = std::nullopt,
+         const detail::OptionalStringArg &password = std::nullopt) {
     mongo_odm_error_t error;
     mongo_odm_client_t *raw = mongo_odm_client_new(url.c_str(), detail::c_str_or_null(username),
                                                    detail::c_str_or_null(password), &error);
@@ -274,15 +477,15 @@ class Client {
     mongo_odm_error_t error;
     check(mongo_odm_client_ping(raw_, &error), error);
   }
-  Bson command(const std::string &db, const bson_t *cmd) {
+  Bson command(const detail::StringArg &db, const bson_t *cmd) {
     return with_reply([&](bson_t *r, mongo_odm_error_t *e) { return mongo_odm_client_command(raw_, db.c_str(), cmd, r, e); });
   }
-  Bson list_collection_names(const std::string &db, const bson_t *filter = nullptr) {
+  Bson list_collection_names(const detail::StringArg &db, const bson_t *filter = nullptr) {
     return with_reply([&](bson_t *r, mongo_odm_error_t *e) {
       return mongo_odm_client_list_collection_names(raw_, db.c_str(), filter, r, e);
     });
   }
-  void drop_database(const std::string &db) {
+  void drop_database(const detail::StringArg &db) {
     mongo_odm_error_t error;
     check(mongo_odm_client_drop_database(raw_, db.c_str(), &error), error);
   }
@@ -303,7 +506,7 @@ class Collection {
  public:
   /* Takes ownership of a C collection handle. */
   static Collection adopt(mongo_odm_collection_t *owned) { return Collection(owned); }
-  Collection(Client &client, const std::string &db, const std::string &name) {
+  Collection(Client &client, const detail::StringArg &db, const detail::StringArg &name) {
     mongo_odm_error_t error;
     mongo_odm_collection_t *raw = mongo_odm_collection_new(client.get(), db.c_str(), name.c_str(), &error);
     check(raw != nullptr, error);
@@ -389,10 +592,10 @@ class Collection {
 
 /* ---- the default connection -------------------------------------------------------------- */
 
-inline void connect(const std::optional<std::string> &url = std::nullopt,
-                    const std::optional<std::string> &username = std::nullopt,
-                    const std::optional<std::string> &password = std::nullopt,
-                    const std::optional<std::string> &db_name = std::nullopt) {
+inline void connect(const detail::OptionalStringArg &url = std::nullopt,
+                    const detail::OptionalStringArg &username = std::nullopt,
+                    const detail::OptionalStringArg &password = std::nullopt,
+                    const detail::OptionalStringArg &db_name = std::nullopt) {
   mongo_odm_error_t error;
   check(mongo_odm_connect(detail::c_str_or_null(url), detail::c_str_or_null(username),
                           detail::c_str_or_null(password), detail::c_str_or_null(db_name), &error),
@@ -415,13 +618,13 @@ inline std::optional<std::string> default_database_name() {
 
 class Model {
  public:
-  explicit Model(const std::optional<std::string> &collection_name) {
+  explicit Model(const detail::OptionalStringArg &collection_name) {
     mongo_odm_error_t error;
     mongo_odm_model_t *raw = mongo_odm_model_new(detail::c_str_or_null(collection_name), &error);
     check(raw != nullptr, error);
     ptr_.reset(raw);
   }
-  Model &add_field(const std::string &name, mongo_odm_field_type_t type, unsigned flags = 0) {
+  Model &add_field(const detail::StringArg &name, mongo_odm_field_type_t type, unsigned flags = 0) {
     mongo_odm_error_t error;
     check(mongo_odm_model_add_field(ptr_.get(), name.c_str(), type, flags, &error), error);
     return *this;
@@ -461,7 +664,25 @@ class Model {
   ModelPtr ptr_;
 };
 
-class Document {
+namespace detail {
+template <typename T>
+struct is_char_type : std::false_type {};
+template <> struct is_char_type<char> : std::true_type {};
+template <> struct is_char_type<wchar_t> : std::true_type {};
+template <> struct is_char_type<char16_t> : std::true_type {};
+template <> struct is_char_type<char32_t> : std::true_type {};
+#if defined(__cpp_char8_t)
+template <> struct is_char_type<char8_t> : std::true_type {};
+#endif
+/* The integer types Document::set() takes: every integral type but bool and the characters. */
+template <typename T>
+constexpr bool is_settable_integer_v =
+    std::is_integral_v<T> && !std::is_same_v<T, bool> && !is_char_type<std::remove_cv_t<T>>::value;
+}  // namespace detail
+
+/* One document of a model, owned. Move-only (see the top of this header); copy() for a deep
+ * copy. The read accessors (id, has, get, typed getters, to_bson) are those of DocumentView. */
+class Document : public detail::Reader<Document> {
  public:
   explicit Document(const Model &model) : ptr_(mongo_odm_doc_new(model.get())) {
     if (!ptr_) throw Error(MONGO_ODM_ERROR_INTERNAL, "out of memory");
@@ -474,36 +695,79 @@ class Document {
     check(raw != nullptr, error);
     return Document(raw);
   }
-  static Document copy_of(const mongo_odm_doc_t *doc) { return Document(mongo_odm_doc_copy(doc)); }
-
-  std::optional<std::string> id() const {
-    const char *id = mongo_odm_doc_id(ptr_.get());
-    return id ? std::optional<std::string>(id) : std::nullopt;
+  static Document copy_of(const mongo_odm_doc_t *doc) {
+    mongo_odm_doc_t *raw = mongo_odm_doc_copy(doc);
+    if (!raw) throw Error(MONGO_ODM_ERROR_INVALID_ARGUMENT, "cannot copy a NULL document");
+    return Document(raw);
   }
-  Document &set_id(const std::optional<std::string> &id) {
+
+  Document &set_id(const detail::OptionalStringArg &id) {
     mongo_odm_error_t error;
     check(mongo_odm_doc_set_id(ptr_.get(), detail::c_str_or_null(id), &error), error);
     return *this;
   }
-  Document &set(const std::string &key, const char *value) { return done(mongo_odm_doc_set_utf8(ptr_.get(), key.c_str(), value, &error_)); }
-  Document &set(const std::string &key, const std::string &value) { return set(key, value.c_str()); }
-  Document &set(const std::string &key, int32_t value) { return done(mongo_odm_doc_set_int32(ptr_.get(), key.c_str(), value, &error_)); }
-  Document &set(const std::string &key, int64_t value) { return done(mongo_odm_doc_set_int64(ptr_.get(), key.c_str(), value, &error_)); }
-  Document &set(const std::string &key, double value) { return done(mongo_odm_doc_set_double(ptr_.get(), key.c_str(), value, &error_)); }
-  Document &set(const std::string &key, bool value) { return done(mongo_odm_doc_set_bool(ptr_.get(), key.c_str(), value, &error_)); }
-  Document &set(const std::string &key, std::nullptr_t) { return done(mongo_odm_doc_set_null(ptr_.get(), key.c_str(), &error_)); }
-  Document &set(const std::string &key, const bson_value_t &value) { return done(mongo_odm_doc_set_value(ptr_.get(), key.c_str(), &value, &error_)); }
-  Document &set_document(const std::string &key, const bson_t *value) { return done(mongo_odm_doc_set_document(ptr_.get(), key.c_str(), value, &error_)); }
-  Document &set_array(const std::string &key, const bson_t *value) { return done(mongo_odm_doc_set_array(ptr_.get(), key.c_str(), value, &error_)); }
-  Document &set_datetime(const std::string &key, int64_t ms) { return done(mongo_odm_doc_set_datetime(ptr_.get(), key.c_str(), ms, &error_)); }
-
-  bool has(const std::string &key) const { return mongo_odm_doc_has(ptr_.get(), key.c_str()); }
-  bool is_extra(const std::string &key) const { return mongo_odm_doc_is_extra(ptr_.get(), key.c_str()); }
-  const bson_value_t *get(const std::string &key) const { return mongo_odm_doc_get(ptr_.get(), key.c_str()); }
-  bool remove(const std::string &key) { return mongo_odm_doc_remove(ptr_.get(), key.c_str()); }
-  Bson to_bson(bool exclude_none = false) const {
-    return with_reply([&](bson_t *r, mongo_odm_error_t *e) { return mongo_odm_doc_to_bson(ptr_.get(), exclude_none, r, e); });
+  /* Strings (UTF-8). */
+  Document &set(const detail::StringArg &key, const char *value) { return done(mongo_odm_doc_set_utf8(ptr_.get(), key.c_str(), value, &error_)); }
+  Document &set(const detail::StringArg &key, const std::string &value) { return set(key, value.c_str()); }
+  Document &set(const detail::StringArg &key, std::string_view value) { return set(key, std::string(value)); }
+  /* Integers of every type (see the top of this header for the BSON type chosen). */
+  template <typename T, std::enable_if_t<detail::is_settable_integer_v<T>, int> = 0>
+  Document &set(const detail::StringArg &key, T value) {
+    if constexpr (std::is_signed_v<T>) {
+      if constexpr (sizeof(T) <= sizeof(int32_t)) {
+        return set_int32(key, static_cast<int32_t>(value));
+      } else if constexpr (sizeof(T) <= sizeof(int64_t)) {
+        return set_int64(key, static_cast<int64_t>(value));
+      } else {
+        if (value < static_cast<T>(std::numeric_limits<int64_t>::min()) ||
+            value > static_cast<T>(std::numeric_limits<int64_t>::max()))
+          out_of_range(key);
+        return set_int64(key, static_cast<int64_t>(value));
+      }
+    } else {
+      if constexpr (sizeof(T) < sizeof(int32_t)) {
+        return set_int32(key, static_cast<int32_t>(value));
+      } else {
+        if (value <= static_cast<T>(std::numeric_limits<int32_t>::max())) return set_int32(key, static_cast<int32_t>(value));
+        if constexpr (sizeof(T) < sizeof(int64_t)) {
+          return set_int64(key, static_cast<int64_t>(value));
+        } else {
+          if (value > static_cast<T>(std::numeric_limits<int64_t>::max())) out_of_range(key);
+          return set_int64(key, static_cast<int64_t>(value));
+        }
+      }
+    }
   }
+  /* Floating point: stored as double. */
+  template <typename T, std::enable_if_t<std::is_floating_point_v<T>, int> = 0>
+  Document &set(const detail::StringArg &key, T value) {
+    return done(mongo_odm_doc_set_double(ptr_.get(), key.c_str(), static_cast<double>(value), &error_));
+  }
+  Document &set(const detail::StringArg &key, bool value) { return done(mongo_odm_doc_set_bool(ptr_.get(), key.c_str(), value, &error_)); }
+  Document &set(const detail::StringArg &key, std::nullptr_t) { return done(mongo_odm_doc_set_null(ptr_.get(), key.c_str(), &error_)); }
+  Document &set(const detail::StringArg &key, const bson_oid_t &value) { return done(mongo_odm_doc_set_oid(ptr_.get(), key.c_str(), &value, &error_)); }
+  Document &set(const detail::StringArg &key, const bson_decimal128_t &value) {
+    return done(mongo_odm_doc_set_decimal128(ptr_.get(), key.c_str(), &value, &error_));
+  }
+  Document &set(const detail::StringArg &key, const bson_value_t &value) { return done(mongo_odm_doc_set_value(ptr_.get(), key.c_str(), &value, &error_)); }
+  /* Explicitly typed setters (the C functions). */
+  Document &set_int32(const detail::StringArg &key, int32_t value) { return done(mongo_odm_doc_set_int32(ptr_.get(), key.c_str(), value, &error_)); }
+  Document &set_int64(const detail::StringArg &key, int64_t value) { return done(mongo_odm_doc_set_int64(ptr_.get(), key.c_str(), value, &error_)); }
+  Document &set_document(const detail::StringArg &key, const bson_t *value) { return done(mongo_odm_doc_set_document(ptr_.get(), key.c_str(), value, &error_)); }
+  Document &set_array(const detail::StringArg &key, const bson_t *value) { return done(mongo_odm_doc_set_array(ptr_.get(), key.c_str(), value, &error_)); }
+  Document &set_datetime(const detail::StringArg &key, int64_t ms) { return done(mongo_odm_doc_set_datetime(ptr_.get(), key.c_str(), ms, &error_)); }
+  Document &set_binary(const detail::StringArg &key, const uint8_t *data, size_t len,
+                       bson_subtype_t subtype = BSON_SUBTYPE_BINARY) {
+    if (len > std::numeric_limits<uint32_t>::max()) out_of_range(key);
+    return done(mongo_odm_doc_set_binary(ptr_.get(), key.c_str(), subtype, data, static_cast<uint32_t>(len), &error_));
+  }
+  Document &set_binary(const detail::StringArg &key, const std::vector<uint8_t> &bytes,
+                       bson_subtype_t subtype = BSON_SUBTYPE_BINARY) {
+    return set_binary(key, bytes.data(), bytes.size(), subtype);
+  }
+
+  using detail::Reader<Document>::get;
+  bool remove(const detail::StringArg &key) { return mongo_odm_doc_remove(ptr_.get(), key.c_str()); }
 
   void save(bool exclude_none = false) {
     mongo_odm_error_t error;
@@ -535,27 +799,35 @@ class Document {
     check(ok, error_);
     return *this;
   }
+  [[noreturn]] static void out_of_range(const detail::StringArg &key) {
+    throw Error(MONGO_ODM_ERROR_INVALID_ARGUMENT,
+                std::string("value of '") + key.c_str() + "' is out of range for a BSON int64 / binary length");
+  }
   DocPtr ptr_;
   mongo_odm_error_t error_{};
 };
 
-/* Model-level operations (crud.h). */
-inline std::optional<Document> get(const Model &model, const std::string &id) {
+template <typename D>
+Document detail::Reader<D>::copy() const {
+  return Document::copy_of(doc());
+}
+
+/* Model-level operations (crud.h). get() and find_one(): the document, std::nullopt when there
+ * is none, Error on a failure (mongo_odm_try_get / mongo_odm_try_find_one). */
+inline std::optional<Document> get(const Model &model, const detail::StringArg &id) {
   mongo_odm_error_t error;
-  mongo_odm_doc_t *doc = mongo_odm_get(model.get(), id.c_str(), &error);
-  if (!doc) {
-    check(error.code == MONGO_ODM_OK, error);
-    return std::nullopt;
-  }
+  mongo_odm_doc_t *doc = nullptr;
+  bool found = false;
+  check(mongo_odm_try_get(model.get(), id.c_str(), &doc, &found, &error), error);
+  if (!found) return std::nullopt;
   return std::optional<Document>(Document(doc));
 }
 inline std::optional<Document> find_one(const Model &model, const bson_t *filter = nullptr, const bson_t *opts = nullptr) {
   mongo_odm_error_t error;
-  mongo_odm_doc_t *doc = mongo_odm_find_one(model.get(), filter, opts, &error);
-  if (!doc) {
-    check(error.code == MONGO_ODM_OK, error);
-    return std::nullopt;
-  }
+  mongo_odm_doc_t *doc = nullptr;
+  bool found = false;
+  check(mongo_odm_try_find_one(model.get(), filter, opts, &doc, &found, &error), error);
+  if (!found) return std::nullopt;
   return std::optional<Document>(Document(doc));
 }
 inline Cursor find(const Model &model, const bson_t *filter = nullptr, const bson_t *opts = nullptr) {

@@ -25,7 +25,7 @@ static void print_json(const char *label, const bson_t *doc) {
 
 int main(void) {
   mongo_odm_error_t error;
-  mongo_odm_init();
+  check(mongo_odm_init_checked(&error) > 0, &error, "init");
   check(mongo_odm_connect(NULL, NULL, NULL, NULL, &error), &error, "connect");
 
   /* A model with state management and revisions, and two declared indexes. */
@@ -57,9 +57,14 @@ int main(void) {
   check(mongo_odm_doc_save(ada, false, &error), &error, "save");
   printf("saved with revision %s\n", mongo_odm_doc_get_utf8(ada, MONGO_ODM_REVISION_FIELD));
 
-  mongo_odm_doc_t *first = mongo_odm_get(accounts, mongo_odm_doc_id(ada), &error);
-  mongo_odm_doc_t *second = mongo_odm_get(accounts, mongo_odm_doc_id(ada), &error);
-  check(first && second, &error, "get");
+  mongo_odm_doc_t *first = NULL, *second = NULL;
+  bool found_first = false, found_second = false;
+  check(mongo_odm_try_get(accounts, mongo_odm_doc_id(ada), &first, &found_first, &error), &error, "get");
+  check(mongo_odm_try_get(accounts, mongo_odm_doc_id(ada), &second, &found_second, &error), &error, "get");
+  if (!found_first || !found_second) {
+    fprintf(stderr, "get: the document just saved is not found\n");
+    return 1;
+  }
   check(mongo_odm_doc_set_int32(first, "balance", 10, &error), &error, "set");
   bool changed = false;
   check(mongo_odm_doc_get_changes(first, false, &reply, &changed, &error), &error, "get_changes");
@@ -69,9 +74,12 @@ int main(void) {
 
   /* 3. The second copy was loaded at the old revision: its save is refused, nothing written. */
   check(mongo_odm_doc_set_int32(second, "balance", 20, &error), &error, "set");
-  if (!mongo_odm_doc_save(second, false, &error) && error.code == MONGO_ODM_ERROR_REVISION_CONFLICT) {
-    printf("revision conflict: %s\n", error.message);
+  if (mongo_odm_doc_save(second, false, &error)) {
+    fprintf(stderr, "save second: expected a revision conflict, the save went through\n");
+    return 1;
   }
+  check(error.code == MONGO_ODM_ERROR_REVISION_CONFLICT, &error, "save second");
+  printf("revision conflict: %s\n", error.message);
 
   /* 4. Bulk writes: queued, then sent in batches of at most MONGO_ODM_BULK_MAX_BATCH. */
   mongo_odm_bulk_t *bulk = mongo_odm_bulk_new(accounts, true, &error);
@@ -94,6 +102,7 @@ int main(void) {
 
   /* 5. Projections: read the documents as a model of one field. */
   mongo_odm_model_t *emails = mongo_odm_model_new(NULL, &error);
+  check(emails != NULL, &error, "model_new");
   check(mongo_odm_model_add_field(emails, "email", MONGO_ODM_TYPE_UTF8, 0, &error), &error, "add_field");
   mongo_odm_cursor_t *cursor = mongo_odm_find_as(accounts, emails, NULL, NULL, &error);
   check(cursor != NULL, &error, "find_as");

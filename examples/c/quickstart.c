@@ -20,7 +20,7 @@ static void check(bool ok, const mongo_odm_error_t *error, const char *what) {
 
 int main(void) {
   mongo_odm_error_t error;
-  mongo_odm_init();
+  check(mongo_odm_init_checked(&error) > 0, &error, "init");
   printf("libmongo_odm %s\n", mongo_odm_get_version());
 
   /* 1. Connect: NULL arguments come from MONGO_URL, MONGO_USER, MONGO_PASSWORD, MONGO_DB_NAME. */
@@ -55,11 +55,19 @@ int main(void) {
   }
   printf("saved 3 users, Alice has id %s\n", alice_id);
 
-  /* 4. Read one back by id. NULL with code OK would mean "not found". */
-  mongo_odm_doc_t *alice = mongo_odm_get(users, alice_id, &error);
-  check(alice != NULL, &error, "get");
+  /* 4. Read one back by id: false = failed, found = false: no such document. */
+  mongo_odm_doc_t *alice = NULL;
+  bool found = false;
+  check(mongo_odm_try_get(users, alice_id, &alice, &found, &error), &error, "get");
+  if (!found) {
+    fprintf(stderr, "get: %s was just saved but is not found\n", alice_id);
+    return 1;
+  }
   int64_t age = 0;
-  mongo_odm_doc_get_int64(alice, "age", &age);
+  if (!mongo_odm_doc_get_int64(alice, "age", &age)) {
+    fprintf(stderr, "get: the age field is missing\n");
+    return 1;
+  }
   printf("get: %s, %lld, city %s (extra field: %s)\n", mongo_odm_doc_get_utf8(alice, "name"), (long long)age,
          mongo_odm_doc_get_utf8(alice, "city"), mongo_odm_doc_is_extra(alice, "city") ? "yes" : "no");
   mongo_odm_doc_destroy(alice);

@@ -36,15 +36,27 @@ class Note(MongoBaseModel):
         return async_client[DB][cls.Settings.name]
 
 
+def check(ok: bool, what: str) -> None:
+    """Stops the example with a message when a result is not the expected one."""
+    if not ok:
+        raise SystemExit(f"unexpected result: {what}")
+
+
 async def main() -> None:
     print("ping:", sync_client.admin.command("ping"))
     Note.delete_many({})
     note = Note(text="written through my own client")
     note.save()
-    print("sync get:", Note.get(note.id).text)
-    print("async count:", await Note.acount())
-    print("collections include byo_notes:", "byo_notes" in sync_client[DB].list_collection_names())
-    await Note.adelete_many({})
+    got = Note.get(note.id or "")
+    check(got is not None and got.text == note.text, "sync get")
+    print("sync get:", got.text if got else None)
+    count = await Note.acount()
+    check(count == 1, "async count")
+    print("async count:", count)
+    listed = "byo_notes" in sync_client[DB].list_collection_names()
+    check(listed, "list_collection_names")
+    print("collections include byo_notes:", listed)
+    check(await Note.adelete_many({}) == 1, "adelete_many")
     sync_client.close()
     async_client.close()
 

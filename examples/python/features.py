@@ -52,6 +52,8 @@ def main() -> None:
         Account(email="ada@example.com").save()
     except DuplicateKeyError:
         print("unique index: duplicate e-mail refused")
+    else:
+        raise SystemExit("unexpected result: a duplicate e-mail was saved")
 
     # 2. Changed-field saves: a loaded document sends only its changes.
     ada = Account.find_one({"email": "ada@example.com"})
@@ -72,6 +74,7 @@ def main() -> None:
     second.balance += 20
     try:
         second.save()
+        raise SystemExit("unexpected result: the stale copy was saved")
     except RevisionConflictError as e:
         print("revision conflict, nothing written:", str(e)[:60], "...")
         second = Account.get(ada.id or "")  # reload and apply again

@@ -10,6 +10,12 @@ from typing import List, Optional
 from mongo_odm import MongoBaseModel, connect, generate_id
 
 
+def check(ok: bool, what: str) -> None:
+    """Stops the example with a message when a result is not the expected one."""
+    if not ok:
+        raise SystemExit(f"unexpected result: {what}")
+
+
 class User(MongoBaseModel):
     class Settings:
         name = "quickstart_py_users"
@@ -47,18 +53,34 @@ def main() -> None:
     ])
     print(f"saved Ada as {ada.id}; {User.count()} users")
 
-    # Read.
-    print("get:", User.get(ada.id).name)
-    print("older than 30, oldest first:", [u.name for u in User.find({"age": {"$gt": 30}}, sort=[("age", -1)])])
-    print("first by name:", User.find_one({}, sort=[("name", 1)]).name)
+    check(User.count() == 3, "3 users")
+
+    # Read: get() and find_one() return None when nothing matches (errors raise).
+    got = User.get(ada.id or "")
+    check(got is not None and got.name == "Ada", "get(ada.id)")
+    print("get:", got.name if got else None)
+    older = [u.name for u in User.find({"age": {"$gt": 30}}, sort=[("age", -1)])]
+    check(older == ["Grace", "Ada"], "find age > 30")
+    print("older than 30, oldest first:", older)
+    first = User.find_one({}, sort=[("name", 1)])
+    check(first is not None, "find_one")
+    print("first by name:", first.name if first else None)
     # A projection must keep the required fields, since results are validated into models.
     print("projection:", User.find({}, projection=["name", "email"], sort=[("name", 1)], limit=2))
 
     # Update and delete.
-    print("update_one changed:", User.update_one({"name": "Linus"}, {"$set": {"age": 29}}))
-    print("update_many modified:", User.update_many({}, {"$set": {"active": True}}))
-    print("extra field kept:", User.get(ada.id).model_extra)
-    print("delete_one:", User.delete_one({"name": "Grace"}), "->", User.count(), "users")
+    changed = User.update_one({"name": "Linus"}, {"$set": {"age": 29}})
+    check(changed, "update_one Linus")
+    print("update_one changed:", changed)
+    modified = User.update_many({}, {"$set": {"active": True}})
+    check(modified == 3, "update_many")
+    print("update_many modified:", modified)
+    again = User.get(ada.id or "")
+    check(again is not None and again.model_extra == {"active": True}, "extra field")
+    print("extra field kept:", again.model_extra if again else None)
+    deleted = User.delete_one({"name": "Grace"})
+    check(deleted and User.count() == 2, "delete_one Grace")
+    print("delete_one:", deleted, "->", User.count(), "users")
 
     # Aggregation returns plain dicts.
     print("aggregate:", User.aggregate([{"$match": {"active": True}}, {"$count": "active"}]))
@@ -67,7 +89,9 @@ def main() -> None:
     Membership(tenant="acme", user="ada", role="member").save()
     m = Membership(tenant="acme", user="ada", role="admin")
     m.save()
-    print(f"membership id {m.id}; documents: {Membership.count()}; role: {Membership.get(m.id).role}")
+    stored = Membership.get(m.id or "")
+    check(Membership.count() == 1 and stored is not None and stored.role == "admin", "composite key upsert")
+    print(f"membership id {m.id}; documents: {Membership.count()}; role: {stored.role if stored else None}")
 
     # Deterministic ids from keyword arguments.
     print("generate_id(user_id='123', type='profile') =", generate_id(user_id="123", type="profile"))

@@ -36,14 +36,39 @@ MONGO_ODM_API(bool) mongo_odm_doc_save(mongo_odm_doc_t *doc, bool exclude_none, 
  * with no id it is false and the call succeeds without contacting the server (lightodm). */
 MONGO_ODM_API(bool) mongo_odm_doc_delete(const mongo_odm_doc_t *doc, bool *deleted, mongo_odm_error_t *error);
 
-/* The document whose _id is the string `id`, or NULL. NULL with error code MONGO_ODM_OK means
- * "not found"; check the code to tell it from a failure. VALIDATION when the stored document
- * does not fit the model. The returned document is the caller's to destroy. */
+/* Looks up the document whose _id is the string `id`. Three outcomes, told apart without
+ * reading the error code:
+ *   returns false             the lookup failed (`error` says why; `*out` is NULL, `*found` false);
+ *   returns true, *found false no such document (`*out` is NULL);
+ *   returns true, *found true  `*out` is the document, the caller's to mongo_odm_doc_destroy().
+ *
+ *   mongo_odm_doc_t *doc;
+ *   bool found;
+ *   if (!mongo_odm_try_get(model, "42", &doc, &found, &error)) { ... failed: error.message ... }
+ *   else if (!found) { ... not found ... }
+ *   else { ... use doc ...; mongo_odm_doc_destroy(doc); }
+ *
+ * `out` and `found` are required (INVALID_ARGUMENT). Errors: VALIDATION when the stored document
+ * does not fit the model, and the shared ones. (Since 0.2.) */
+MONGO_ODM_API(bool) mongo_odm_try_get(const mongo_odm_model_t *model, const char *id, mongo_odm_doc_t **out,
+                                      bool *found, mongo_odm_error_t *error);
+
+/* mongo_odm_try_get() for the first document matching `filter` (NULL = {}), with the options of
+ * mongo_odm_find_one(). Same outcomes and ownership. (Since 0.2.) */
+MONGO_ODM_API(bool) mongo_odm_try_find_one(const mongo_odm_model_t *model, const bson_t *filter,
+                                           const bson_t *opts, mongo_odm_doc_t **out, bool *found,
+                                           mongo_odm_error_t *error);
+
+/* Deprecated (kept for programs built against 0.1): prefer mongo_odm_try_get(), whose result
+ * cannot be misread. The document whose _id is the string `id`, or NULL. NULL with error code
+ * MONGO_ODM_OK means "not found"; check the code to tell it from a failure. VALIDATION when the
+ * stored document does not fit the model. The returned document is the caller's to destroy. */
 MONGO_ODM_API(mongo_odm_doc_t *) mongo_odm_get(const mongo_odm_model_t *model, const char *id,
                                                mongo_odm_error_t *error);
 
-/* The first document matching `filter` (NULL = {}), with find options (sort, skip,
- * projection, ...), or NULL; "not found" as for mongo_odm_get(). */
+/* Deprecated (kept for programs built against 0.1): prefer mongo_odm_try_find_one(). The
+ * first document matching `filter` (NULL = {}), with find options (sort, skip, projection,
+ * ...), or NULL; "not found" as for mongo_odm_get(). */
 MONGO_ODM_API(mongo_odm_doc_t *) mongo_odm_find_one(const mongo_odm_model_t *model, const bson_t *filter,
                                                     const bson_t *opts, mongo_odm_error_t *error);
 

@@ -21,6 +21,7 @@
 #define MONGO_ODM_CURSOR_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <bson/bson.h>
 
@@ -35,9 +36,40 @@ MONGO_ODM_BEGIN_DECLS
  * cursor is destroyed (copy what you keep, e.g. with mongo_odm_doc_copy()). Returns false at
  * the end of the results or on an error, with `*doc` set to NULL; tell them apart with
  * mongo_odm_cursor_error(). A document that does not fit the model stops the iteration with a
- * VALIDATION error. On a raw cursor (no model) it fails with INVALID_ARGUMENT. NULL arguments
+ * VALIDATION error, unless mongo_odm_cursor_set_skip_invalid() is on; to read such documents,
+ * use mongo_odm_cursor_next_or_raw(). On a raw cursor (no model) it fails with INVALID_ARGUMENT. NULL arguments
  * return false (a NULL cursor records nothing). */
 MONGO_ODM_API(bool) mongo_odm_cursor_next(mongo_odm_cursor_t *cursor, const mongo_odm_doc_t **doc);
+
+/* Stored documents that no longer fit the model (since 0.2). Two ways through, instead of the
+ * VALIDATION error that stops mongo_odm_cursor_next():
+ *
+ * 1. Skip them: after mongo_odm_cursor_set_skip_invalid(cursor, true), mongo_odm_cursor_next()
+ *    passes over documents that do not fit (other errors still stop it) and
+ *    mongo_odm_cursor_skipped_count() says how many it passed over.
+ *
+ * 2. Read them raw: mongo_odm_cursor_next_or_raw() returns each document either as a model
+ *    document (`*doc`, when it fits) or as the stored BSON (`*raw`, when it does not) with the
+ *    VALIDATION error that says why in `invalid` (may be NULL). Both are borrowed until the next
+ *    call or until the cursor is destroyed. Returns false at the end or on another error (tell
+ *    them apart with mongo_odm_cursor_error()), with both set to NULL.
+ *
+ *   const mongo_odm_doc_t *doc;
+ *   const bson_t *raw;
+ *   mongo_odm_error_t why;
+ *   while (mongo_odm_cursor_next_or_raw(cursor, &doc, &raw, &why)) {
+ *     if (doc) { ... a model document ... } else { ... raw BSON; why.message says what is wrong ... }
+ *   }
+ *
+ * For one document by id, the raw form is mongo_odm_collection_find_one() on the model's
+ * collection. set_skip_invalid: INVALID_ARGUMENT for a NULL cursor. next_or_raw: false for NULL
+ * cursor, doc or raw (and on a raw cursor: INVALID_ARGUMENT through mongo_odm_cursor_error()).
+ * skipped_count: 0 for NULL. */
+MONGO_ODM_API(bool) mongo_odm_cursor_set_skip_invalid(mongo_odm_cursor_t *cursor, bool skip,
+                                                      mongo_odm_error_t *error);
+MONGO_ODM_API(int64_t) mongo_odm_cursor_skipped_count(const mongo_odm_cursor_t *cursor);
+MONGO_ODM_API(bool) mongo_odm_cursor_next_or_raw(mongo_odm_cursor_t *cursor, const mongo_odm_doc_t **doc,
+                                                 const bson_t **raw, mongo_odm_error_t *invalid);
 
 /* Advances to the next document as raw BSON (any cursor). `*doc` is borrowed until the next
  * call or until the cursor is destroyed. Returns false at the end or on an error. */

@@ -94,6 +94,16 @@ MONGO_ODM_API(bool) mongo_odm_doc_set_document(mongo_odm_doc_t *doc, const char 
                                                mongo_odm_error_t *error);
 MONGO_ODM_API(bool) mongo_odm_doc_set_array(mongo_odm_doc_t *doc, const char *key, const bson_t *value,
                                             mongo_odm_error_t *error);
+/* Setters for the other declared types (since 0.2), with the errors of the setters above.
+ * set_oid and set_decimal128 copy `*value`; set_binary copies `len` bytes of `data` (`data`
+ * may be NULL only when `len` is 0) with the given subtype (BSON_SUBTYPE_BINARY for plain
+ * bytes). */
+MONGO_ODM_API(bool) mongo_odm_doc_set_oid(mongo_odm_doc_t *doc, const char *key, const bson_oid_t *value,
+                                          mongo_odm_error_t *error);
+MONGO_ODM_API(bool) mongo_odm_doc_set_binary(mongo_odm_doc_t *doc, const char *key, bson_subtype_t subtype,
+                                             const uint8_t *data, uint32_t len, mongo_odm_error_t *error);
+MONGO_ODM_API(bool) mongo_odm_doc_set_decimal128(mongo_odm_doc_t *doc, const char *key,
+                                                 const bson_decimal128_t *value, mongo_odm_error_t *error);
 /* Any BSON value (copied). On "id"/"_id" a UTF-8 value sets a string id, null clears the id
  * (as mongo_odm_doc_set_id(doc, NULL) and mongo_odm_doc_set_null(doc, "id") do: Python's
  * id=None), and any other type sets a raw id of that type. */
@@ -117,6 +127,24 @@ MONGO_ODM_API(bool) mongo_odm_doc_get_int32(const mongo_odm_doc_t *doc, const ch
 MONGO_ODM_API(bool) mongo_odm_doc_get_int64(const mongo_odm_doc_t *doc, const char *key, int64_t *out);
 MONGO_ODM_API(bool) mongo_odm_doc_get_double(const mongo_odm_doc_t *doc, const char *key, double *out);
 MONGO_ODM_API(bool) mongo_odm_doc_get_bool(const mongo_odm_doc_t *doc, const char *key, bool *out);
+
+/* Typed getters for the other declared types (since 0.2), with the same rule: true and the value
+ * when `key` is present and of the type, else false and `*out` untouched (NULL arguments give
+ * false). Copies: get_datetime (milliseconds since the epoch), get_oid, get_decimal128.
+ * Borrowed, valid until the document is next modified or destroyed: get_document and
+ * get_array set `*out` to a read-only bson_t over the document's bytes (bson_init_static();
+ * iterate it, copy it with bson_copy(); bson_destroy() on it is allowed and does nothing), and
+ * get_binary sets `*data` to the bytes (`*len` their number; `subtype` may be NULL).
+ * mongo_odm_doc_is_null() is true when `key` is present and null. */
+MONGO_ODM_API(bool) mongo_odm_doc_get_datetime(const mongo_odm_doc_t *doc, const char *key, int64_t *out);
+MONGO_ODM_API(bool) mongo_odm_doc_get_document(const mongo_odm_doc_t *doc, const char *key, bson_t *out);
+MONGO_ODM_API(bool) mongo_odm_doc_get_array(const mongo_odm_doc_t *doc, const char *key, bson_t *out);
+MONGO_ODM_API(bool) mongo_odm_doc_get_oid(const mongo_odm_doc_t *doc, const char *key, bson_oid_t *out);
+MONGO_ODM_API(bool) mongo_odm_doc_get_binary(const mongo_odm_doc_t *doc, const char *key, const uint8_t **data,
+                                             uint32_t *len, bson_subtype_t *subtype);
+MONGO_ODM_API(bool) mongo_odm_doc_get_decimal128(const mongo_odm_doc_t *doc, const char *key,
+                                                 bson_decimal128_t *out);
+MONGO_ODM_API(bool) mongo_odm_doc_is_null(const mongo_odm_doc_t *doc, const char *key);
 
 /* Removes `key` ("id"/"_id" clear the id). Returns true when something was removed. A REQUIRED
  * field may be removed; saving the document then fails with VALIDATION. */

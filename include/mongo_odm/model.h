@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <bson/bson.h>
+
 #include "error.h"
 #include "macros.h"
 #include "types.h"
@@ -85,6 +87,41 @@ MONGO_ODM_API(size_t) mongo_odm_model_field_count(const mongo_odm_model_t *model
 MONGO_ODM_API(bool) mongo_odm_model_set_collection(mongo_odm_model_t *model,
                                                    mongo_odm_collection_t *collection,
                                                    mongo_odm_error_t *error);
+
+/* Checked updates (since 0.2). mongo_odm_update_one() and mongo_odm_update_many() check the
+ * update operators against the declared fields before anything is sent, and fail with
+ * VALIDATION (the message names the operator and the field; nothing is sent) when the update
+ * would leave a document that no longer fits the model:
+ *   $set, $setOnInsert, $min, $max   a value that does not fit the field's type (or null on a
+ *                                   field that is not NULLABLE);
+ *   $inc, $mul                      a field that is not numeric, a non-numeric operand, or a
+ *                                   result type the field does not take ($inc of a double on
+ *                                   an int32 field);
+ *   $bit                            a field that is not int32/int64;
+ *   $unset, $rename                 a REQUIRED field (renaming it removes it), or a rename onto
+ *                                   a declared field of another type;
+ *   $currentDate                    a field that is not a datetime (timestamp: not ANY);
+ *   $push $addToSet $pop $pull $pullAll  a field that is not an array.
+ * Only top-level declared fields are checked: extra fields, dotted sub-paths ("a.b"), unknown
+ * operators and pipeline updates (an array of stages) are left to the server. A model without
+ * declared fields checks nothing. Models check by default; programs built against 0.1 get the
+ * check too (an update that would have stored a document its model cannot read now fails).
+ *
+ * Opt-outs for raw updates: mongo_odm_model_set_check_updates(model, false) for a model, or the
+ * raw mongo_odm_collection_update_one()/_update_many() (collection.h), never checked.
+ * Configure before sharing the model (see the top of this header). Errors: INVALID_ARGUMENT for
+ * a NULL model. */
+MONGO_ODM_API(bool) mongo_odm_model_set_check_updates(mongo_odm_model_t *model, bool enabled,
+                                                      mongo_odm_error_t *error);
+/* Whether the model checks updates (false for NULL). */
+MONGO_ODM_API(bool) mongo_odm_model_check_updates(const mongo_odm_model_t *model);
+
+/* Checks `update` against the model's declared fields as mongo_odm_update_one() does, without
+ * sending anything and whatever mongo_odm_model_check_updates() says. Returns true when it
+ * passes. Errors: INVALID_ARGUMENT (NULL model or update), ENCODING (corrupt BSON), VALIDATION
+ * (as above). Thread-safe on a configured model. */
+MONGO_ODM_API(bool) mongo_odm_model_check_update(const mongo_odm_model_t *model, const bson_t *update,
+                                                 mongo_odm_error_t *error);
 
 MONGO_ODM_END_DECLS
 

@@ -14,6 +14,22 @@ const mongo_odm::core::Model &model_of(const mongo_odm_model_t *model) {
   return *unwrap(model);
 }
 
+// The three outcomes of try_get / try_find_one: failed (false), not found (true, *found
+// false), found (true, *found true, *out owned by the caller).
+template <typename Lookup>
+bool try_lookup(mongo_odm_doc_t **out, bool *found, mongo_odm_error_t *error, Lookup &&lookup) {
+  if (out) *out = nullptr;
+  if (found) *found = false;
+  return guard(error, false, [&] {
+    require(out, "out");
+    require(found, "found");
+    auto doc = lookup();
+    *found = static_cast<bool>(doc);
+    *out = wrap(doc.release());
+    return true;
+  });
+}
+
 }  // namespace
 
 extern "C" {
@@ -48,6 +64,21 @@ mongo_odm_doc_t *mongo_odm_find_one(const mongo_odm_model_t *model, const bson_t
                                     mongo_odm_error_t *error) {
   return guard(error, static_cast<mongo_odm_doc_t *>(nullptr),
                [&] { return wrap(mongo_odm::core::crud::find_one(model_of(model), filter, opts).release()); });
+}
+
+bool mongo_odm_try_get(const mongo_odm_model_t *model, const char *id, mongo_odm_doc_t **out, bool *found,
+                       mongo_odm_error_t *error) {
+  return try_lookup(out, found, error, [&] {
+    const auto &m = model_of(model);
+    require(id, "id");
+    return mongo_odm::core::crud::get(m, id);
+  });
+}
+
+bool mongo_odm_try_find_one(const mongo_odm_model_t *model, const bson_t *filter, const bson_t *opts,
+                            mongo_odm_doc_t **out, bool *found, mongo_odm_error_t *error) {
+  return try_lookup(out, found, error,
+                    [&] { return mongo_odm::core::crud::find_one(model_of(model), filter, opts); });
 }
 
 mongo_odm_cursor_t *mongo_odm_find(const mongo_odm_model_t *model, const bson_t *filter, const bson_t *opts,

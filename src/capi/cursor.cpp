@@ -34,6 +34,34 @@ bool mongo_odm_cursor_error(const mongo_odm_cursor_t *cursor, mongo_odm_error_t 
   return true;
 }
 
+bool mongo_odm_cursor_set_skip_invalid(mongo_odm_cursor_t *cursor, bool skip, mongo_odm_error_t *error) {
+  return mongo_odm::capi::guard(error, false, [&] {
+    mongo_odm::core::require(cursor, "cursor");
+    unwrap(cursor)->set_skip_invalid(skip);
+    return true;
+  });
+}
+
+int64_t mongo_odm_cursor_skipped_count(const mongo_odm_cursor_t *cursor) {
+  return cursor ? unwrap(cursor)->skipped() : 0;
+}
+
+bool mongo_odm_cursor_next_or_raw(mongo_odm_cursor_t *cursor, const mongo_odm_doc_t **doc, const bson_t **raw,
+                                  mongo_odm_error_t *invalid) {
+  if (doc) *doc = nullptr;
+  if (raw) *raw = nullptr;
+  mongo_odm::capi::set_ok(invalid);
+  if (!cursor || !doc || !raw) return false;
+  return mongo_odm::capi::quiet(false, [&] {
+    const mongo_odm::core::Document *next = nullptr;
+    std::optional<mongo_odm::core::Error> why;
+    if (!unwrap(cursor)->next_doc_or_raw(&next, raw, &why)) return false;
+    *doc = next ? wrap(next) : nullptr;
+    if (why) mongo_odm::capi::set_error(invalid, *why);
+    return true;
+  });
+}
+
 void mongo_odm_cursor_destroy(mongo_odm_cursor_t *cursor) { delete unwrap(cursor); }
 
 }  // extern "C"

@@ -151,6 +151,36 @@ bool mongo_odm_doc_set_value(mongo_odm_doc_t *doc, const char *key, const bson_v
   });
 }
 
+bool mongo_odm_doc_set_oid(mongo_odm_doc_t *doc, const char *key, const bson_oid_t *value,
+                           mongo_odm_error_t *error) {
+  return set_with(doc, key, error, [&](bson_value_t &v) {
+    require(value, "value");
+    v.value_type = BSON_TYPE_OID;
+    bson_oid_copy(value, &v.value.v_oid);
+  });
+}
+
+bool mongo_odm_doc_set_binary(mongo_odm_doc_t *doc, const char *key, bson_subtype_t subtype, const uint8_t *data,
+                              uint32_t len, mongo_odm_error_t *error) {
+  static const uint8_t no_bytes[1] = {0};
+  return set_with(doc, key, error, [&](bson_value_t &v) {
+    if (len > 0) require(data, "data");
+    v.value_type = BSON_TYPE_BINARY;
+    v.value.v_binary.subtype = subtype;
+    v.value.v_binary.data = const_cast<uint8_t *>(data ? data : no_bytes);
+    v.value.v_binary.data_len = len;
+  });
+}
+
+bool mongo_odm_doc_set_decimal128(mongo_odm_doc_t *doc, const char *key, const bson_decimal128_t *value,
+                                  mongo_odm_error_t *error) {
+  return set_with(doc, key, error, [&](bson_value_t &v) {
+    require(value, "value");
+    v.value_type = BSON_TYPE_DECIMAL128;
+    v.value.v_decimal128 = *value;
+  });
+}
+
 bool mongo_odm_doc_has(const mongo_odm_doc_t *doc, const char *key) {
   if (!doc || !key) return false;
   return mongo_odm::capi::quiet(false, [&] { return unwrap(doc)->has(key); });
@@ -207,6 +237,57 @@ bool mongo_odm_doc_get_bool(const mongo_odm_doc_t *doc, const char *key, bool *o
   if (!out || !v || v->value_type != BSON_TYPE_BOOL) return false;
   *out = v->value.v_bool;
   return true;
+}
+
+bool mongo_odm_doc_get_datetime(const mongo_odm_doc_t *doc, const char *key, int64_t *out) {
+  const bson_value_t *v = mongo_odm_doc_get(doc, key);
+  if (!out || !v || v->value_type != BSON_TYPE_DATE_TIME) return false;
+  *out = v->value.v_datetime;
+  return true;
+}
+
+static bool get_embedded(const mongo_odm_doc_t *doc, const char *key, bson_t *out, bson_type_t type) {
+  const bson_value_t *v = mongo_odm_doc_get(doc, key);
+  if (!out || !v || v->value_type != type) return false;
+  // The value was validated when it was stored: bson_init_static only fails on a bad length.
+  return bson_init_static(out, v->value.v_doc.data, v->value.v_doc.data_len);
+}
+
+bool mongo_odm_doc_get_document(const mongo_odm_doc_t *doc, const char *key, bson_t *out) {
+  return get_embedded(doc, key, out, BSON_TYPE_DOCUMENT);
+}
+
+bool mongo_odm_doc_get_array(const mongo_odm_doc_t *doc, const char *key, bson_t *out) {
+  return get_embedded(doc, key, out, BSON_TYPE_ARRAY);
+}
+
+bool mongo_odm_doc_get_oid(const mongo_odm_doc_t *doc, const char *key, bson_oid_t *out) {
+  const bson_value_t *v = mongo_odm_doc_get(doc, key);
+  if (!out || !v || v->value_type != BSON_TYPE_OID) return false;
+  bson_oid_copy(&v->value.v_oid, out);
+  return true;
+}
+
+bool mongo_odm_doc_get_binary(const mongo_odm_doc_t *doc, const char *key, const uint8_t **data, uint32_t *len,
+                              bson_subtype_t *subtype) {
+  const bson_value_t *v = mongo_odm_doc_get(doc, key);
+  if (!data || !len || !v || v->value_type != BSON_TYPE_BINARY) return false;
+  *data = v->value.v_binary.data;
+  *len = v->value.v_binary.data_len;
+  if (subtype) *subtype = v->value.v_binary.subtype;
+  return true;
+}
+
+bool mongo_odm_doc_get_decimal128(const mongo_odm_doc_t *doc, const char *key, bson_decimal128_t *out) {
+  const bson_value_t *v = mongo_odm_doc_get(doc, key);
+  if (!out || !v || v->value_type != BSON_TYPE_DECIMAL128) return false;
+  *out = v->value.v_decimal128;
+  return true;
+}
+
+bool mongo_odm_doc_is_null(const mongo_odm_doc_t *doc, const char *key) {
+  const bson_value_t *v = mongo_odm_doc_get(doc, key);
+  return v && v->value_type == BSON_TYPE_NULL;
 }
 
 bool mongo_odm_doc_remove(mongo_odm_doc_t *doc, const char *key) {

@@ -11,6 +11,10 @@ int mongo_odm_init(void) {
   return mongo_odm::capi::quiet(0, [] { return mongo_odm::core::library::init(); });
 }
 
+int mongo_odm_init_checked(mongo_odm_error_t *error) {
+  return mongo_odm::capi::guard(error, 0, [] { return mongo_odm::core::library::init_or_throw(); });
+}
+
 int mongo_odm_cleanup(void) {
   return mongo_odm::capi::quiet(0, [] {
     const int remaining = mongo_odm::core::library::cleanup();

@@ -1,5 +1,6 @@
 // mongo_odm/model.h
 #include "../core/model.hpp"
+#include "../core/update_check.hpp"
 #include "capi.hpp"
 
 using mongo_odm::capi::guard;
@@ -60,6 +61,24 @@ bool mongo_odm_model_set_collection(mongo_odm_model_t *model, mongo_odm_collecti
   return guard(error, false, [&] {
     require(model, "model");
     unwrap(model)->set_collection(collection ? collection->impl : nullptr);
+    return true;
+  });
+}
+
+bool mongo_odm_model_set_check_updates(mongo_odm_model_t *model, bool enabled, mongo_odm_error_t *error) {
+  return mongo_odm::capi::guard(error, false, [&] {
+    mongo_odm::core::require(model, "model");
+    unwrap(model)->set_check_updates(enabled);
+    return true;
+  });
+}
+
+bool mongo_odm_model_check_updates(const mongo_odm_model_t *model) { return model && unwrap(model)->check_updates(); }
+
+bool mongo_odm_model_check_update(const mongo_odm_model_t *model, const bson_t *update, mongo_odm_error_t *error) {
+  return mongo_odm::capi::guard(error, false, [&] {
+    mongo_odm::core::require(model, "model");
+    mongo_odm::core::check_update(*unwrap(model), update);
     return true;
   });
 }

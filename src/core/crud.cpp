@@ -6,6 +6,7 @@
 #include "changes.hpp"
 #include "connection.hpp"
 #include "error.hpp"
+#include "update_check.hpp"
 
 namespace mongo_odm::core {
 namespace crud {
@@ -99,6 +100,7 @@ int64_t count(const Model &model, const bson_t *filter) {
 bool update_one(const Model &model, const bson_t *filter, const bson_t *update, bool upsert) {
   require(filter, "filter");
   require(update, "update");
+  if (model.check_updates()) check_update(model, update);
   Collection coll = resolve(model);
   Bson opts;
   BSON_APPEND_BOOL(opts.get(), "upsert", upsert);
@@ -112,6 +114,7 @@ bool update_one(const Model &model, const bson_t *filter, const bson_t *update, 
 int64_t update_many(const Model &model, const bson_t *filter, const bson_t *update) {
   require(filter, "filter");
   require(update, "update");
+  if (model.check_updates()) check_update(model, update);
   Collection coll = resolve(model);
   Bson reply;
   coll.update(filter, update, nullptr, reply.get(), true);

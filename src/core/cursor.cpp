@@ -118,19 +118,42 @@ bool Cursor::next_bson(const bson_t **doc) {
 
 bool Cursor::next_doc(const Document **doc) {
   *doc = nullptr;
+  for (;;) {
+    const bson_t *raw = nullptr;
+    std::optional<Error> invalid;
+    if (!next_doc_or_raw(doc, &raw, &invalid)) return false;
+    if (*doc) return true;
+    if (!skip_invalid_) {
+      error_ = std::move(invalid);
+      return false;
+    }
+    ++skipped_;
+  }
+}
+
+bool Cursor::next_doc_or_raw(const Document **doc, const bson_t **raw, std::optional<Error> *invalid) {
+  *doc = nullptr;
+  *raw = nullptr;
+  invalid->reset();
   if (error_) return false;
   if (!model_) {
     error_ = Error(Code::invalid_argument, "this cursor yields raw documents: use mongo_odm_cursor_next_bson()");
     return false;
   }
-  const bson_t *raw = nullptr;
-  if (!next_bson(&raw)) return false;
+  const bson_t *next = nullptr;
+  if (!next_bson(&next)) return false;
   try {
     if (!current_) current_.emplace(model_, Document::no_id);
-    current_->load(raw, /*untrusted=*/false);
+    current_->load(next, /*untrusted=*/false);
   } catch (const Error &e) {
-    error_ = e;
-    return false;
+    if (e.code() != Code::validation) {
+      error_ = e;
+      return false;
+    }
+    current_.reset();  // half loaded: never handed out
+    *raw = next;
+    *invalid = e;
+    return true;
   }
   *doc = &*current_;
   return true;

@@ -43,8 +43,15 @@ class Cursor {
 
   // Raw next; false at the end or on an error (see error()).
   bool next_bson(const bson_t **doc);
-  // Model next: loads the document into the cursor's own Document.
+  // Model next: loads the document into the cursor's own Document. A document that does not
+  // fit the model stops the cursor (VALIDATION), unless skip_invalid is on: then it is passed
+  // over and counted in skipped().
   bool next_doc(const Document **doc);
+  // Model next that never stops on a document that does not fit: either `*doc` (it fits) or
+  // `*raw` (borrowed until the next call) with the VALIDATION error in `*invalid`.
+  bool next_doc_or_raw(const Document **doc, const bson_t **raw, std::optional<Error> *invalid);
+  void set_skip_invalid(bool on) { skip_invalid_ = on; }
+  int64_t skipped() const { return skipped_; }
 
   const std::optional<Error> &error() const { return error_; }
   const Model *model() const { return model_; }
@@ -70,6 +77,8 @@ class Cursor {
   std::optional<Error> error_;
   bool exhausted_ = false;  // the end was reached: next calls return false without an error
   std::optional<Document> current_;
+  bool skip_invalid_ = false;
+  int64_t skipped_ = 0;
 };
 
 }  // namespace mongo_odm::core

@@ -100,14 +100,18 @@ void start_locked() {
 
 }  // namespace
 
-int init() {
+int init_or_throw() {
   std::lock_guard<std::mutex> lock(g_mutex);
+  start_locked();
+  return ++g_refs;
+}
+
+int init() {
   try {
-    start_locked();
+    return init_or_throw();
   } catch (const Error &) {
     return 0;
   }
-  return ++g_refs;
 }
 
 int cleanup() {

@@ -4,7 +4,8 @@
 namespace mongo_odm::core {
 namespace library {
 
-int init();     // takes a reference; returns the new count
+int init();     // takes a reference; returns the new count (0 after the final cleanup)
+int init_or_throw();  // the same, but throws INTERNAL after the final cleanup
 int cleanup();  // drops one; the last closes the default connection and cleans libmongoc up
 
 // True once the last cleanup() shut libmongoc down (the driver cannot be used again).

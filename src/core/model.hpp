@@ -80,6 +80,10 @@ class Model {
   bool use_revision() const { return use_revision_; }
   // Documents of this model remember the state they were loaded or saved with.
   bool tracks_state() const { return use_state_management_ || use_revision_; }
+  // Issue 17: update operators of crud::update_one/update_many are checked against the declared
+  // fields (update_check.hpp) unless this is off.
+  void set_check_updates(bool on) { check_updates_ = on; }
+  bool check_updates() const { return check_updates_; }
   // Settings.indexes: createIndexes entries ({key, name?, options...}), checked when added.
   void add_index(std::shared_ptr<const bson_t> spec) { indexes_.push_back(std::move(spec)); }
   const std::vector<std::shared_ptr<const bson_t>> &indexes() const { return indexes_; }
@@ -93,6 +97,7 @@ class Model {
   std::shared_ptr<Collection> collection_;
   bool use_state_management_ = false;
   bool use_revision_ = false;
+  bool check_updates_ = true;
   std::vector<std::shared_ptr<const bson_t>> indexes_;
 };
 

@@ -137,6 +137,17 @@ static void *init_cleanup_thread(void *arg) {
   return NULL;
 }
 
+static void test_init_checked_counts_like_init(void **state) {
+  (void)state;
+  mongo_odm_error_t err;
+  memset(&err, 0x5a, sizeof err);
+  assert_int_equal(mongo_odm_init_checked(&err), 2); /* the group setup holds one */
+  assert_ok(err);
+  assert_int_equal(mongo_odm_init(), 3);
+  assert_int_equal(mongo_odm_cleanup(), 2);
+  assert_int_equal(mongo_odm_cleanup(), 1);
+}
+
 static void test_init_cleanup_thread_safe(void **state) {
   (void)state;
   pthread_t threads[4];
@@ -342,6 +353,14 @@ static void test_no_restart_after_final_cleanup(void **state) {
   /* group 2's teardown dropped the last reference: the driver is shut down for good */
   assert_int_equal(mongo_odm_cleanup(), 0);
   assert_int_equal(mongo_odm_init(), 0);
+  /* init_checked says why, and takes no reference either */
+  mongo_odm_error_t init_err;
+  memset(&init_err, 0x5a, sizeof init_err);
+  assert_int_equal(mongo_odm_init_checked(&init_err), 0);
+  assert_code(init_err, MONGO_ODM_ERROR_INTERNAL);
+  assert_contains(init_err.message, "has shut the driver down");
+  assert_int_equal(mongo_odm_init_checked(NULL), 0);
+  assert_int_equal(mongo_odm_cleanup(), 0);
   assert_false(mongo_odm_is_connected());
   mongo_odm_error_t err;
   mongo_odm_client_t *client = mongo_odm_client_new("mongodb://127.0.0.1:1/", NULL, NULL, &err);
@@ -372,6 +391,7 @@ int main(void) {
   };
   const struct CMUnitTest initialized[] = {
       cmocka_unit_test(test_init_cleanup_reference_counting),
+      cmocka_unit_test(test_init_checked_counts_like_init),
       cmocka_unit_test(test_init_cleanup_thread_safe),
       cmocka_unit_test(test_log_env_read_at_first_init),
       cmocka_unit_test(test_log_levels_and_clamping),

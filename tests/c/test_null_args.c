@@ -7,7 +7,7 @@
  * test_null_args_coverage CTest checks that each one is called in this file):
  *
  * library.h:    mongo_odm_init mongo_odm_cleanup mongo_odm_get_version mongo_odm_version_number
- *               mongo_odm_check_version mongo_odm_free
+ *               mongo_odm_check_version mongo_odm_free mongo_odm_init_checked
  * error.h:      mongo_odm_error_code_name mongo_odm_error_reason mongo_odm_error_reason_name
  * cancel.h:     mongo_odm_cancel_new mongo_odm_cancel_destroy mongo_odm_cancel_trigger
  *               mongo_odm_cancel_is_triggered mongo_odm_cancel_reset mongo_odm_cancel_set_timeout
@@ -33,11 +33,14 @@
  *               mongo_odm_collection_aggregate mongo_odm_collection_drop
  *               mongo_odm_collection_create_index
  * cursor.h:     mongo_odm_cursor_next mongo_odm_cursor_next_bson mongo_odm_cursor_error
- *               mongo_odm_cursor_destroy
+ *               mongo_odm_cursor_destroy mongo_odm_cursor_set_skip_invalid
+ *               mongo_odm_cursor_skipped_count mongo_odm_cursor_next_or_raw
  * model.h:      mongo_odm_model_new mongo_odm_model_destroy mongo_odm_model_collection_name
  *               mongo_odm_model_set_composite_key mongo_odm_model_composite_key_size
  *               mongo_odm_model_composite_key_field mongo_odm_model_add_field
  *               mongo_odm_model_field_count mongo_odm_model_set_collection
+ *               mongo_odm_model_set_check_updates mongo_odm_model_check_updates
+ *               mongo_odm_model_check_update
  * doc.h:        mongo_odm_doc_new mongo_odm_doc_from_bson mongo_odm_doc_copy mongo_odm_doc_destroy
  *               mongo_odm_doc_model mongo_odm_doc_id mongo_odm_doc_set_id mongo_odm_doc_set_utf8
  *               mongo_odm_doc_set_int32 mongo_odm_doc_set_int64 mongo_odm_doc_set_double
@@ -46,11 +49,14 @@
  *               mongo_odm_doc_has mongo_odm_doc_is_extra mongo_odm_doc_get mongo_odm_doc_get_utf8
  *               mongo_odm_doc_get_int32 mongo_odm_doc_get_int64 mongo_odm_doc_get_double
  *               mongo_odm_doc_get_bool mongo_odm_doc_remove mongo_odm_doc_fields
- *               mongo_odm_doc_to_bson
+ *               mongo_odm_doc_to_bson mongo_odm_doc_set_oid mongo_odm_doc_set_binary
+ *               mongo_odm_doc_set_decimal128 mongo_odm_doc_get_datetime mongo_odm_doc_get_document
+ *               mongo_odm_doc_get_array mongo_odm_doc_get_oid mongo_odm_doc_get_binary
+ *               mongo_odm_doc_get_decimal128 mongo_odm_doc_is_null
  * crud.h:       mongo_odm_doc_save mongo_odm_doc_delete mongo_odm_get mongo_odm_find_one
  *               mongo_odm_find mongo_odm_count mongo_odm_update_one mongo_odm_update_many
  *               mongo_odm_delete_one mongo_odm_delete_many mongo_odm_insert_many
- *               mongo_odm_aggregate
+ *               mongo_odm_aggregate mongo_odm_try_get mongo_odm_try_find_one
  * changes.h:    mongo_odm_diff mongo_odm_collection_save mongo_odm_model_set_use_state_management
  *               mongo_odm_model_use_state_management mongo_odm_model_set_use_revision
  *               mongo_odm_model_use_revision mongo_odm_doc_saved_state mongo_odm_doc_set_saved_state
@@ -166,6 +172,8 @@ static void test_library_error_log(void **state) {
   (void)state;
   /* mongo_odm_init / mongo_odm_cleanup take no arguments (balanced here) */
   assert_int_equal(mongo_odm_init(), 2);
+  assert_int_equal(mongo_odm_cleanup(), 1);
+  assert_int_equal(mongo_odm_init_checked(NULL), 2); /* error may be NULL */
   assert_int_equal(mongo_odm_cleanup(), 1);
   assert_non_null(mongo_odm_get_version());
   assert_true(mongo_odm_version_number() > 0);
@@ -380,12 +388,29 @@ static void test_cursor(void **state) {
   assert_code(err, MONGO_ODM_ERROR_INVALID_ARGUMENT);
   assert_true(mongo_odm_cursor_error(NULL, NULL));
   mongo_odm_cursor_destroy(NULL);
+  EXPECT_INVALID(mongo_odm_cursor_set_skip_invalid(NULL, true, ERR));
+  assert_int_equal(mongo_odm_cursor_skipped_count(NULL), 0);
+  doc = (const mongo_odm_doc_t *)f;
+  raw = (const bson_t *)f;
+  memset(&err, 0x5a, sizeof err);
+  assert_false(mongo_odm_cursor_next_or_raw(NULL, &doc, &raw, &err));
+  assert_null(doc);
+  assert_null(raw);
+  assert_ok(err); /* `invalid` reports documents that do not fit, not argument errors */
+  assert_false(mongo_odm_cursor_next_or_raw(NULL, &doc, &raw, NULL));
+  assert_false(mongo_odm_cursor_next_or_raw(NULL, NULL, &raw, NULL));
+  assert_false(mongo_odm_cursor_next_or_raw(NULL, &doc, NULL, NULL));
 
   mongo_odm_cursor_t *cursor = mongo_odm_collection_find(f->coll, NULL, NULL, &err);
   assert_non_null(cursor);
   assert_ok(err);
   assert_false(mongo_odm_cursor_next(cursor, NULL));
   assert_false(mongo_odm_cursor_next_bson(cursor, NULL));
+  assert_false(mongo_odm_cursor_next_or_raw(cursor, NULL, &raw, NULL));
+  assert_false(mongo_odm_cursor_next_or_raw(cursor, &doc, NULL, NULL));
+  assert_true(mongo_odm_cursor_set_skip_invalid(cursor, true, &err));
+  assert_ok(err);
+  assert_true(mongo_odm_cursor_set_skip_invalid(cursor, false, NULL));
   assert_false(mongo_odm_cursor_error(cursor, &err)); /* nothing recorded */
   assert_ok(err);
   assert_false(mongo_odm_cursor_error(cursor, NULL));
@@ -419,6 +444,11 @@ static void test_model(void **state) {
   assert_int_equal(mongo_odm_model_field_count(NULL), 0);
   EXPECT_INVALID(mongo_odm_model_set_collection(NULL, f->coll, ERR));
   EXPECT_INVALID(mongo_odm_model_set_collection(NULL, NULL, ERR));
+  EXPECT_INVALID(mongo_odm_model_set_check_updates(NULL, false, ERR));
+  assert_false(mongo_odm_model_check_updates(NULL));
+  assert_true(mongo_odm_model_check_updates(f->model));
+  EXPECT_INVALID(mongo_odm_model_check_update(NULL, f->update, ERR));
+  EXPECT_INVALID(mongo_odm_model_check_update(f->model, NULL, ERR));
   assert_true(mongo_odm_model_set_collection(f->model, NULL, NULL)); /* NULL collection restores the default */
   /* nothing changed the fixture model */
   assert_int_equal(mongo_odm_model_field_count(f->model), 0);
@@ -471,6 +501,20 @@ static void test_doc(void **state) {
   EXPECT_INVALID(mongo_odm_doc_set_value(NULL, "k", &value, ERR));
   EXPECT_INVALID(mongo_odm_doc_set_value(d, NULL, &value, ERR));
   EXPECT_INVALID(mongo_odm_doc_set_value(d, "k", NULL, ERR));
+  bson_oid_t oid;
+  bson_oid_init_from_string(&oid, "5f1d7f0c2b3a4c5d6e7f8091");
+  bson_decimal128_t dec;
+  assert_true(bson_decimal128_from_string("1", &dec));
+  const uint8_t byte = 7;
+  EXPECT_INVALID(mongo_odm_doc_set_oid(NULL, "k", &oid, ERR));
+  EXPECT_INVALID(mongo_odm_doc_set_oid(d, NULL, &oid, ERR));
+  EXPECT_INVALID(mongo_odm_doc_set_oid(d, "k", NULL, ERR));
+  EXPECT_INVALID(mongo_odm_doc_set_binary(NULL, "k", BSON_SUBTYPE_BINARY, &byte, 1, ERR));
+  EXPECT_INVALID(mongo_odm_doc_set_binary(d, NULL, BSON_SUBTYPE_BINARY, &byte, 1, ERR));
+  EXPECT_INVALID(mongo_odm_doc_set_binary(d, "k", BSON_SUBTYPE_BINARY, NULL, 1, ERR));
+  EXPECT_INVALID(mongo_odm_doc_set_decimal128(NULL, "k", &dec, ERR));
+  EXPECT_INVALID(mongo_odm_doc_set_decimal128(d, NULL, &dec, ERR));
+  EXPECT_INVALID(mongo_odm_doc_set_decimal128(d, "k", NULL, ERR));
   /* none of that touched the document */
   assert_int_equal(bson_count_keys(mongo_odm_doc_fields(d)), 0);
   assert_non_null(mongo_odm_doc_id(d));
@@ -495,6 +539,37 @@ static void test_doc(void **state) {
   assert_false(mongo_odm_doc_get_bool(NULL, "k", &b));
   assert_false(mongo_odm_doc_get_bool(d, NULL, &b));
   assert_false(mongo_odm_doc_get_bool(d, "k", NULL));
+  bson_t view;
+  const uint8_t *data;
+  uint32_t len;
+  assert_false(mongo_odm_doc_get_datetime(NULL, "k", &i64));
+  assert_false(mongo_odm_doc_get_datetime(d, NULL, &i64));
+  assert_false(mongo_odm_doc_get_datetime(d, "k", NULL));
+  assert_false(mongo_odm_doc_get_document(NULL, "k", &view));
+  assert_false(mongo_odm_doc_get_document(d, NULL, &view));
+  assert_false(mongo_odm_doc_get_document(d, "k", NULL));
+  assert_false(mongo_odm_doc_get_array(NULL, "k", &view));
+  assert_false(mongo_odm_doc_get_array(d, NULL, &view));
+  assert_false(mongo_odm_doc_get_array(d, "k", NULL));
+  assert_false(mongo_odm_doc_get_oid(NULL, "k", &oid));
+  assert_false(mongo_odm_doc_get_oid(d, NULL, &oid));
+  assert_false(mongo_odm_doc_get_oid(d, "k", NULL));
+  assert_false(mongo_odm_doc_get_binary(NULL, "k", &data, &len, NULL));
+  assert_false(mongo_odm_doc_get_binary(d, NULL, &data, &len, NULL));
+  assert_false(mongo_odm_doc_get_binary(d, "k", NULL, &len, NULL));
+  assert_false(mongo_odm_doc_get_binary(d, "k", &data, NULL, NULL));
+  assert_false(mongo_odm_doc_get_decimal128(NULL, "k", &dec));
+  assert_false(mongo_odm_doc_get_decimal128(d, NULL, &dec));
+  assert_false(mongo_odm_doc_get_decimal128(d, "k", NULL));
+  assert_false(mongo_odm_doc_is_null(NULL, "k"));
+  assert_false(mongo_odm_doc_is_null(d, NULL));
+  /* present fields with NULL out pointers: still false, nothing written */
+  mongo_odm_doc_t *full = mongo_odm_doc_copy(d);
+  assert_true(mongo_odm_doc_set_oid(full, "o", &oid, NULL));
+  assert_true(mongo_odm_doc_set_binary(full, "b", BSON_SUBTYPE_BINARY, &byte, 1, NULL));
+  assert_false(mongo_odm_doc_get_oid(full, "o", NULL));
+  assert_false(mongo_odm_doc_get_binary(full, "b", NULL, &len, NULL));
+  mongo_odm_doc_destroy(full);
   assert_false(mongo_odm_doc_remove(NULL, "k"));
   assert_false(mongo_odm_doc_remove(d, NULL));
   assert_null(mongo_odm_doc_fields(NULL));
@@ -520,6 +595,23 @@ static void test_crud(void **state) {
   EXPECT_INVALID(mongo_odm_get(NULL, "id", ERR));
   EXPECT_INVALID(mongo_odm_get(f->model, NULL, ERR));
   EXPECT_INVALID(mongo_odm_find_one(NULL, NULL, NULL, ERR));
+  {
+    mongo_odm_doc_t *out = (mongo_odm_doc_t *)f->doc; /* must be reset to NULL */
+    bool found = true;
+    EXPECT_INVALID(mongo_odm_try_get(NULL, "id", &out, &found, ERR));
+    assert_null(out);
+    assert_false(found);
+    EXPECT_INVALID(mongo_odm_try_get(f->model, NULL, &out, &found, ERR));
+    EXPECT_INVALID(mongo_odm_try_get(f->model, "id", NULL, &found, ERR));
+    EXPECT_INVALID(mongo_odm_try_get(f->model, "id", &out, NULL, ERR));
+    out = (mongo_odm_doc_t *)f->doc;
+    found = true;
+    EXPECT_INVALID(mongo_odm_try_find_one(NULL, NULL, NULL, &out, &found, ERR));
+    assert_null(out);
+    assert_false(found);
+    EXPECT_INVALID(mongo_odm_try_find_one(f->model, NULL, NULL, NULL, &found, ERR));
+    EXPECT_INVALID(mongo_odm_try_find_one(f->model, NULL, NULL, &out, NULL, ERR));
+  }
   EXPECT_INVALID(mongo_odm_find(NULL, NULL, NULL, ERR));
   EXPECT_INVALID(mongo_odm_count(NULL, NULL, &n, ERR));
   EXPECT_INVALID(mongo_odm_count(f->model, NULL, NULL, ERR));

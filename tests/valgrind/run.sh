@@ -51,8 +51,8 @@ LOGS=$ROOT/build/valgrind
 mkdir -p "$LOGS"
 SUPP=$ROOT/tests/valgrind
 
-UNIT=(test_library test_id test_model test_doc test_null_args test_cpp_wrapper)
-INTEGRATION=(test_collection test_crud test_errors test_connection)
+UNIT=(test_library test_id test_model test_doc test_doc_typed test_null_args test_cpp_wrapper)
+INTEGRATION=(test_collection test_crud test_errors test_connection test_lookup test_checked_updates test_cpp_api)
 
 VG=(valgrind --tool=memcheck --error-exitcode=99 --leak-check=full --num-callers=40
     --suppressions="$SUPP/mongo_odm.supp" --gen-suppressions=all --child-silent-after-fork=yes)
@@ -155,7 +155,7 @@ run_jobs() {
 
 # Longest first (measured): the connection suite authenticates many times (SCRAM's PBKDF2 is
 # slow under valgrind), then the Python workload.
-C_JOBS=(test_connection test_errors test_crud test_collection "${UNIT[@]}")
+C_JOBS=(test_connection test_errors test_crud test_collection test_checked_updates test_cpp_api test_lookup "${UNIT[@]}")
 case "$mode" in
   all) build_c_suites; section "valgrind: ${C_JOBS[*]} python ($JOBS at a time)"
        run_jobs test_connection python "${C_JOBS[@]:1}" ;;

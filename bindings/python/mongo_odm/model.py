@@ -29,7 +29,7 @@ from typing import (
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
-from mongo_odm import _core, _features
+from mongo_odm import _core, _features, _update_check
 from mongo_odm._async import run_blocking
 from mongo_odm.bulk import BulkWriter
 from mongo_odm.connection import get_async_database, get_collection
@@ -189,7 +189,10 @@ class MongoBaseModel(BaseModel, metaclass=_ModelMeta):
       ``save()`` sends only the top-level fields that changed (``is_changed``, ``get_changes()``);
     - ``use_revision``: the model gets a ``revision_id`` field; every save stores a new one and a
       save of a document whose stored revision changed since it was loaded raises
-      ``mongo_odm.errors.RevisionConflictError``, writing nothing.
+      ``mongo_odm.errors.RevisionConflictError``, writing nothing;
+    - ``check_updates``: ``update_one``/``update_many`` check the update operators against the
+      fields before sending (ValueError naming the field), with libmongo_odm's check
+      (mongo_odm._update_check). Off by default: lightodm sends updates unchecked.
 
     These need mongo_odm's own collection (TypeError when ``get_collection()`` returns another
     kind); ``Model.bulk_writer()`` too. ``find(..., projection=Sub)`` with a Pydantic class
@@ -420,13 +423,17 @@ class MongoBaseModel(BaseModel, metaclass=_ModelMeta):
 
     @classmethod
     def update_one(cls, filter: Dict[str, Any], update: Dict[str, Any], upsert: bool = False) -> bool:
-        """Applies update operators to the first match; True when modified or upserted."""
+        """Applies update operators to the first match; True when modified or upserted.
+        ``Settings.check_updates``: checked against the fields first (mongo_odm._update_check)."""
+        _update_check.check(cls, update)
         result = cls.get_collection().update_one(filter, update, upsert=upsert)
         return result.modified_count > 0 or (upsert and result.upserted_id is not None)
 
     @classmethod
     def update_many(cls, filter: Dict[str, Any], update: Dict[str, Any]) -> int:
-        """Applies update operators to every match; returns how many were modified."""
+        """Applies update operators to every match; returns how many were modified.
+        ``Settings.check_updates``: checked against the fields first (mongo_odm._update_check)."""
+        _update_check.check(cls, update)
         return cls.get_collection().update_many(filter, update).modified_count
 
     @classmethod
@@ -564,6 +571,7 @@ class MongoBaseModel(BaseModel, metaclass=_ModelMeta):
     async def aupdate_one(cls, filter: Dict[str, Any], update: Dict[str, Any], upsert: bool = False) -> bool:
         """Async twin of update_one(): applies update operators to the first match; True when
         modified or upserted."""
+        _update_check.check(cls, update)
         collection = await cls.get_async_collection()
         result = await collection.update_one(filter, update, upsert=upsert)
         return result.modified_count > 0 or (upsert and result.upserted_id is not None)
@@ -572,6 +580,7 @@ class MongoBaseModel(BaseModel, metaclass=_ModelMeta):
     async def aupdate_many(cls, filter: Dict[str, Any], update: Dict[str, Any]) -> int:
         """Async twin of update_many(): applies update operators to every match; returns how
         many were modified."""
+        _update_check.check(cls, update)
         collection = await cls.get_async_collection()
         return (await collection.update_many(filter, update)).modified_count
 

@@ -73,6 +73,7 @@ PYBIND11_MODULE(_core, m) {
   init_connection(m);
   init_version_and_log(m);
   init_cancel(m);
+  init_update_check(m);
   // pickle protocols 0 and 1 reach copyreg._reduce_ex for classes without __reduce__, which
   // allocates a bare pybind11 instance and aborts the process ("instance allocation failed").
   // These handles cannot be pickled: raise TypeError, as protocols 2+ already do.

@@ -1,0 +1,57 @@
+/*
+ * mongo_odm/cursor.h - reading query results.
+ *
+ * Cursors come from mongo_odm_find() (model documents) and from mongo_odm_aggregate(),
+ * mongo_odm_collection_find() and mongo_odm_collection_aggregate() (raw documents). A cursor
+ * belongs to one thread at a time and holds one pooled connection until it is destroyed;
+ * documents are fetched from the server in batches ("batchSize" option) as they are read, so
+ * memory stays bounded by one batch whatever the size of the result.
+ *
+ *   const mongo_odm_doc_t *doc;
+ *   while (mongo_odm_cursor_next(cursor, &doc)) { ... }
+ *   if (mongo_odm_cursor_error(cursor, &error)) { ... the iteration stopped on an error ... }
+ *   mongo_odm_cursor_destroy(cursor);
+ *
+ * After fork(), a cursor opened before it belongs to the parent (it reads from the parent's
+ * connection): in the child, mongo_odm_cursor_next() and mongo_odm_cursor_next_bson() fail
+ * with MONGO_ODM_ERROR_CONNECTION, and mongo_odm_cursor_destroy() releases it without telling
+ * the server (the parent keeps reading it). Open a new cursor in the child.
+ */
+#ifndef MONGO_ODM_CURSOR_H
+#define MONGO_ODM_CURSOR_H
+
+#include <stdbool.h>
+
+#include <bson/bson.h>
+
+#include "error.h"
+#include "macros.h"
+#include "types.h"
+
+MONGO_ODM_BEGIN_DECLS
+
+/* Advances to the next document of a model cursor (from mongo_odm_find()). Returns true and
+ * sets `*doc` to a document borrowed from the cursor, valid until the next call or until the
+ * cursor is destroyed (copy what you keep, e.g. with mongo_odm_doc_copy()). Returns false at
+ * the end of the results or on an error, with `*doc` set to NULL; tell them apart with
+ * mongo_odm_cursor_error(). A document that does not fit the model stops the iteration with a
+ * VALIDATION error. On a raw cursor (no model) it fails with INVALID_ARGUMENT. NULL arguments
+ * return false (a NULL cursor records nothing). */
+MONGO_ODM_API(bool) mongo_odm_cursor_next(mongo_odm_cursor_t *cursor, const mongo_odm_doc_t **doc);
+
+/* Advances to the next document as raw BSON (any cursor). `*doc` is borrowed until the next
+ * call or until the cursor is destroyed. Returns false at the end or on an error. */
+MONGO_ODM_API(bool) mongo_odm_cursor_next_bson(mongo_odm_cursor_t *cursor, const bson_t **doc);
+
+/* True when the cursor stopped on an error, which is copied to `error` (may be NULL); false
+ * (with `error` set to OK) while it is fine or merely exhausted. A NULL cursor is reported as
+ * an INVALID_ARGUMENT error. */
+MONGO_ODM_API(bool) mongo_odm_cursor_error(const mongo_odm_cursor_t *cursor, mongo_odm_error_t *error);
+
+/* Releases the cursor (killing it on the server if it was not exhausted) and its connection.
+ * NULL is a no-op. */
+MONGO_ODM_API(void) mongo_odm_cursor_destroy(mongo_odm_cursor_t *cursor);
+
+MONGO_ODM_END_DECLS
+
+#endif /* MONGO_ODM_CURSOR_H */

@@ -1,0 +1,268 @@
+// The C++ wrapper as a new user meets it (issue 17 item 5), against the test server: string
+// arguments of every kind, unambiguous integer setters with range checks, typed getters
+// returning std::optional, explicit not-found, move-only documents with copy(), and cursors
+// in range-for. Built twice, as C++17 (test_cpp_api) and C++20 (test_cpp_api_cxx20), with
+// -Wall -Wextra -Wconversion -Werror.
+#include <mongo_odm.hpp>
+
+#include <climits>
+#include <cstddef>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "test_util.h"
+
+namespace {
+
+template <typename F>
+std::string expect_error(uint32_t code, F &&body) {
+  try {
+    body();
+  } catch (const mongo_odm::Error &e) {
+    if (e.code() != code) {
+      print_error("expected %s, got %s: %s\n", mongo_odm_error_code_name(code), e.code_name(), e.what());
+      fail();
+    }
+    return e.what();
+  }
+  print_error("expected mongo_odm::Error %s, nothing thrown\n", mongo_odm_error_code_name(code));
+  fail();
+  return {};
+}
+
+// Compile-time: what the header promises.
+template <typename T>
+using set_result = decltype(std::declval<mongo_odm::Document &>().set("k", std::declval<T>()));
+template <typename T, typename = void>
+struct can_set : std::false_type {};
+template <typename T>
+struct can_set<T, std::void_t<set_result<T>>> : std::true_type {};
+
+static_assert(can_set<int>::value && can_set<long>::value && can_set<long long>::value, "signed integers");
+static_assert(can_set<unsigned>::value && can_set<unsigned long>::value && can_set<unsigned long long>::value,
+              "unsigned integers");
+static_assert(can_set<std::size_t>::value && can_set<short>::value && can_set<unsigned char>::value, "others");
+static_assert(can_set<int32_t>::value && can_set<int64_t>::value && can_set<uint64_t>::value, "fixed width");
+static_assert(can_set<std::string_view>::value && can_set<const char *>::value && can_set<std::string>::value,
+              "strings");
+static_assert(can_set<double>::value && can_set<float>::value && can_set<bool>::value, "others");
+static_assert(!std::is_copy_constructible_v<mongo_odm::Document>, "Document is move-only");
+static_assert(std::is_nothrow_move_constructible_v<mongo_odm::Document>, "Document moves");
+static_assert(std::is_copy_constructible_v<mongo_odm::DocumentView>, "views are cheap to copy");
+static_assert(std::is_same_v<decltype(mongo_odm::get(std::declval<const mongo_odm::Model &>(), "x")),
+                             std::optional<mongo_odm::Document>>,
+              "get makes not-found explicit");
+static_assert(std::is_same_v<decltype(std::declval<mongo_odm::Document &>().get_int32("k")), std::optional<int32_t>>,
+              "typed getters return optional");
+
+std::string unique_name(const char *prefix) {
+  char *name = tu_unique_name(prefix);  // malloc'ed
+  std::string out(name);
+  free(name);
+  return out;
+}
+
+struct Fixture {
+  mongo_odm::Model model{std::optional<std::string>(unique_name("cpp_api"))};
+  Fixture() {
+    model.add_field(std::string_view("name"), MONGO_ODM_TYPE_UTF8, MONGO_ODM_FIELD_REQUIRED)
+        .add_field("age", MONGO_ODM_TYPE_INT32)
+        .add_field(std::string("big"), MONGO_ODM_TYPE_INT64)
+        .add_field("when", MONGO_ODM_TYPE_DATETIME)
+        .add_field("ref", MONGO_ODM_TYPE_OID)
+        .add_field("blob", MONGO_ODM_TYPE_BINARY)
+        .add_field("sub", MONGO_ODM_TYPE_DOCUMENT)
+        .add_field("price", MONGO_ODM_TYPE_DECIMAL128);
+  }
+  ~Fixture() { tu_drop(model.get()); }
+};
+
+int setup(void **state) {
+  if (!mongo_odm_is_connected()) tu_connect();
+  *state = new Fixture();
+  return 0;
+}
+
+int teardown(void **state) {
+  delete static_cast<Fixture *>(*state);
+  return 0;
+}
+
+void test_string_arguments_of_every_kind(void **state) {
+  auto &f = *static_cast<Fixture *>(*state);
+  mongo_odm::Document d(f.model);
+  const std::string key = "name";
+  const std::string_view view_key = std::string_view("nickXYZ").substr(0, 4);  // not NUL-terminated
+  d.set(key, std::string_view("Alice"));
+  d.set(view_key, "Al");
+  d.set(std::string_view("city"), std::string("Oslo"));
+  d.set_id(std::string_view("sv-id"));
+  assert_string_equal(d.get_string("name").value().c_str(), "Alice");
+  assert_string_equal(d.get_string(std::string_view("nick")).value().c_str(), "Al");
+  assert_true(d.has(std::string("city")));
+  assert_false(d.has("nickXYZ"));
+  assert_string_equal(d.id().value().c_str(), "sv-id");
+  d.save();
+  auto got = mongo_odm::get(f.model, std::string_view("sv-id"));
+  assert_true(got.has_value());
+  assert_string_equal(got->get_string("city").value().c_str(), "Oslo");
+}
+
+void test_integer_setters_are_unambiguous_and_checked(void **state) {
+  auto &f = *static_cast<Fixture *>(*state);
+  mongo_odm::Document d(f.model);
+  d.set("age", 5);      // int -> int32
+  d.set("big", 5LL);    // long long -> int64
+  assert_int_equal(mongo_odm_doc_get(d.get(), "big")->value_type, BSON_TYPE_INT64);
+  d.set("big", 6L);     // long -> int64
+  d.set("age", 7u);     // unsigned that fits -> int32 (an int32 field accepts it)
+  assert_int_equal(d.get_int32("age").value(), 7);
+  d.set("age", std::size_t{8});
+  assert_int_equal(d.get_int32("age").value(), 8);
+  d.set("age", static_cast<unsigned long>(9));
+  d.set("age", static_cast<short>(10));
+  d.set("age", static_cast<unsigned char>(11));
+  assert_int_equal(d.get_int32("age").value(), 11);
+  // unsigned past int32: int64 (fine for the int64 field, a VALIDATION error for the int32 one)
+  d.set("big", 3000000000u);
+  assert_int_equal(d.get_int64("big").value(), 3000000000LL);
+  assert_int_equal(mongo_odm_doc_get(d.get(), "big")->value_type, BSON_TYPE_INT64);
+  expect_error(MONGO_ODM_ERROR_VALIDATION, [&] { d.set("age", 3000000000u); });
+  assert_int_equal(d.get_int32("age").value(), 11);  // unchanged
+  // past int64: INVALID_ARGUMENT, document unchanged
+  const std::string msg = expect_error(MONGO_ODM_ERROR_INVALID_ARGUMENT, [&] { d.set("big", ULLONG_MAX); });
+  assert_non_null(std::strstr(msg.c_str(), "'big'"));
+  assert_int_equal(d.get_int64("big").value(), 3000000000LL);
+  d.set("big", static_cast<unsigned long long>(LLONG_MAX));
+  assert_true(d.get_int64("big").value() == LLONG_MAX);
+  d.set("ratio", 0.5f);
+  assert_true(d.get_double("ratio").value() == 0.5);
+  d.set("flag", true);
+  assert_true(d.get_bool("flag").value());
+}
+
+void test_typed_getters_return_optional(void **state) {
+  auto &f = *static_cast<Fixture *>(*state);
+  mongo_odm::Document d(f.model);
+  bson_oid_t oid;
+  bson_oid_init_from_string(&oid, "5f1d7f0c2b3a4c5d6e7f8091");
+  bson_decimal128_t dec;
+  assert_true(bson_decimal128_from_string("9.99", &dec));
+  mongo_odm::Bson sub;
+  BSON_APPEND_UTF8(sub.get(), "k", "v");
+  d.set("name", "n").set_datetime("when", 1234).set("ref", oid).set("price", dec);
+  d.set_binary("blob", std::vector<uint8_t>{1, 2, 3}).set_document("sub", sub.get()).set("nothing", nullptr);
+  assert_true(d.get_datetime("when") == std::optional<int64_t>(1234));
+  const bson_oid_t got_oid = d.get_oid("ref").value();
+  assert_true(bson_oid_equal(&got_oid, &oid));
+  assert_true(d.get_binary("blob").value() == (std::vector<uint8_t>{1, 2, 3}));
+  assert_true(d.get_document("sub").has_value());
+  assert_true(bson_equal(d.get_document("sub")->get(), sub.get()));
+  assert_true(d.get_decimal128("price").has_value());
+  assert_true(d.is_null("nothing"));
+  // absent or of another type: nullopt
+  assert_false(d.get_int32("name").has_value());
+  assert_false(d.get_string("missing").has_value());
+  assert_false(d.get_array("sub").has_value());
+  assert_false(d.get_oid("when").has_value());
+  // the copy of a getter outlives the document
+  std::optional<mongo_odm::Bson> kept = d.get_document("sub");
+  { mongo_odm::Document gone = std::move(d); }
+  assert_true(bson_equal(kept->get(), sub.get()));
+}
+
+void test_not_found_is_nullopt_and_failure_throws(void **state) {
+  auto &f = *static_cast<Fixture *>(*state);
+  mongo_odm::Document someone(f.model);
+  someone.set("name", "someone").save();  // the collection exists: the server parses the filter
+  assert_false(mongo_odm::get(f.model, "nope").has_value());
+  mongo_odm::Bson filter;
+  BSON_APPEND_UTF8(filter.get(), "name", "nobody");
+  assert_false(mongo_odm::find_one(f.model, filter.get()).has_value());
+  mongo_odm::Bson bad;
+  bson_t child;
+  BSON_APPEND_DOCUMENT_BEGIN(bad.get(), "name", &child);
+  BSON_APPEND_INT32(&child, "$nosuchop", 1);
+  bson_append_document_end(bad.get(), &child);
+  expect_error(MONGO_ODM_ERROR_SERVER, [&] { (void)mongo_odm::find_one(f.model, bad.get()); });
+}
+
+void test_document_value_semantics(void **state) {
+  auto &f = *static_cast<Fixture *>(*state);
+  mongo_odm::Document a(f.model);
+  a.set("name", "A");
+  mongo_odm::Document b = a.copy();  // deep
+  b.set("name", "B");
+  assert_string_equal(a.get_string("name")->c_str(), "A");
+  assert_string_equal(b.get_string("name")->c_str(), "B");
+  mongo_odm::Document c = std::move(a);
+  assert_string_equal(c.get_string("name")->c_str(), "A");
+}
+
+void test_cursor_range_for(void **state) {
+  auto &f = *static_cast<Fixture *>(*state);
+  for (int i = 0; i < 5; ++i) {
+    mongo_odm::Document d(f.model);
+    d.set("name", "p" + std::to_string(i)).set("age", i);
+    d.save();
+  }
+  mongo_odm::Bson opts;
+  bson_t sort;
+  BSON_APPEND_DOCUMENT_BEGIN(opts.get(), "sort", &sort);
+  BSON_APPEND_INT32(&sort, "age", 1);
+  bson_append_document_end(opts.get(), &sort);
+  int expected = 0;
+  std::vector<mongo_odm::Document> kept;
+  for (mongo_odm::DocumentView d : mongo_odm::find(f.model, nullptr, opts.get())) {
+    assert_int_equal(d.get_int32("age").value(), expected);
+    if (expected == 2) kept.push_back(d.copy());
+    ++expected;
+  }
+  assert_int_equal(expected, 5);
+  assert_int_equal(kept.at(0).get_int32("age").value(), 2);
+  // next_document()
+  mongo_odm::Cursor cursor = mongo_odm::find(f.model, nullptr, opts.get());
+  std::optional<mongo_odm::DocumentView> first = cursor.next_document();
+  assert_true(first.has_value());
+  assert_string_equal(first->get_string("name")->c_str(), "p0");
+  int rest = 0;
+  for (const auto &d : cursor) rest += d.has("name") ? 1 : 0;  // continues where it is
+  assert_int_equal(rest, 4);
+  assert_false(cursor.next_document().has_value());
+  // an error stops the loop by throwing
+  mongo_odm::Collection coll = mongo_odm::Collection::adopt(tu_collection(f.model.get()));
+  mongo_odm::Bson bad;
+  BSON_APPEND_UTF8(bad.get(), "_id", "zz-bad");
+  BSON_APPEND_UTF8(bad.get(), "name", "bad");
+  BSON_APPEND_UTF8(bad.get(), "age", "not a number");
+  (void)coll.insert_one(bad.get());
+  int seen = 0;
+  expect_error(MONGO_ODM_ERROR_VALIDATION, [&] {
+    for (mongo_odm::DocumentView d : mongo_odm::find(f.model, nullptr, opts.get())) seen += d.has("age") ? 1 : 0;
+  });
+  assert_true(seen <= 5);
+  // or passes over it
+  mongo_odm::Cursor skipping = mongo_odm::find(f.model, nullptr, opts.get());
+  skipping.set_skip_invalid();
+  int fitting = 0;
+  for (mongo_odm::DocumentView d : skipping) fitting += d.has("age") ? 1 : 0;
+  assert_int_equal(fitting, 5);
+  assert_int_equal(skipping.skipped_count(), 1);
+}
+
+}  // namespace
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_string_arguments_of_every_kind, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_integer_setters_are_unambiguous_and_checked, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_typed_getters_return_optional, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_not_found_is_nullopt_and_failure_throws, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_document_value_semantics, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_cursor_range_for, setup, teardown),
+  };
+  return cmocka_run_group_tests_name(MONGO_ODM_TEST_GROUP, tests, tu_setup_connected, tu_teardown_connected);
+}
