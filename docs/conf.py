@@ -47,3 +47,4 @@ html_theme_options = {
     "show_powered_by": False,
 }
 html_sidebars = {"**": ["about.html", "searchbox.html", "navigation.html"]}
+html_static_path = ["_static"]

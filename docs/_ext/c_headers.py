@@ -74,7 +74,7 @@ def join_comments(*parts: str) -> str:
 
 # ---- the C header parser -------------------------------------------------------------------
 
-_GUARD = re.compile(r"^#\s*(ifndef|define|endif)\s+MONGO_ODM_\w+_H\b")
+_GUARD = re.compile(r"^#\s*(ifndef|define|endif)\s+MONGO_ODM(_\w+)?_H\b")
 _PREPROC_SKIP = re.compile(r"^#\s*(if|ifdef|ifndef|elif|else|endif|include|undef|error)\b")
 
 
@@ -186,7 +186,7 @@ def parse_c_header(path: Path, rel: str) -> Header:
         i += 1
         decl = "\n".join(chunk)
         entries.append(_declaration(decl, pending, rel))
-        pending = ""
+        # Declarations that follow with no blank line share the comment (a group of twins).
     return Header(rel, intro, entries)
 
 
@@ -542,7 +542,24 @@ class CppHeaderDirective(Directive):
         return node.children
 
 
+def write_report(app, exception) -> None:  # type: ignore[no-untyped-def]
+    """build/.../c-reference.json: every declaration of the headers and whether it has a
+    comment (tests/docs/check.py reads it)."""
+    if exception is not None or app.builder.format != "html":
+        return
+    import json
+    report = []
+    for rel, h in load_all().items():
+        for e in h.entries:
+            for item in ([e] if e.kind != "flags" else []) + e.members:
+                if item.kind in ("section", "member"):
+                    continue
+                report.append({"header": rel, "kind": item.kind, "name": item.name, "documented": bool(item.doc.strip())})
+    (Path(app.outdir) / "c-reference.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
+
+
 def setup(app):  # type: ignore[no-untyped-def]
+    app.connect("build-finished", write_report)
     app.add_directive("c-comment", CCommentDirective)
     app.add_directive("c-header", CHeaderDirective)
     app.add_directive("cpp-header", CppHeaderDirective)
