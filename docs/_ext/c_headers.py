@@ -320,7 +320,7 @@ def _cpp_class_body(lines: List[str], start: int) -> Tuple[int, List[Entry]]:
                 depth += 0
                 i += 1
                 continue
-            elif s and access == "public" and not s.startswith("}"):
+            elif s and access == "public" and not s.startswith(("}", ":", ",")):
                 sig = s
                 j = i
                 while "{" not in sig and ";" not in sig and j + 1 < len(lines):
@@ -398,11 +398,12 @@ def inline_nodes(text: str) -> List[nodes.Node]:
 def comment_nodes(text: str) -> List[nodes.Node]:
     """Paragraphs; indented runs become literal blocks, '- ' runs bullet lists."""
     result: List[nodes.Node] = []
+    # The comment's own indentation: a run indented 2 more than that is code.
+    base = min((len(ln) - len(ln.lstrip()) for ln in text.split("\n") if ln.strip()), default=0)
     for block in re.split(r"\n\s*\n", text):
         lines = block.split("\n")
         if not block.strip():
             continue
-        base = min(len(ln) - len(ln.lstrip()) for ln in lines if ln.strip())
         para: List[str] = []
         bullets: Optional[nodes.bullet_list] = None
 
