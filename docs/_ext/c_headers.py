@@ -34,7 +34,7 @@ class Entry:
     name: str
     signature: str   # what follows the directive name
     doc: str         # the comment text, comment markers removed
-    members: List["Entry"] = field(default_factory=list)
+    members: List[Entry] = field(default_factory=list)
 
 
 @dataclass
@@ -342,31 +342,31 @@ def _cpp_class_body(lines: List[str], start: int) -> Tuple[int, List[Entry]]:
 
 # ---- rendering -----------------------------------------------------------------------------
 
-class _Registry:
-    names: Dict[str, str] = {}     # C name -> role (func, macro, type, enumerator, struct, enum)
-    docs: Dict[str, str] = {}      # comment id -> text
-    headers: Dict[str, Header] = {}
+_NAMES: Dict[str, str] = {}        # C name -> role (func, macro, type, enumerator, struct, enum)
+_DOCS: Dict[str, str] = {}         # comment id -> text
+_HEADERS: Dict[str, Header] = {}   # "mongo_odm/error.h" -> its parse
 
 
 def _c_headers() -> List[Path]:
-    return [INCLUDE / "mongo_odm.h"] + sorted((INCLUDE / "mongo_odm").glob("*.h")) + [INCLUDE / "mongo_odm" / "version.h.in"]
+    return [INCLUDE / "mongo_odm.h", *sorted((INCLUDE / "mongo_odm").glob("*.h")),
+            INCLUDE / "mongo_odm" / "version.h.in"]
 
 
 def load_all() -> Dict[str, Header]:
-    if not _Registry.headers:
+    if not _HEADERS:
         for p in _c_headers():
             rel = str(p.relative_to(INCLUDE))
             h = parse_c_header(p, rel)
-            _Registry.headers[rel] = h
+            _HEADERS[rel] = h
             for e in h.entries:
                 role = {"function": "func", "macro": "macro", "struct": "struct", "enum": "enum",
                         "type": "type"}.get(e.kind)
                 if role:
-                    _Registry.names[e.name] = role
+                    _NAMES[e.name] = role
                 for mem in e.members:
                     if mem.kind == "enumerator":
-                        _Registry.names[mem.name] = "enumerator"
-    return _Registry.headers
+                        _NAMES[mem.name] = "enumerator"
+    return _HEADERS
 
 
 _INLINE = re.compile(r"`([^`\n]+)`|\b((?:mongo_odm|MONGO_ODM)_\w+)(\(\))?")
@@ -383,7 +383,7 @@ def inline_nodes(text: str) -> List[nodes.Node]:
             out.append(nodes.literal(m.group(1), m.group(1)))
             continue
         name, call = m.group(2), m.group(3) or ""
-        role = _Registry.names.get(name)
+        role = _NAMES.get(name)
         if role is None:
             out.append(nodes.literal(name + call, name + call))
             continue
@@ -407,7 +407,7 @@ def comment_nodes(text: str) -> List[nodes.Node]:
         para: List[str] = []
         bullets: Optional[nodes.bullet_list] = None
 
-        def flush() -> None:
+        def flush(para: List[str] = para) -> None:
             if para:
                 p = nodes.paragraph()
                 p.extend(inline_nodes(" ".join(x.strip() for x in para)))
@@ -455,12 +455,12 @@ class CCommentDirective(Directive):
     required_arguments = 1
 
     def run(self) -> List[nodes.Node]:
-        return comment_nodes(_Registry.docs[self.arguments[0]])
+        return comment_nodes(_DOCS[self.arguments[0]])
 
 
 def _doc_id(text: str) -> str:
-    key = f"d{len(_Registry.docs)}"
-    _Registry.docs[key] = text
+    key = f"d{len(_DOCS)}"
+    _DOCS[key] = text
     return key
 
 
@@ -502,7 +502,7 @@ class CHeaderDirective(Directive):
                     _emit_entry(mem, out)
             else:
                 _emit_entry(e, out)
-        node = nodes.section() if False else nodes.container()
+        node = nodes.container()
         self.state.nested_parse(StringList(out, source=str(INCLUDE / rel)), self.content_offset, node)
         return node.children
 
@@ -555,11 +555,29 @@ def write_report(app, exception) -> None:  # type: ignore[no-untyped-def]
             for item in ([e] if e.kind != "flags" else []) + e.members:
                 if item.kind in ("section", "member"):
                     continue
-                report.append({"header": rel, "kind": item.kind, "name": item.name, "documented": bool(item.doc.strip())})
+                report.append({"header": rel, "kind": item.kind, "name": item.name,
+                               "documented": bool(item.doc.strip())})
     (Path(app.outdir) / "c-reference.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
 
 
+def check_pages(app) -> None:  # type: ignore[no-untyped-def]
+    """Every public header has its page docs/c-api/<name>.rst: a header added without one
+    fails the -W build here, with the line to write, instead of going missing from the site."""
+    from sphinx.util import logging
+
+    log = logging.getLogger(__name__)
+    pages = Path(app.srcdir) / "c-api"
+    for p in _c_headers():
+        stem = p.name.split(".")[0]
+        page = pages / f"{stem}.rst"
+        rel = str(p.relative_to(INCLUDE))
+        if not page.exists() or f".. c-header:: {rel}" not in page.read_text(encoding="utf-8"):
+            log.warning(f"include/{rel} has no page: write docs/c-api/{stem}.rst with a title and "
+                        f"'.. c-header:: {rel}', and list c-api/{stem} in docs/c-api.rst")
+
+
 def setup(app):  # type: ignore[no-untyped-def]
+    app.connect("builder-inited", check_pages)
     app.connect("build-finished", write_report)
     app.add_directive("c-comment", CCommentDirective)
     app.add_directive("c-header", CHeaderDirective)

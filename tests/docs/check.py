@@ -74,7 +74,8 @@ def check_links(html_dir: Path) -> list:
                 ids = pages[target].ids if target in pages else set()
                 if unquote(u.fragment) not in ids:
                     failures.append(f"{page.relative_to(html_dir.resolve())}: {ref} (no such anchor)")
-    return [f"links: {'passed' if not failures else 'FAILED'} - {n} internal links in {len(pages)} pages, {len(failures)} broken"] + failures
+    verdict = "passed" if not failures else "FAILED"
+    return [f"links: {verdict} - {n} internal links in {len(pages)} pages, {len(failures)} broken", *failures]
 
 
 # ---- C symbols -----------------------------------------------------------------------------
@@ -172,7 +173,7 @@ def check_python(html_dir: Path) -> list:
         else:  # constants and __version__: described in the reference page itself
             need(f"mongo_odm.{name}", obj, doc_required=False)
     return [f"python: {'passed' if not failures else 'FAILED'} - {len(mongo_odm.__all__)} names of mongo_odm.__all__, "
-            f"{n} public names and methods checked, {len(failures)} problems"] + failures
+            f"{n} public names and methods checked, {len(failures)} problems", *failures]
 
 
 # ---- screenshots ---------------------------------------------------------------------------
@@ -193,7 +194,7 @@ def check_not_blank(pngs: list) -> list:
         ok &= good
         lines.append(f"  {Path(p).name}: {img.width}x{img.height}, {len(colours)} colours, "
                      f"{100 * ink / total:.1f}% ink{'' if good else ' - BLANK'}")
-    return [f"screenshots: {'passed' if ok else 'FAILED'} - {len(pngs)} pages rendered by chromium"] + lines
+    return [f"screenshots: {'passed' if ok else 'FAILED'} - {len(pngs)} pages rendered by chromium", *lines]
 
 
 def main() -> int:

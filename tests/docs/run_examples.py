@@ -44,7 +44,7 @@ def collect():
                             target.read_text(encoding="utf-8"), target))
         if page.suffix != ".md":
             continue
-        for i, m in enumerate(FENCE.finditer(text)):
+        for m in FENCE.finditer(text):
             lang, code = m.group(1), m.group(2)
             line = text[: m.start()].count("\n") + 1
             where = f"{page.relative_to(ROOT)}:{line}"
@@ -65,8 +65,9 @@ def compile_program(lang: str, code: str, src: Path | None, libdir: Path, out: P
                            capture_output=True, text=True).stdout.split()
     # The project's own warning flags (CMakeLists.txt MONGO_ODM_WARNINGS), as errors.
     compiler = ["cc", "-std=c99"] if lang == "c" else ["c++", "-std=c++17", "-Wno-ignored-attributes"]
-    cmd = compiler + ["-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror", "-o", str(out), str(src), f"-I{ROOT / 'include'}",
-                      f"-I{libdir / 'include'}", f"-L{libdir}", "-lmongo_odm", f"-Wl,-rpath,{libdir}"] + flags
+    cmd = [*compiler, "-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror", "-o", str(out), str(src),
+           f"-I{ROOT / 'include'}", f"-I{libdir / 'include'}", f"-L{libdir}", "-lmongo_odm",
+           f"-Wl,-rpath,{libdir}", *flags]
     subprocess.run(cmd, check=True, capture_output=True, text=True)
     return [str(out)]
 
