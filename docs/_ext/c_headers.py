@@ -201,9 +201,15 @@ def _flat(code: str) -> str:
 
 def _declaration(decl: str, doc: str, rel: str) -> Entry:
     flat = _flat(decl)
-    m = re.match(r"^MONGO_ODM_API\((.*?)\)\s*(\w+)\s*\((.*)\)\s*;$", flat)
+    # Attribute macros (MONGO_ODM_WARN_UNUSED, a deprecation macro) before the name or after
+    # the parameters are kept out of the signature and named under the comment.
+    attrs = r"((?:MONGO_ODM_[A-Z0-9_]+(?:\([^()]*\))?\s*)*)"
+    m = re.match(r"^MONGO_ODM_API\((.*?)\)\s*" + attrs + r"(\w+)\s*\((.*?)\)\s*" + attrs + ";$", flat)
     if m:
-        ret, name, params = m.groups()
+        ret, before, name, params, after = m.groups()
+        extra = " ".join(x.strip() for x in (before, after) if x.strip())
+        if extra:
+            doc = join_comments(doc, f"Attributes: ``{extra}``")
         return Entry("function", name, f"{ret} {name}({params})".replace("( ", "("), doc)
     m = re.match(r"^typedef struct (\w+) (\w+);$", flat)
     if m:
