@@ -6,13 +6,16 @@
 # scripts/common.sh).
 #   scripts/deps.sh            C library + Python package build/test dependencies
 #   scripts/deps.sh --fuzz     also clang and libFuzzer's runtime (reliability suite)
+#   scripts/deps.sh --docs     also chromium (scripts/docs.sh --check renders pages to PNG)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 want_fuzz=0
+want_docs=0
 for arg in "$@"; do
   case "$arg" in
     --fuzz) want_fuzz=1 ;;
+    --docs) want_docs=1 ;;
     *) echo "deps.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -28,6 +31,9 @@ apt_pkgs=(build-essential cmake ninja-build pkg-config libmongoc-dev libbson-dev
           libcmocka-dev pybind11-dev valgrind openssl git mount)
 if [ "$want_fuzz" = 1 ]; then
   apt_pkgs+=(clang libclang-rt-14-dev)
+fi
+if [ "$want_docs" = 1 ]; then
+  apt_pkgs+=(chromium)
 fi
 
 # Python: Debian's python3 unless PYTHON names another one (this machine's pyenv Python, say).

@@ -14,6 +14,7 @@
 #   8. security (auth, TLS, logging) and reliability (faults, fork, soak) suites in Python
 #   9. the libFuzzer targets (clang), 20 s each on the committed corpus
 #  10. valgrind memcheck over the C suites and a Python workload
+#  11. the documentation site (scripts/docs.sh --check)
 # and prints how many tests each part ran. Exits non-zero if anything failed. A suite passes only
 # with its runner's exit status 0, a report written by this run (never the previous run's), no
 # failure, error or skip, and the number of tests tests/expected-counts.txt records for it
@@ -51,7 +52,7 @@ if [ "${MONGO_ODM_TEST_KEEP_CACHE:-0}" = 1 ]; then
   first_run="NOT a first run: MONGO_ODM_TEST_KEEP_CACHE=1 kept build/cache and the venvs"
   echo "$first_run"
 else
-  for d in "$CACHE" build/venv-test build/venv-wheel build/venv-wheel-tools build/bson-ref build/readme-install; do
+  for d in "$CACHE" build/venv-test build/venv-wheel build/venv-wheel-tools build/venv-docs build/bson-ref build/readme-install; do
     [ -e "$d" ] || continue
     chmod -R u+w "$d" 2>/dev/null || true  # Go's module cache is read-only
     rm -rf "$d"
@@ -151,6 +152,11 @@ section "valgrind memcheck (tests/valgrind)"
 MONGO_ODM_VALGRIND_PYTHON="$VENV_PY" tests/valgrind/run.sh | tee build/valgrind.log || FAILED=1
 SUMMARY+=("$(tail -n 1 build/valgrind.log)")
 mark valgrind
+
+section "Documentation site (scripts/docs.sh --check: -W -n build, links, C and Python reference coverage, examples, screenshots)"
+MONGO_ODM_DOCS_LIBDIR=build/test MONGO_ODM_DOCS_WHEEL=${wheel:-} scripts/docs.sh --check 2>&1 | tee build/docs.log || FAILED=1
+SUMMARY+=("$(grep '^docs:' build/docs.log | tail -n 1 || echo 'docs: FAILED - no summary')")
+mark docs
 
 section "summary"
 echo "first run: $first_run"

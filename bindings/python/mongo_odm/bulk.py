@@ -63,22 +63,27 @@ class BulkWriteResult:
 
     @property
     def inserted_count(self) -> int:
+        """The number of documents inserted (the server's ``nInserted``)."""
         return self._count("nInserted")
 
     @property
     def matched_count(self) -> int:
+        """The number of documents the updates and replacements matched (``nMatched``)."""
         return self._count("nMatched")
 
     @property
     def modified_count(self) -> int:
+        """The number of documents the updates and replacements changed (``nModified``)."""
         return self._count("nModified")
 
     @property
     def deleted_count(self) -> int:
+        """The number of documents deleted (``nRemoved``)."""
         return self._count("nRemoved")
 
     @property
     def upserted_count(self) -> int:
+        """The number of documents inserted by upserts (``nUpserted``)."""
         return self._count("nUpserted")
 
     @property
@@ -88,6 +93,7 @@ class BulkWriteResult:
 
     @property
     def acknowledged(self) -> bool:
+        """Always True: bulk writes use the client's (acknowledged) write concern."""
         return True
 
     def __repr__(self) -> str:
@@ -111,6 +117,7 @@ class BulkWriter(Generic[M]):
 
     @property
     def ordered(self) -> bool:
+        """Whether the writes stop at the first error (True) or go on past it (False)."""
         return self._ordered
 
     def __len__(self) -> int:

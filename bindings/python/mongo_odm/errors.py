@@ -48,10 +48,13 @@ class PyMongoError(Exception):
         self._error_labels = set(error_labels or [])
 
     def has_error_label(self, label: str) -> bool:
+        """True when the server's reply labelled the error ``label`` (e.g.
+        ``"TransientTransactionError"``), as pymongo's method of that name."""
         return label in self._error_labels
 
     @property
     def timeout(self) -> bool:
+        """True when the error is a timeout of some kind (pymongo's property); False here."""
         return False
 
 
@@ -80,6 +83,7 @@ class NetworkTimeout(AutoReconnect):
 
     @property
     def timeout(self) -> bool:
+        """True: this error is a timeout."""
         return True
 
 
@@ -88,6 +92,7 @@ class ServerSelectionTimeoutError(AutoReconnect):
 
     @property
     def timeout(self) -> bool:
+        """True: this error is a timeout."""
         return True
 
 
@@ -96,6 +101,7 @@ class WaitQueueTimeoutError(ConnectionFailure):
 
     @property
     def timeout(self) -> bool:
+        """True: this error is a timeout."""
         return True
 
 
@@ -124,10 +130,12 @@ class OperationFailure(PyMongoError):
 
     @property
     def code(self) -> Optional[int]:
+        """The server's error code, or None when there is none."""
         return self.__code
 
     @property
     def details(self) -> Optional[Mapping[str, Any]]:
+        """The server's full reply (a dict), or None when there is none."""
         return self.__details
 
     def __str__(self) -> str:
@@ -142,6 +150,7 @@ class ExecutionTimeout(OperationFailure):
 
     @property
     def timeout(self) -> bool:
+        """True: this error is a timeout."""
         return True
 
 

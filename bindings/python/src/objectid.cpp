@@ -90,14 +90,17 @@ Objects with a 12-byte ``.binary`` (pymongo's bson.ObjectId) are accepted too.)d
       .def_property_readonly("binary",
                              [](const ObjectIdValue &v) {
                                return py::bytes(reinterpret_cast<const char *>(v.oid.bytes), 12);
-                             })
+                             },
+                             "The 12 bytes of the ObjectId.")
       .def_property_readonly("generation_time",
                              [](const ObjectIdValue &v) {
                                const time_t t = bson_oid_get_time_t(&v.oid);
                                py::object utc = py::reinterpret_borrow<py::object>(globals().utc);
                                return py::module_::import("datetime").attr("datetime").attr("fromtimestamp")(
                                    static_cast<long long>(t), utc);
-                             })
+                             },
+                             "When the ObjectId was made: its first 4 bytes, as an aware UTC datetime "
+                             "(second precision).")
       .def_static("is_valid",
                   [](py::object candidate) {
                     if (candidate.is_none()) return false;
@@ -109,7 +112,9 @@ Objects with a 12-byte ``.binary`` (pymongo's bson.ObjectId) are accepted too.)d
                     } catch (py::type_error &) {
                       return false;
                     }
-                  })
+                  },
+                  "True when ObjectId(candidate) would succeed (24 hex characters, 12 bytes or an "
+                  "ObjectId); False for anything else, None included.")
       .def("__str__", &hex_of)
       .def("__repr__", [](const ObjectIdValue &v) { return "ObjectId('" + hex_of(v) + "')"; })
       .def("__hash__", [](const ObjectIdValue &v) {
