@@ -65,8 +65,9 @@ def ctest_counts(log: Path) -> dict[str, int]:
     text = log.read_text(errors="replace")
     counts = {
         "run": len(_CTEST_RUN.findall(text)),
-        "passed": text.count("\nTest Passed."),
-        "failed": text.count("\nTest Failed.") + text.count("\nTest Not Run."),
+        # a test with PASS_REGULAR_EXPRESSION (or FAIL_...) logs "Test Pass Reason:" instead
+        "passed": text.count("\nTest Passed.") + text.count("\nTest Pass Reason:"),
+        "failed": text.count("\nTest Failed.") + text.count("\nTest Fail Reason:") + text.count("\nTest Not Run."),
     }
     counts["skip_filter"] = len(re.findall(r"^MONGO_ODM_TEST_SKIP=", text, re.M))  # tests/c/test_util.c
     for name, pattern in _CMOCKA.items():

@@ -175,7 +175,7 @@ def test_an_empty_run_fails(work: Path) -> None:
 
 # --- CTest ----------------------------------------------------------------------------------
 
-def ctest_project(work: Path, programs: dict[str, str]) -> str:
+def ctest_project(work: Path, programs: dict[str, str], properties: dict[str, str] | None = None) -> str:
     """A CMake project in work/ctest whose tests run the given shell snippets; configured into
     build/<returned dir>, the way scripts/test.sh lays out its builds."""
     src = work / "ctest-src"
@@ -184,7 +184,7 @@ def ctest_project(work: Path, programs: dict[str, str]) -> str:
     for name, body in programs.items():
         (src / f"{name}.sh").write_text(body)
         lines.append(f'add_test(NAME {name} COMMAND sh "${{CMAKE_CURRENT_SOURCE_DIR}}/{name}.sh")')
-        lines.append(f"set_tests_properties({name} PROPERTIES LABELS unit)")
+        lines.append(f"set_tests_properties({name} PROPERTIES LABELS unit {(properties or {}).get(name, '')})")
     (src / "CMakeLists.txt").write_text("\n".join(lines) + "\n")
     build = work / "ctest-build"
     subprocess.run(["cmake", "-S", src, "-B", build], check=True, capture_output=True)
@@ -204,6 +204,15 @@ def test_ctest_with_its_recorded_counts_passes(work: Path) -> None:
     assert failed == 0, lines
     assert lines == ["C sample: passed - 2 of 2 CTest tests passed, 6 cmocka test cases passed inside them "
                      "(0 failed, 0 skipped)"]
+
+
+def test_tests_judged_by_a_regular_expression_count_both_ways(work: Path) -> None:
+    # CTest logs "Test Pass Reason:" / "Test Fail Reason:" for them instead of "Test Passed."
+    build = ctest_project(work, {"a": CMOCKA_PASS + "echo 'it worked'\n", "b": CMOCKA_PASS},
+                          {"a": 'PASS_REGULAR_EXPRESSION "it worked"', "b": 'PASS_REGULAR_EXPRESSION "it worked"'})
+    lines, failed = run_ctest(work, counts_file(work, ctest_sample=2, ctest_sample_cmocka=6), build)
+    assert failed == 1
+    assert "1 of 2 CTest tests passed" in lines[0] and "1 CTest tests did not pass" in lines[0]
 
 
 def test_ctest_that_finds_no_tests_fails(work: Path) -> None:
