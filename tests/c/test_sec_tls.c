@@ -31,7 +31,9 @@
  * of a TLS record to the server, which then waits for the rest): closing a pool waits for
  * libmongoc's monitor thread, so a failing connect() returns after that at most. */
 #define TIMEOUTS "serverSelectionTimeoutMS=2000&connectTimeoutMS=1000"
-/* The margin absorbs a loaded machine. */
+/* A failing connect waits at most the 2 s selection + the 1 s connect timeout. Safe on a loaded
+ * 2-core machine under ASan: 8 s leaves 5 s of slack for scheduling delays of tens to hundreds
+ * of ms, and still fails a handshake that hangs (libmongoc's own defaults: 30 s, 10 s). */
 #define MAX_FAILURE_SECONDS 8.0
 
 /* "tls=true&<TIMEOUTS>&tlsCAFile=<file of setting ca_key>" + extra. */
@@ -285,7 +287,7 @@ static void test_encrypted_key_without_passphrase_never_prompts(void **state) {
   size_t used = 0;
   int status = 0;
   bool exited = false;
-  const double deadline = sec_now() + 30.0;
+  const double deadline = sec_now() + 30.0; /* a hang detector only: the program needs well under 1 s */
   while (sec_now() < deadline) {
     struct pollfd pfd = {master, POLLIN, 0};
     if (poll(&pfd, 1, 100) > 0) {
