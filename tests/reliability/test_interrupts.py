@@ -302,12 +302,16 @@ def test_an_abandoned_cursor_is_killed_on_the_server(server, use_server, db_name
             await iterator.aclose()
 
         async def cancelled_mid_iteration():
+            iterating = asyncio.Event()
+
             async def consume():
                 async for _ in Item.afind_iter({}, batch_size=100):
+                    iterating.set()
                     await asyncio.sleep(0.05)
 
             task = asyncio.create_task(consume())
-            await asyncio.sleep(0.2)
+            # ordering, not a 0.2 s sleep assumed long enough: cancelled once the cursor exists
+            await asyncio.wait_for(iterating.wait(), 60)
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task
@@ -323,9 +327,13 @@ def test_an_abandoned_cursor_is_killed_on_the_server(server, use_server, db_name
                           ("break out of find_iter", sync_break)]:
             before = kill_cursors_count(observer, db_name)
             run()
-            for _ in range(50):  # the async generator's finalizer runs on the loop's next turns
+            # the async generator's finalizer runs on the loop's next turns: polled up to 10 s (it
+            # is seen at once); the wait costs time only when the test fails, and load cannot
+            # stretch it to 10 s
+            deadline = time.monotonic() + 10
+            while True:
                 after = kill_cursors_count(observer, db_name)
-                if after > before:
+                if after > before or time.monotonic() > deadline:
                     break
                 time.sleep(0.02)
             killed[name] = after - before
