@@ -11,9 +11,14 @@
 
 #include "test_util.h"
 
-/* How much later than asked a call may give control back: scheduling on a loaded 2-core
- * machine (a trigger wakes a waiting call at once; a check function runs every 20 ms). */
-#define LATENESS_S 0.25
+/* How much later than asked a call may give control back. Safe on a loaded 2-core machine under
+ * ASan with `ctest -j2`: scheduling delays there are tens to hundreds of ms, and load can only make
+ * a call later, never earlier. Still a failure for the bug: every call here would otherwise wait
+ * at least 5 s (the library's serverSelectionTimeoutMS on the hung server, or waitQueueTimeoutMS=5000),
+ * and the largest bound asked below is 1 s + LATENESS_S = 3 s. */
+#define LATENESS_S 2.0
+/* Clock granularity: libmongoc and the library count deadlines in whole milliseconds. */
+#define EPSILON_S 0.01
 
 static double now_s(void) {
   struct timespec ts;
@@ -70,11 +75,27 @@ static void *trigger_later(void *p) {
   return NULL;
 }
 
+/* For a deadline or timer that starts inside the call (after `start`): the call is back no
+ * earlier than the deadline (load cannot make it earlier, so the lower bound stays tight) and
+ * at most LATENESS_S after it. */
 static void assert_back_within(double start, double expected_s, const char *what) {
   const double took = now_s() - start;
   printf("[ cancel   ] %s: %.3f s (expected %.3f s)\n", what, took, expected_s);
-  if (took < expected_s - 0.01 || took > expected_s + LATENESS_S) {
+  if (took < expected_s - EPSILON_S || took > expected_s + LATENESS_S) {
     print_error("%s took %.3f s; expected %.3f s up to +%.2f s\n", what, took, expected_s, LATENESS_S);
+    fail();
+  }
+}
+
+/* For a trigger (or signal) sent by another thread at `sent_at`: that thread starts its sleep
+ * before the call's `start`, so a start-based lower bound breaks when the caller is descheduled
+ * in between. Ordering instead: the call came back after the trigger was sent, and (measured from
+ * the trigger, so a late trigger thread does not count against the library) within LATENESS_S. */
+static void assert_back_after(double back, double sent_at, const char *what) {
+  printf("[ cancel   ] %s: back %.3f s after the trigger\n", what, back - sent_at);
+  if (sent_at <= 0 || back < sent_at || back - sent_at > LATENESS_S) {
+    print_error("%s: back %.3f s after the trigger (sent: %s); expected 0 up to +%.2f s\n", what, back - sent_at,
+                sent_at > 0 ? "yes" : "no", LATENESS_S);
     fail();
   }
 }
@@ -95,19 +116,19 @@ static void test_trigger_from_another_thread_interrupts_every_kind_of_wait(void 
   struct trigger_args args = {token, 0.2, 0};
   pthread_t thread;
   pthread_create(&thread, NULL, trigger_later, &args);
-  double start = now_s();
   bson_t out;
   bool found;
   assert_false(mongo_odm_collection_find_one(coll, NULL, NULL, &out, &found, &err));
   bson_destroy(&out);
-  pthread_join(thread, NULL);
-  assert_back_within(start, 0.2, "find_one, token triggered by another thread");
+  double back = now_s();
+  pthread_join(thread, NULL); /* then triggered_at is safe to read */
+  assert_back_after(back, args.triggered_at, "find_one, token triggered by another thread");
   assert_code(err, MONGO_ODM_ERROR_CANCELLED);
   assert_int_equal(mongo_odm_error_reason(&err), MONGO_ODM_REASON_CANCELLED);
   assert_true(mongo_odm_cancel_is_triggered(token));
 
   /* still triggered: the next call stops at its first wait */
-  start = now_s();
+  const double start = now_s();
   assert_false(mongo_odm_client_ping(client, &err));
   assert_code(err, MONGO_ODM_ERROR_CANCELLED);
   assert_back_within(start, 0.0, "ping with a token triggered before the call");
@@ -119,11 +140,11 @@ static void test_trigger_from_another_thread_interrupts_every_kind_of_wait(void 
   assert_non_null(cursor); /* find sends nothing until next() */
   args.after_s = 0.15;
   pthread_create(&thread, NULL, trigger_later, &args);
-  start = now_s();
   const bson_t *doc;
   assert_false(mongo_odm_cursor_next_bson(cursor, &doc));
-  pthread_join(thread, NULL);
-  assert_back_within(start, 0.15, "cursor next, token triggered by another thread");
+  back = now_s();
+  pthread_join(thread, NULL); /* then triggered_at is safe to read */
+  assert_back_after(back, args.triggered_at, "cursor next, token triggered by another thread");
   assert_true(mongo_odm_cursor_error(cursor, &err));
   assert_code(err, MONGO_ODM_ERROR_CANCELLED);
   mongo_odm_cursor_destroy(cursor);
@@ -222,8 +243,11 @@ static void test_check_function_runs_on_the_waiting_thread_and_can_stop_the_call
   assert_code(err, MONGO_ODM_ERROR_CANCELLED);
   assert_int_equal(s.calls, 5);
   assert_false(s.other_thread);
-  /* called about every 20 ms while the call waits: 5 calls in well under a second */
-  assert_true(took >= 0.06 && took < 0.5);
+  /* called about every 20 ms while the call waits: 5 calls take about 0.1 s. The lower bound
+   * is safe under load (waits only get longer); the upper one is LATENESS_S (2 s, 20x the
+   * expected time), still short of the 5 s selection timeout a call that ran its check
+   * function only when a wait ended would reach (and calls == 5 above checks that too). */
+  assert_true(took >= 0.06 && took < LATENESS_S);
   mongo_odm_cancel_destroy(token);
   mongo_odm_collection_destroy(coll);
   mongo_odm_client_destroy(client);
@@ -243,7 +267,6 @@ static void test_a_waiting_call_sleeps_until_something_happens(void **state) {
   struct rusage before, after;
   getrusage(RUSAGE_THREAD, &before);
   pthread_create(&thread, NULL, trigger_later, &args);
-  const double start = now_s();
   mongo_odm_error_t err;
   assert_false(mongo_odm_client_ping(client, &err));
   const double back = now_s();
@@ -253,7 +276,7 @@ static void test_a_waiting_call_sleeps_until_something_happens(void **state) {
   printf("[ cancel   ] ping of a hung server, trigger after 1 s: back %.1f ms after the trigger, "
          "%ld voluntary context switches\n", (back - args.triggered_at) * 1e3, switches);
   assert_code(err, MONGO_ODM_ERROR_CANCELLED);
-  assert_back_within(start, 1.0, "ping, token triggered after 1 s");
+  assert_back_after(back, args.triggered_at, "ping, token triggered after 1 s");
   assert_true(switches < 15);
   mongo_odm_cancel_attach(NULL);
   mongo_odm_cancel_destroy(token);
@@ -278,6 +301,9 @@ static void test_check_interval_is_the_tokens(void **state) {
   printf("[ cancel   ] check function every 150 ms: %d calls, stopped after %.3f s\n", s.calls, took);
   assert_code(err, MONGO_ODM_ERROR_CANCELLED);
   assert_int_equal(s.calls, 4);
+  /* 4 calls 150 ms apart: 0.6 s. The lower bound tells the token's interval from the 20 ms
+   * default (about 0.1 s) and load cannot break it (waits only get longer); the upper one is
+   * 0.6 s + LATENESS_S, under the 5 s selection timeout of the hung server. */
   assert_true(took >= 0.55 && took < 0.6 + LATENESS_S);
   mongo_odm_cancel_destroy(token);
   mongo_odm_collection_destroy(coll);
@@ -296,10 +322,12 @@ static bool stop_after_usr1(void *p) {
 struct kill_args {
   pthread_t target;
   double after_s;
+  double sent_at;
 };
 static void *signal_later(void *p) {
   struct kill_args *args = p;
   usleep((useconds_t)(args->after_s * 1e6));
+  args->sent_at = now_s();
   pthread_kill(args->target, SIGUSR1);
   return NULL;
 }
@@ -320,13 +348,13 @@ static void test_a_signal_runs_the_check_function_at_once(void **state) {
   sigaction(SIGUSR1, &sa, &old);
   g_usr1_seen = 0;
   mongo_odm_cancel_attach(token);
-  struct kill_args args = {pthread_self(), 0.3};
+  struct kill_args args = {pthread_self(), 0.3, 0};
   pthread_t thread;
   pthread_create(&thread, NULL, signal_later, &args);
-  const double start = now_s();
   assert_false(mongo_odm_client_ping(client, &err));
+  const double back = now_s();
   pthread_join(thread, NULL);
-  assert_back_within(start, 0.3, "ping, SIGUSR1 to the waiting thread, check interval 60 s");
+  assert_back_after(back, args.sent_at, "ping, SIGUSR1 to the waiting thread, check interval 60 s");
   assert_code(err, MONGO_ODM_ERROR_CANCELLED);
   mongo_odm_cancel_attach(NULL);
   sigaction(SIGUSR1, &old, NULL);
@@ -389,11 +417,11 @@ static void test_wait_for_a_pooled_connection_is_interrupted(void **state) {
   struct trigger_args args = {token, 0.2, 0};
   pthread_t thread;
   pthread_create(&thread, NULL, trigger_later, &args);
-  const double start = now_s();
   int64_t n;
   assert_false(mongo_odm_collection_count_documents(coll, NULL, NULL, &n, &err));
-  pthread_join(thread, NULL);
-  assert_back_within(start, 0.2, "count_documents waiting for the pool, token triggered");
+  const double back = now_s();
+  pthread_join(thread, NULL); /* then triggered_at is safe to read */
+  assert_back_after(back, args.triggered_at, "count_documents waiting for the pool, token triggered");
   assert_code(err, MONGO_ODM_ERROR_CANCELLED);
   mongo_odm_cancel_attach(NULL);
   mongo_odm_cancel_destroy(token);

@@ -7,7 +7,8 @@
  *
  * What is asserted:
  *  - during the outage every call fails with MONGO_ODM_ERROR_CONNECTION, none takes longer
- *    than serverSelectionTimeoutMS (1 s here) + MARGIN_S, and nothing hangs or crashes;
+ *    than upper_bound_s(serverSelectionTimeoutMS) (3 s for the 1 s here), and nothing hangs
+ *    or crashes;
  *  - after the restart the same default connection and the same mongo_odm_client_t work
  *    again, without being recreated;
  *  - every save acknowledged before (or after) the kill is in the database afterwards;
@@ -20,10 +21,12 @@
 
 #include "test_util.h"
 
-/* serverSelectionTimeoutMS used here, and what a call may take beyond it: one refused connect
- * on loopback plus thread scheduling on a loaded 2-core machine (ASan and valgrind included). */
+/* serverSelectionTimeoutMS used here. */
 #define SELECTION_TIMEOUT_S 1.0
-#define MARGIN_S 1.5
+/* The library's default serverSelectionTimeoutMS (libmongoc's own is 30 s). */
+#define LIBRARY_DEFAULT_TIMEOUT_S 5.0
+/* Clock granularity: libmongoc counts the timeout in whole milliseconds on its own clock. */
+#define EPSILON_S 0.1
 
 enum { SAVERS = 3, MAX_OPS = 4096, AFTER_RESTART_MIN = 20 };
 
@@ -39,6 +42,16 @@ static double now_seconds(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The longest a call with serverSelectionTimeoutMS `timeout_s` may take: twice the timeout, at
+ * least the timeout + 2 s (1 s -> 3 s, 5 s -> 10 s). Safe on a loaded 2-core machine under ASan
+ * with `ctest -j2`: a call measured there takes the timeout + at most about 0.1 s (one refused
+ * connect on loopback plus scheduling); load only adds scheduling delays, tens to hundreds of
+ * ms, against 2 s or more of slack. Still separates: 3 s is short of the library's 5 s default
+ * (a URL option that was ignored) and 10 s of libmongoc's 30 s (a lost library default). */
+static double upper_bound_s(double timeout_s) {
+  return timeout_s + (timeout_s > 2.0 ? timeout_s : 2.0);
 }
 
 /* Runs scripts/ferretdb.sh with `args`; parses the export lines it prints. */
@@ -270,18 +283,21 @@ static void test_kill_and_restart_during_saves(void **state) {
       print_error("thread %d: only %d successes after the restart\n", k, w->after_restart_ok);
       fail();
     }
-    /* failures belong to the outage: none began once the server had been back for a
-     * selection timeout */
-    if (w->last_failure_start > g_restarted_at + SELECTION_TIMEOUT_S) {
+    /* failures belong to the outage: none began once the server had been back for longer
+     * than a call may take (the client's monitor rediscovers it within a 0.5 s heartbeat;
+     * load only delays that by scheduling, far less than the 3 s allowed) */
+    if (w->last_failure_start > g_restarted_at + upper_bound_s(SELECTION_TIMEOUT_S)) {
       print_error("thread %d: a call failed %.2f s after the restart\n", k, w->last_failure_start - g_restarted_at);
       fail();
     }
   }
   printf("[ faults   ] %d calls, %d acknowledged, %d failed during the %.1f s outage; slowest call %.2f s "
          "(bound %.1f s)\n",
-         total_ops, total_ok, total_failures, g_restarted_at - killed_at, max_call, SELECTION_TIMEOUT_S + MARGIN_S);
-  if (max_call > SELECTION_TIMEOUT_S + MARGIN_S) {
-    print_error("a call took %.2f s: more than serverSelectionTimeoutMS + %.1f s\n", max_call, MARGIN_S);
+         total_ops, total_ok, total_failures, g_restarted_at - killed_at, max_call, upper_bound_s(SELECTION_TIMEOUT_S));
+  /* see upper_bound_s for why this holds on a loaded machine */
+  if (max_call > upper_bound_s(SELECTION_TIMEOUT_S)) {
+    print_error("a call took %.2f s: more than %.1f s (serverSelectionTimeoutMS %.1f s)\n", max_call,
+                upper_bound_s(SELECTION_TIMEOUT_S), SELECTION_TIMEOUT_S);
     fail();
   }
 
@@ -328,11 +344,13 @@ static void test_kill_and_restart_during_saves(void **state) {
 
 /* ------------------------------------------------------------------ a server that never comes up */
 
+/* The call failed no earlier than its timeout (load cannot make it earlier: the lower bound
+ * stays tight, minus the clock granularity) and no later than upper_bound_s(timeout). */
 static void assert_took(double took, double timeout_s, const char *what) {
   printf("[ faults   ] %s: %.2f s (serverSelectionTimeoutMS %.1f s)\n", what, took, timeout_s);
-  if (took < timeout_s - 0.1 || took > timeout_s + MARGIN_S) {
-    print_error("%s took %.2f s; expected serverSelectionTimeoutMS (%.1f s) up to +%.1f s\n", what, took, timeout_s,
-                MARGIN_S);
+  if (took < timeout_s - EPSILON_S || took > upper_bound_s(timeout_s)) {
+    print_error("%s took %.2f s; expected serverSelectionTimeoutMS (%.1f s) up to %.1f s\n", what, took, timeout_s,
+                upper_bound_s(timeout_s));
     fail();
   }
 }
@@ -346,7 +364,7 @@ static void test_server_never_up(void **state) {
   /* the default connection: connect pings */
   double start = now_seconds();
   assert_false(mongo_odm_connect(url, g_user, g_password, DB, &err));
-  assert_took(now_seconds() - start, 1.0, "connect");
+  assert_took(now_seconds() - start, SELECTION_TIMEOUT_S, "connect");
   assert_code(err, MONGO_ODM_ERROR_CONNECTION);
   assert_false(mongo_odm_is_connected());
 
@@ -358,14 +376,14 @@ static void test_server_never_up(void **state) {
   bson_t *doc = BCON_NEW("_id", BCON_INT32(1));
   start = now_seconds();
   assert_false(mongo_odm_collection_insert_one(coll, doc, NULL, NULL, &err));
-  assert_took(now_seconds() - start, 1.0, "insert_one");
+  assert_took(now_seconds() - start, SELECTION_TIMEOUT_S, "insert_one");
   assert_code(err, MONGO_ODM_ERROR_CONNECTION);
   start = now_seconds();
   mongo_odm_cursor_t *cursor = mongo_odm_collection_find(coll, NULL, NULL, &err);
   assert_non_null(cursor); /* the query starts at the first next */
   const bson_t *found;
   assert_false(mongo_odm_cursor_next_bson(cursor, &found));
-  assert_took(now_seconds() - start, 1.0, "find");
+  assert_took(now_seconds() - start, SELECTION_TIMEOUT_S, "find");
   assert_true(mongo_odm_cursor_error(cursor, &err));
   assert_code(err, MONGO_ODM_ERROR_CONNECTION);
   mongo_odm_cursor_destroy(cursor);
@@ -379,7 +397,7 @@ static void test_server_never_up(void **state) {
   assert_non_null(client);
   start = now_seconds();
   assert_false(mongo_odm_client_ping(client, &err));
-  assert_took(now_seconds() - start, 5.0, "ping with the default timeout");
+  assert_took(now_seconds() - start, LIBRARY_DEFAULT_TIMEOUT_S, "ping with the default timeout");
   assert_code(err, MONGO_ODM_ERROR_CONNECTION);
   mongo_odm_client_destroy(client);
 }

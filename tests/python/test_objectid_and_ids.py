@@ -138,6 +138,8 @@ def test_generate_id_is_fresh_objectid_string():
         assert isinstance(i, str) and HEX.match(i)
         assert ObjectId.is_valid(i)
     t = ObjectId(ids[0]).generation_time.timestamp()
+    # the id's timestamp is the current time (1 s resolution): 1,000 ids take milliseconds, so
+    # 5 s holds under any load, and an id of another clock or a zero timestamp still fails
     assert abs(t - time.time()) < 5
 
 

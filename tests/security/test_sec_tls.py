@@ -34,6 +34,9 @@ DB = "sec_py_tls"
 # Small timeouts: server selection gives up after 500 ms; connectTimeoutMS bounds an attempt the
 # server leaves hanging (closing a pool waits for libmongoc's monitor thread).
 T = {"serverSelectionTimeoutMS": "500", "connectTimeoutMS": "1000"}
+# A failing connect waits at most the 0.5 s selection + the 1 s connect timeout. Safe on a loaded
+# 2-core machine: 5 s leaves 3.5 s of slack for scheduling delays of tens to hundreds of ms, and
+# still fails a handshake that hangs (libmongoc's own defaults: 30 s, 10 s).
 MAX_FAILURE_SECONDS = 5.0
 
 
@@ -225,7 +228,7 @@ def test_encrypted_key_without_passphrase_never_prompts(sec):
             os._exit(11)
     output = b""
     status = None
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 60  # a hang detector only: the program needs well under 1 s
     try:
         while time.monotonic() < deadline:
             ready, _, _ = select.select([master], [], [], 0.1)
