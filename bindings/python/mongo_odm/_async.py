@@ -25,10 +25,14 @@ import functools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, TypeVar
 
 from mongo_odm import _core
 from mongo_odm.client import Database, MongoClient
+from mongo_odm.errors import InvalidOperation
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = [
     "AsyncMongoClient",
@@ -206,33 +210,118 @@ def _match(
 class AsyncCursor:
     """An async iterator over the documents of find()/aggregate(); also ``await to_list()``.
 
-    The native cursor is created on first use, on a worker thread, and read in batches."""
+    A find() cursor is motor's AsyncIOMotorCursor: sort(), limit(), skip(), batch_size(),
+    max_time_ms(), hint(), comment(), collation() and allow_disk_use() chain before the first
+    read and raise InvalidOperation after it (the native cursor checks them). The query runs on
+    a worker thread on first use, and documents are read in batches."""
 
     # Documents per round trip to the worker thread. The worker decodes them holding the GIL,
     # which keeps the event loop thread waiting meanwhile: the batch bounds that stall.
     _FETCH = 512
 
-    def __init__(self, open_cursor: Callable[[], _core.Cursor]) -> None:
+    def __init__(
+        self, open_cursor: Optional[Callable[[], _core.Cursor]] = None, cursor: Optional[_core.Cursor] = None
+    ) -> None:
         self._open = open_cursor
-        self._cursor: Optional[_core.Cursor] = None
+        self._cursor: Optional[_core.Cursor] = cursor
         self._buffer: List[Dict[str, Any]] = []
         self._pos = 0
         self._done = False
+
+    # ------------------------------------------------------------------ chained options (find)
+    def _native(self, what: str) -> _core.Cursor:
+        if self._cursor is None:
+            raise InvalidOperation(f"{what}() is not available on this cursor (aggregate)")
+        return self._cursor
+
+    def sort(self, key_or_list: Any, direction: Any = None) -> AsyncCursor:
+        """Sorts by a key (and direction) or a list of (key, direction) pairs."""
+        self._native("sort").sort(key_or_list, direction)
+        return self
+
+    def limit(self, limit: int) -> AsyncCursor:
+        """Returns at most ``limit`` documents (0: no limit)."""
+        self._native("limit").limit(limit)
+        return self
+
+    def skip(self, skip: int) -> AsyncCursor:
+        """Skips the first ``skip`` documents."""
+        self._native("skip").skip(skip)
+        return self
+
+    def batch_size(self, batch_size: int) -> AsyncCursor:
+        """Documents per server batch."""
+        self._native("batch_size").batch_size(batch_size)
+        return self
+
+    def max_time_ms(self, max_time_ms: Optional[int]) -> AsyncCursor:
+        """The server's time limit for the query (ExecutionTimeout past it)."""
+        self._native("max_time_ms").max_time_ms(max_time_ms)
+        return self
+
+    def hint(self, index: Any) -> AsyncCursor:
+        """The index to use: its name or its keys."""
+        self._native("hint").hint(index)
+        return self
+
+    def comment(self, comment: Any) -> AsyncCursor:
+        """A comment attached to the query (server logs, profiler)."""
+        self._native("comment").comment(comment)
+        return self
+
+    def collation(self, collation: Optional[Mapping[str, Any]]) -> AsyncCursor:
+        """The query's collation document."""
+        self._native("collation").collation(collation)
+        return self
+
+    def allow_disk_use(self, allow_disk_use: bool) -> AsyncCursor:
+        """Lets the server spill a large sort to disk."""
+        self._native("allow_disk_use").allow_disk_use(allow_disk_use)
+        return self
+
+    def clone(self) -> AsyncCursor:
+        """A new cursor of the same query and options, not started."""
+        return AsyncCursor(cursor=self._native("clone").clone())
+
+    def rewind(self) -> AsyncCursor:
+        """Back to before the query: the next read runs it again."""
+        self._native("rewind").rewind()
+        self._buffer, self._pos, self._done = [], 0, False
+        return self
+
+    @property
+    def alive(self) -> bool:
+        """Whether more documents may come (a cursor not started yet is alive)."""
+        if self._pos < len(self._buffer):
+            return True
+        if self._done:
+            return False
+        return True if self._cursor is None else self._cursor.alive
+
+    async def next(self) -> Dict[str, Any]:
+        """The next document; StopAsyncIteration at the end (motor's next())."""
+        return await self.__anext__()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
 
     async def _fetch(self, n: int) -> List[Dict[str, Any]]:
         if self._done:
             return []
         try:
             if self._cursor is None:
+                assert self._open is not None
                 self._cursor = await run_blocking(self._open)
             batch = await run_blocking(self._cursor.fetch, n)
         except asyncio.CancelledError:
             # The fetch was stopped mid-way: the cursor cannot go on. Closed off the loop (the
             # native cursor waits for the stopped fetch to end, a few milliseconds at most).
             self._done = True
-            cursor, self._cursor = self._cursor, None
-            if cursor is not None:
-                _get_executor().submit(cursor.close)
+            if self._cursor is not None:  # kept: chained options now raise InvalidOperation
+                _get_executor().submit(self._cursor.close)
             raise
         if not batch:
             self._done = True
@@ -279,9 +368,8 @@ class AsyncCursor:
     async def aclose(self) -> None:
         """Closes the cursor without blocking the event loop."""
         self._done = True
-        cursor, self._cursor = self._cursor, None
-        if cursor is not None:
-            await asyncio.shield(run_blocking(cursor.close))
+        if self._cursor is not None:  # kept (closed): chained options raise InvalidOperation
+            await asyncio.shield(run_blocking(self._cursor.close))
 
 
 class AsyncCollection:
@@ -439,8 +527,9 @@ class AsyncCollection:
 
     def find(self, filter: Any = None, *args: Any, **kwargs: Any) -> AsyncCursor:
         """An AsyncCursor over the matching documents (Collection.find: projection, sort, limit,
-        skip, batch_size, ...). Not awaited: the query runs on first iteration."""
-        return AsyncCursor(functools.partial(self._sync.find, filter, *args, **kwargs))
+        skip, batch_size, ...; or chained: ``find().sort("n").limit(3)``). Not awaited: the query
+        runs on first iteration."""
+        return AsyncCursor(cursor=self._sync.find(filter, *args, **kwargs))
 
     def aggregate(self, pipeline: Sequence[Mapping[str, Any]], **kwargs: Any) -> AsyncCursor:
         """An AsyncCursor over the pipeline's output (Collection.aggregate: allowDiskUse,

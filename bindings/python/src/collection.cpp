@@ -160,12 +160,18 @@ py::list PyCollection::find_one_batch(py::list ids) {
   return out;
 }
 
-std::unique_ptr<PyCursor> PyCollection::find(py::object filter, py::args args, py::kwargs kwargs) {
-  mongo_odm::Bson opts, f;
-  find_options("find", args, kwargs, opts.get());
-  encode_filter(filter, f.get(), false, "find");
-  return start_cursor(opts.get(),
-                      [&](mongo_odm_error_t *e) { return mongo_odm_collection_find(raw(), f.get(), opts.get(), e); });
+std::unique_ptr<PyCursor> PyCollection::find(py::object self, py::object filter, py::args args, py::kwargs kwargs) {
+  // Checked now as pymongo does (TypeError for a bad filter or an unknown option); the query
+  // itself is sent on first use (cursor.hpp).
+  if (args.size() > 1) throw py::type_error("find() takes at most 2 positional arguments (filter, projection)");
+  py::dict options = py::reinterpret_steal<py::dict>(PyDict_Copy(kwargs.ptr()));
+  if (args.size() == 1) {
+    if (options.contains("projection")) throw py::type_error("find() got multiple values for argument 'projection'");
+    options["projection"] = args[0];
+  }
+  auto f = std::make_shared<mongo_odm::Bson>();
+  encode_filter(filter, f->get(), false, "find");
+  return std::make_unique<PyCursor>(FindSpec{std::move(self), raw(), std::move(f), std::move(options)});
 }
 
 InsertOneResult PyCollection::insert_one(py::object document) {
@@ -341,7 +347,12 @@ exceptions of mongo_odm.errors.)doc",
            })
       .def("__hash__", [](const PyCollection &c) { return py::hash(py::str(c.full_name())); })
       .def("find_one", &PyCollection::find_one, py::arg("filter") = py::none())
-      .def("find", &PyCollection::find, py::arg("filter") = py::none())
+      .def(
+          "find",
+          [](py::object self, py::object filter, py::args args, py::kwargs kwargs) {
+            return self.cast<PyCollection &>().find(self, std::move(filter), std::move(args), std::move(kwargs));
+          },
+          py::arg("filter") = py::none())
       .def("_find_one_batch", &PyCollection::find_one_batch, py::arg("ids"),
            "The documents whose _id is in ids (one $in query), for the async collection's coalesced "
            "find_one() calls; errors read as find_one()'s.")

@@ -24,7 +24,8 @@ class PyCollection {
   py::object database() const { return database_; }
 
   py::object find_one(py::object filter, py::args args, py::kwargs kwargs);
-  std::unique_ptr<PyCursor> find(py::object filter, py::args args, py::kwargs kwargs);
+  // `self` is this collection's Python object, which the cursor keeps alive.
+  std::unique_ptr<PyCursor> find(py::object self, py::object filter, py::args args, py::kwargs kwargs);
   // The coalesced find_one() calls of the async collection (mongo_odm/_async.py): every
   // document whose _id is one of `ids`, from one find({_id: {$in: ids}}), read to its end.
   py::list find_one_batch(py::list ids);

@@ -158,6 +158,7 @@ constexpr Option kOptions[] = {
     {"hint", nullptr, "hint", to_hint, kFind | kCount | kAggregate},
     {"comment", nullptr, "comment", to_value, kFind | kCount | kAggregate},
     {"allow_disk_use", "allowDiskUse", "allowDiskUse", to_bool, kFind | kAggregate},
+    {"collation", nullptr, "collation", to_value, kFind | kCount | kAggregate},
 };
 
 const Option *find_option(const std::string &name, unsigned method) {
