@@ -32,6 +32,10 @@
  *               mongo_odm_collection_delete_many mongo_odm_collection_count_documents
  *               mongo_odm_collection_aggregate mongo_odm_collection_drop
  *               mongo_odm_collection_create_index
+ * collection_extra.h: mongo_odm_collection_find_one_and_update mongo_odm_collection_find_one_and_replace
+ *               mongo_odm_collection_find_one_and_delete mongo_odm_collection_distinct
+ *               mongo_odm_collection_estimated_document_count mongo_odm_collection_create_indexes
+ *               mongo_odm_collection_drop_index mongo_odm_collection_rename
  * cursor.h:     mongo_odm_cursor_next mongo_odm_cursor_next_bson mongo_odm_cursor_error
  *               mongo_odm_cursor_destroy
  * model.h:      mongo_odm_model_new mongo_odm_model_destroy mongo_odm_model_collection_name
@@ -362,6 +366,35 @@ static void test_collection(void **state) {
   EXPECT_INVALID(mongo_odm_collection_drop(NULL, ERR));
   EXPECT_INVALID_OUT(mongo_odm_collection_create_index(NULL, f->empty, NULL, OUT, ERR));
   EXPECT_INVALID_OUT(mongo_odm_collection_create_index(f->coll, NULL, NULL, OUT, ERR));
+}
+
+/* collection_extra.h */
+static void test_collection_extra(void **state) {
+  fixture_t *f = *state;
+  bool found = true;
+  EXPECT_INVALID_OUT(mongo_odm_collection_find_one_and_update(NULL, f->empty, f->update, NULL, OUT, &found, ERR));
+  assert_false(found);
+  EXPECT_INVALID_OUT(mongo_odm_collection_find_one_and_update(f->coll, NULL, f->update, NULL, OUT, &found, ERR));
+  EXPECT_INVALID_OUT(mongo_odm_collection_find_one_and_update(f->coll, f->empty, NULL, NULL, OUT, &found, ERR));
+  EXPECT_INVALID_OUT(mongo_odm_collection_find_one_and_update(f->coll, f->empty, f->update, NULL, OUT, NULL, ERR));
+  EXPECT_INVALID_OUT(mongo_odm_collection_find_one_and_replace(NULL, f->empty, f->empty, NULL, OUT, &found, ERR));
+  EXPECT_INVALID_OUT(mongo_odm_collection_find_one_and_replace(f->coll, NULL, f->empty, NULL, OUT, &found, ERR));
+  EXPECT_INVALID_OUT(mongo_odm_collection_find_one_and_replace(f->coll, f->empty, NULL, NULL, OUT, &found, ERR));
+  EXPECT_INVALID_OUT(mongo_odm_collection_find_one_and_replace(f->coll, f->empty, f->empty, NULL, OUT, NULL, ERR));
+  EXPECT_INVALID_OUT(mongo_odm_collection_find_one_and_delete(NULL, f->empty, NULL, OUT, &found, ERR));
+  EXPECT_INVALID_OUT(mongo_odm_collection_find_one_and_delete(f->coll, NULL, NULL, OUT, &found, ERR));
+  EXPECT_INVALID_OUT(mongo_odm_collection_find_one_and_delete(f->coll, f->empty, NULL, OUT, NULL, ERR));
+  EXPECT_INVALID_OUT(mongo_odm_collection_distinct(NULL, "k", NULL, NULL, OUT, ERR));
+  EXPECT_INVALID_OUT(mongo_odm_collection_distinct(f->coll, NULL, NULL, NULL, OUT, ERR));
+  int64_t count = 7;
+  EXPECT_INVALID(mongo_odm_collection_estimated_document_count(NULL, NULL, &count, ERR));
+  EXPECT_INVALID(mongo_odm_collection_estimated_document_count(f->coll, NULL, NULL, ERR));
+  EXPECT_INVALID_OUT(mongo_odm_collection_create_indexes(NULL, NULL, 0, NULL, OUT, ERR));
+  EXPECT_INVALID_OUT(mongo_odm_collection_create_indexes(f->coll, NULL, 1, NULL, OUT, ERR));
+  EXPECT_INVALID(mongo_odm_collection_drop_index(NULL, "x_1", NULL, ERR));
+  EXPECT_INVALID(mongo_odm_collection_drop_index(f->coll, NULL, NULL, ERR));
+  EXPECT_INVALID(mongo_odm_collection_rename(NULL, "x", false, NULL, ERR));
+  EXPECT_INVALID(mongo_odm_collection_rename(f->coll, NULL, false, NULL, ERR));
 }
 
 /* cursor.h: a real (never iterated against a server) cursor for the non-NULL cursor cases. */
@@ -719,6 +752,7 @@ int main(void) {
       cmocka_unit_test(test_connection),
       cmocka_unit_test(test_client),
       cmocka_unit_test(test_collection),
+      cmocka_unit_test(test_collection_extra),
       cmocka_unit_test(test_cursor),
       cmocka_unit_test(test_model),
       cmocka_unit_test(test_doc),
