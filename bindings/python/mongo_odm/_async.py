@@ -544,25 +544,86 @@ class AsyncCollection:
         """Inserts the documents (ordered: stop at the first error; BulkWriteError reports it)."""
         return await run_blocking(self._sync.insert_many, list(documents), ordered=ordered)
 
-    async def replace_one(self, filter: Any, replacement: Any, upsert: bool = False) -> _core.UpdateResult:
-        """Replaces the first match (inserts ``replacement`` when ``upsert`` and none matches)."""
-        return await run_blocking(self._sync.replace_one, filter, replacement, upsert)
+    async def replace_one(
+        self, filter: Any, replacement: Any, upsert: bool = False, **kwargs: Any
+    ) -> _core.UpdateResult:
+        """Replaces the first match (inserts ``replacement`` when ``upsert`` and none matches;
+        kwargs: hint, collation, let, comment, bypass_document_validation)."""
+        return await run_blocking(self._sync.replace_one, filter, replacement, upsert, **kwargs)
 
-    async def update_one(self, filter: Any, update: Any, upsert: bool = False) -> _core.UpdateResult:
-        """Applies update operators (or a pipeline) to the first match."""
-        return await run_blocking(self._sync.update_one, filter, update, upsert)
+    async def update_one(self, filter: Any, update: Any, upsert: bool = False, **kwargs: Any) -> _core.UpdateResult:
+        """Applies update operators (or a pipeline) to the first match (kwargs: array_filters,
+        hint, collation, let, comment, bypass_document_validation)."""
+        return await run_blocking(self._sync.update_one, filter, update, upsert, **kwargs)
 
-    async def update_many(self, filter: Any, update: Any, upsert: bool = False) -> _core.UpdateResult:
-        """Applies update operators (or a pipeline) to every match."""
-        return await run_blocking(self._sync.update_many, filter, update, upsert)
+    async def update_many(self, filter: Any, update: Any, upsert: bool = False, **kwargs: Any) -> _core.UpdateResult:
+        """Applies update operators (or a pipeline) to every match (kwargs as update_one)."""
+        return await run_blocking(self._sync.update_many, filter, update, upsert, **kwargs)
 
-    async def delete_one(self, filter: Any) -> _core.DeleteResult:
-        """Deletes the first match."""
-        return await run_blocking(self._sync.delete_one, filter)
+    async def delete_one(self, filter: Any, **kwargs: Any) -> _core.DeleteResult:
+        """Deletes the first match (kwargs: hint, collation, let, comment)."""
+        return await run_blocking(self._sync.delete_one, filter, **kwargs)
 
-    async def delete_many(self, filter: Any) -> _core.DeleteResult:
-        """Deletes every match."""
-        return await run_blocking(self._sync.delete_many, filter)
+    async def delete_many(self, filter: Any, **kwargs: Any) -> _core.DeleteResult:
+        """Deletes every match (kwargs as delete_one)."""
+        return await run_blocking(self._sync.delete_many, filter, **kwargs)
+
+    async def find_one_and_update(
+        self, filter: Any, update: Any, *args: Any, **kwargs: Any
+    ) -> Optional[Dict[str, Any]]:
+        """Collection.find_one_and_update (projection, sort, upsert, return_document, ...)."""
+        return await run_blocking(self._sync.find_one_and_update, filter, update, *args, **kwargs)
+
+    async def find_one_and_replace(
+        self, filter: Any, replacement: Any, *args: Any, **kwargs: Any
+    ) -> Optional[Dict[str, Any]]:
+        """Collection.find_one_and_replace (projection, sort, upsert, return_document, ...)."""
+        return await run_blocking(self._sync.find_one_and_replace, filter, replacement, *args, **kwargs)
+
+    async def find_one_and_delete(self, filter: Any, *args: Any, **kwargs: Any) -> Optional[Dict[str, Any]]:
+        """Collection.find_one_and_delete (projection, sort, ...)."""
+        return await run_blocking(self._sync.find_one_and_delete, filter, *args, **kwargs)
+
+    async def distinct(self, key: str, filter: Any = None, **kwargs: Any) -> List[Any]:
+        """The distinct values of ``key`` among the matching documents."""
+        return await run_blocking(self._sync.distinct, key, filter, **kwargs)
+
+    async def estimated_document_count(self, **kwargs: Any) -> int:
+        """The document count from the collection's metadata."""
+        return await run_blocking(self._sync.estimated_document_count, **kwargs)
+
+    async def bulk_write(self, requests: Sequence[Any], ordered: bool = True, **kwargs: Any) -> Any:
+        """Sends InsertOne/UpdateOne/... requests together; a BulkWriteResult."""
+        return await run_blocking(self._sync.bulk_write, list(requests), ordered=ordered, **kwargs)
+
+    async def create_indexes(self, indexes: Sequence[Any], **kwargs: Any) -> List[str]:
+        """Creates the indexes (IndexModel instances); returns their names."""
+        return await run_blocking(self._sync.create_indexes, list(indexes), **kwargs)
+
+    async def drop_index(self, index_or_name: Any, **kwargs: Any) -> None:
+        """Drops an index given by name or by its keys."""
+        await run_blocking(self._sync.drop_index, index_or_name, **kwargs)
+
+    async def drop_indexes(self, **kwargs: Any) -> None:
+        """Drops every index but _id's."""
+        await run_blocking(self._sync.drop_indexes, **kwargs)
+
+    async def list_indexes(self) -> List[Dict[str, Any]]:
+        """The collection's indexes (listIndexes)."""
+        return await run_blocking(self._sync.list_indexes)
+
+    async def index_information(self) -> Dict[str, Any]:
+        """The indexes as {name: {"key": [(field, direction), ...], ...}}."""
+        return await run_blocking(self._sync.index_information)
+
+    async def rename(self, new_name: str, **kwargs: Any) -> Dict[str, Any]:
+        """Renames the collection in its database (this object keeps its name)."""
+        return await run_blocking(self._sync.rename, new_name, **kwargs)
+
+    def with_options(self, **kwargs: Any) -> AsyncCollection:
+        """Without options, this collection; others raise ConfigurationError (Collection.with_options)."""
+        self._sync.with_options(**kwargs)
+        return self
 
     async def count_documents(self, filter: Any, **kwargs: Any) -> int:
         """The number of matching documents (kwargs: skip, limit, maxTimeMS, hint, comment)."""

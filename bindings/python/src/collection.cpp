@@ -226,9 +226,10 @@ InsertManyResult PyCollection::insert_many(py::object documents, bool ordered) {
   return InsertManyResult{ids};
 }
 
-UpdateResult PyCollection::replace_one(py::object filter, py::object replacement, bool upsert) {
+UpdateResult PyCollection::replace_one(py::object filter, py::object replacement, bool upsert, py::kwargs kwargs) {
   mongo_odm::Bson f, opts;
   encode_filter(filter, f.get(), false, "replace_one");
+  write_options("replace_one", kReplaceOptions, kwargs, opts.get());
   EncodeBuffer doc;
   encode_document(replacement, doc.get());
   BSON_APPEND_BOOL(opts.get(), "upsert", upsert);
@@ -239,9 +240,10 @@ UpdateResult PyCollection::replace_one(py::object filter, py::object replacement
 }
 
 UpdateResult PyCollection::update(const char *function, py::object filter, py::object update, bool upsert,
-                                  bool many) {
+                                  py::kwargs kwargs, bool many) {
   mongo_odm::Bson f, u, opts;
   encode_filter(filter, f.get(), false, function);
+  write_options(function, kUpdateOptions, kwargs, opts.get());
   encode_update(update, u.get());
   BSON_APPEND_BOOL(opts.get(), "upsert", upsert);
   mongo_odm::Bson reply = call_with_reply([&](bson_t *r, mongo_odm_error_t *e) {
@@ -251,27 +253,32 @@ UpdateResult PyCollection::update(const char *function, py::object filter, py::o
   return update_result_from(reply.get());
 }
 
-UpdateResult PyCollection::update_one(py::object filter, py::object update, bool upsert) {
-  return this->update("update_one", std::move(filter), std::move(update), upsert, false);
+UpdateResult PyCollection::update_one(py::object filter, py::object update, bool upsert, py::kwargs kwargs) {
+  return this->update("update_one", std::move(filter), std::move(update), upsert, std::move(kwargs), false);
 }
 
-UpdateResult PyCollection::update_many(py::object filter, py::object update, bool upsert) {
-  return this->update("update_many", std::move(filter), std::move(update), upsert, true);
+UpdateResult PyCollection::update_many(py::object filter, py::object update, bool upsert, py::kwargs kwargs) {
+  return this->update("update_many", std::move(filter), std::move(update), upsert, std::move(kwargs), true);
 }
 
-DeleteResult PyCollection::remove(const char *function, py::object filter, bool many) {
-  mongo_odm::Bson f;
+DeleteResult PyCollection::remove(const char *function, py::object filter, py::kwargs kwargs, bool many) {
+  mongo_odm::Bson f, opts;
   encode_filter(filter, f.get(), false, function);
+  write_options(function, kDeleteOptions, kwargs, opts.get());
   mongo_odm::Bson reply = call_with_reply([&](bson_t *r, mongo_odm_error_t *e) {
-    return many ? mongo_odm_collection_delete_many(raw(), f.get(), nullptr, r, e)
-                : mongo_odm_collection_delete_one(raw(), f.get(), nullptr, r, e);
+    return many ? mongo_odm_collection_delete_many(raw(), f.get(), opts.get(), r, e)
+                : mongo_odm_collection_delete_one(raw(), f.get(), opts.get(), r, e);
   });
   return delete_result_from(reply.get());
 }
 
-DeleteResult PyCollection::delete_one(py::object filter) { return remove("delete_one", std::move(filter), false); }
+DeleteResult PyCollection::delete_one(py::object filter, py::kwargs kwargs) {
+  return remove("delete_one", std::move(filter), std::move(kwargs), false);
+}
 
-DeleteResult PyCollection::delete_many(py::object filter) { return remove("delete_many", std::move(filter), true); }
+DeleteResult PyCollection::delete_many(py::object filter, py::kwargs kwargs) {
+  return remove("delete_many", std::move(filter), std::move(kwargs), true);
+}
 
 int64_t PyCollection::count_documents(py::object filter, py::kwargs kwargs) {
   mongo_odm::Bson f, opts;
@@ -359,11 +366,16 @@ exceptions of mongo_odm.errors.)doc",
       .def("insert_one", &PyCollection::insert_one, py::arg("document"))
       .def("insert_many", &PyCollection::insert_many, py::arg("documents"), py::kw_only(), py::arg("ordered") = true)
       .def("replace_one", &PyCollection::replace_one, py::arg("filter"), py::arg("replacement"),
-           py::arg("upsert") = false)
-      .def("update_one", &PyCollection::update_one, py::arg("filter"), py::arg("update"), py::arg("upsert") = false)
-      .def("update_many", &PyCollection::update_many, py::arg("filter"), py::arg("update"), py::arg("upsert") = false)
-      .def("delete_one", &PyCollection::delete_one, py::arg("filter"))
-      .def("delete_many", &PyCollection::delete_many, py::arg("filter"))
+           py::arg("upsert") = false,
+           "Replaces the first match (kwargs: bypass_document_validation, collation, hint, let, comment).")
+      .def("update_one", &PyCollection::update_one, py::arg("filter"), py::arg("update"), py::arg("upsert") = false,
+           "Updates the first match (kwargs: array_filters, hint, collation, let, comment, "
+           "bypass_document_validation).")
+      .def("update_many", &PyCollection::update_many, py::arg("filter"), py::arg("update"), py::arg("upsert") = false,
+           "Updates every match (kwargs as update_one).")
+      .def("delete_one", &PyCollection::delete_one, py::arg("filter"),
+           "Deletes the first match (kwargs: collation, hint, let, comment).")
+      .def("delete_many", &PyCollection::delete_many, py::arg("filter"), "Deletes every match (kwargs as delete_one).")
       .def("count_documents", &PyCollection::count_documents, py::arg("filter"))
       .def("aggregate", &PyCollection::aggregate, py::arg("pipeline"))
       .def("create_index", &PyCollection::create_index, py::arg("keys"))
