@@ -232,6 +232,10 @@ UpdateResult PyCollection::replace_one(py::object filter, py::object replacement
   write_options("replace_one", kReplaceOptions, kwargs, opts.get());
   EncodeBuffer doc;
   encode_document(replacement, doc.get());
+  bson_iter_t first;
+  if (bson_iter_init(&first, doc.get()) && bson_iter_next(&first) && bson_iter_key(&first)[0] == '$') {
+    throw py::value_error("replacement can not include $ operators");  // pymongo's check and words
+  }
   BSON_APPEND_BOOL(opts.get(), "upsert", upsert);
   mongo_odm::Bson reply = call_with_reply([&](bson_t *r, mongo_odm_error_t *e) {
     return mongo_odm_collection_replace_one(raw(), f.get(), doc.get(), opts.get(), r, e);
