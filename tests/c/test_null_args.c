@@ -23,6 +23,7 @@
  * client.h:     mongo_odm_client_new mongo_odm_client_destroy mongo_odm_client_ping
  *               mongo_odm_client_command mongo_odm_client_default_database_name
  *               mongo_odm_client_list_collection_names mongo_odm_client_drop_database
+ *               mongo_odm_uri_option_is_known
  * collection.h: mongo_odm_collection_new mongo_odm_collection_destroy mongo_odm_collection_name
  *               mongo_odm_collection_database_name mongo_odm_collection_client
  *               mongo_odm_collection_find_one mongo_odm_collection_find
@@ -366,6 +367,20 @@ static void test_collection(void **state) {
   EXPECT_INVALID(mongo_odm_collection_drop(NULL, ERR));
   EXPECT_INVALID_OUT(mongo_odm_collection_create_index(NULL, f->empty, NULL, OUT, ERR));
   EXPECT_INVALID_OUT(mongo_odm_collection_create_index(f->coll, NULL, NULL, OUT, ERR));
+}
+
+/* client.h: the URI option check (no server, no error out-parameter) */
+static void test_uri_option_is_known(void **state) {
+  (void)state;
+  assert_false(mongo_odm_uri_option_is_known(NULL));
+  assert_false(mongo_odm_uri_option_is_known(""));
+  assert_false(mongo_odm_uri_option_is_known("fooBar"));
+  assert_true(mongo_odm_uri_option_is_known("serverSelectionTimeoutMS"));
+  assert_true(mongo_odm_uri_option_is_known("serverselectiontimeoutms"));
+  assert_true(mongo_odm_uri_option_is_known("tls"));
+  assert_true(mongo_odm_uri_option_is_known("appname"));
+  assert_true(mongo_odm_uri_option_is_known("authMechanismProperties"));
+  assert_true(mongo_odm_uri_option_is_known("maxPoolSize"));
 }
 
 /* collection_extra.h */
@@ -753,6 +768,7 @@ int main(void) {
       cmocka_unit_test(test_client),
       cmocka_unit_test(test_collection),
       cmocka_unit_test(test_collection_extra),
+      cmocka_unit_test(test_uri_option_is_known),
       cmocka_unit_test(test_cursor),
       cmocka_unit_test(test_model),
       cmocka_unit_test(test_doc),
