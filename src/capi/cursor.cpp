@@ -36,4 +36,6 @@ bool mongo_odm_cursor_error(const mongo_odm_cursor_t *cursor, mongo_odm_error_t 
 
 void mongo_odm_cursor_destroy(mongo_odm_cursor_t *cursor) { delete unwrap(cursor); }
 
+int64_t mongo_odm_cursor_id(const mongo_odm_cursor_t *cursor) { return cursor ? unwrap(cursor)->id() : 0; }
+
 }  // extern "C"

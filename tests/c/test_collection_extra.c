@@ -366,6 +366,40 @@ static void test_rename(void **state) {
   free(target);
 }
 
+/* cursor.h: the cursor id, and what a cursor killed on the server answers (CursorNotFound). */
+static void test_cursor_id_and_cursor_not_found(void **state) {
+  fixture_t *f = *state;
+  insert_numbered(f, 10);
+  mongo_odm_error_t err;
+  bson_t *opts = tu_bson("{\"batchSize\": 2, \"sort\": {\"_id\": 1}}");
+  mongo_odm_cursor_t *cursor = mongo_odm_collection_find(f->coll, NULL, opts, &err);
+  assert_non_null(cursor);
+  assert_int_equal(mongo_odm_cursor_id(cursor), 0);  /* nothing sent yet */
+  const bson_t *doc = NULL;
+  assert_true(mongo_odm_cursor_next_bson(cursor, &doc));
+  const int64_t id = mongo_odm_cursor_id(cursor);
+  assert_true(id != 0);
+  bson_t *kill = BCON_NEW("killCursors", BCON_UTF8(f->name), "cursors", "[", BCON_INT64(id), "]");
+  bson_t reply;
+  EXPECT_OK(mongo_odm_client_command(f->client, mongo_odm_default_database_name(), kill, &reply, &err));
+  bson_destroy(&reply);
+  while (mongo_odm_cursor_next_bson(cursor, &doc)) {
+  }
+  assert_true(mongo_odm_cursor_error(cursor, &err));
+  assert_code(err, MONGO_ODM_ERROR_SERVER);
+  assert_int_equal(err.server_code, 43);
+  mongo_odm_cursor_destroy(cursor);
+  /* read to its end: the server closed it, id 0 */
+  cursor = mongo_odm_collection_find(f->coll, NULL, NULL, &err);
+  while (mongo_odm_cursor_next_bson(cursor, &doc)) {
+  }
+  assert_false(mongo_odm_cursor_error(cursor, &err));
+  assert_int_equal(mongo_odm_cursor_id(cursor), 0);
+  mongo_odm_cursor_destroy(cursor);
+  bson_destroy(kill);
+  bson_destroy(opts);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void) {
@@ -375,6 +409,7 @@ int main(void) {
       T(test_distinct_and_estimated_count),
       T(test_create_indexes_and_drop_index),
       T(test_rename),
+      T(test_cursor_id_and_cursor_not_found),
   };
   return cmocka_run_group_tests_name("collection_extra", tests, tu_setup_connected, tu_teardown_connected);
 }

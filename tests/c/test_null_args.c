@@ -38,7 +38,7 @@
  *               mongo_odm_collection_estimated_document_count mongo_odm_collection_create_indexes
  *               mongo_odm_collection_drop_index mongo_odm_collection_rename
  * cursor.h:     mongo_odm_cursor_next mongo_odm_cursor_next_bson mongo_odm_cursor_error
- *               mongo_odm_cursor_destroy
+ *               mongo_odm_cursor_destroy mongo_odm_cursor_id
  * model.h:      mongo_odm_model_new mongo_odm_model_destroy mongo_odm_model_collection_name
  *               mongo_odm_model_set_composite_key mongo_odm_model_composite_key_size
  *               mongo_odm_model_composite_key_field mongo_odm_model_add_field
@@ -423,6 +423,7 @@ static void test_cursor(void **state) {
   assert_false(mongo_odm_cursor_next_bson(NULL, &raw));
   assert_null(raw);
   assert_false(mongo_odm_cursor_next_bson(NULL, NULL));
+  assert_int_equal(mongo_odm_cursor_id(NULL), 0);
   mongo_odm_error_t err;
   assert_true(mongo_odm_cursor_error(NULL, &err));
   assert_code(err, MONGO_ODM_ERROR_INVALID_ARGUMENT);

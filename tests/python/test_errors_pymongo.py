@@ -6,6 +6,7 @@ import pytest
 from mongo_odm.client import MongoClient
 from mongo_odm.errors import (
     AuthenticationFailed,
+    CursorNotFound,
     BulkWriteError,
     ConfigurationError,
     ConnectionFailure,
@@ -126,3 +127,20 @@ def test_execution_timeout_code_50(admin_db, new_name):
     coll.insert_many([{"n": i, "pad": "x" * 200} for i in range(6000)])
     e = caught(lambda: list(coll.find({"pad": {"$regex": "y$"}}).max_time_ms(1)))
     assert isinstance(e, ExecutionTimeout) and e.code == 50 and e.details["code"] == 50 and e.timeout
+
+
+def test_cursor_not_found_after_kill_cursors(twin, settings, pm_client):
+    ours, theirs = twin
+    for c in (ours, theirs):
+        c.insert_many([{"_id": i} for i in range(10, 20)])
+    outcomes = []
+    for coll, lib_db in ((ours, ours.database), (theirs, pm_client[settings.db_name])):
+        cursor = coll.find().sort("_id").batch_size(2)
+        assert cursor.cursor_id is None  # nothing sent yet, as pymongo's
+        next(cursor)
+        assert cursor.cursor_id
+        lib_db.command("killCursors", coll.name, cursors=[cursor.cursor_id])
+        exc = caught(lambda: list(cursor))
+        outcomes.append((type(exc).__name__, exc.code, exc.details["code"]))
+    assert outcomes[0] == outcomes[1] == ("CursorNotFound", 43, 43)
+    assert issubclass(CursorNotFound, OperationFailure)

@@ -27,6 +27,7 @@ __all__ = [
     "OperationCancelled",
     "OperationFailure",
     "ExecutionTimeout",
+    "CursorNotFound",
     "AuthenticationFailed",
     "WriteError",
     "DuplicateKeyError",
@@ -142,6 +143,10 @@ class AuthenticationFailed(OperationFailure, ConnectionFailure):
     """The server refused the credentials: pymongo's OperationFailure with code 18 (details: the
     server's reply), and also a ConnectionFailure (lightodm raises ConnectionError when the
     connection cannot be initialized)."""
+
+
+class CursorNotFound(OperationFailure):
+    """The server no longer has the cursor being read (killed, or timed out): code 43."""
 
 
 class ExecutionTimeout(OperationFailure):

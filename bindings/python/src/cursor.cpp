@@ -91,6 +91,12 @@ void PyCursor::rewind() {
   closed_ = false;
 }
 
+py::object PyCursor::cursor_id() {
+  if (!started_) return py::none();
+  std::lock_guard<std::mutex> lock(mutex_);  // a fetch holding it never waits for the GIL
+  return py::int_(cursor_ ? mongo_odm_cursor_id(cursor_->get()) : 0);
+}
+
 void PyCursor::start_locked(mongo_odm_error_t *error, bool *failed) {
   mongo_odm_cursor_t *raw = mongo_odm_collection_find(spec_->collection, spec_->filter->get(), opts_.get(), error);
   if (!raw) {
@@ -243,6 +249,7 @@ cursor and pooled connection.)doc")
       .def("close", &PyCursor::close)
       .def_property_readonly("alive", &PyCursor::alive)
       .def_property_readonly("collection", &PyCursor::collection)
+      .def_property_readonly("cursor_id", &PyCursor::cursor_id)
       .def("sort", [](py::object self, py::object key_or_list, py::object direction) {
              self.cast<PyCursor &>().set_sort(std::move(key_or_list), std::move(direction));
              return self;

@@ -55,6 +55,8 @@ class PyCursor {
   // Back to the unstarted state: the next read runs the query again (find cursors only).
   void rewind();
   py::object collection() const { return spec_ ? spec_->owner : py::none(); }
+  // pymongo's cursor_id: None before the query was sent, then the server's id (0 once closed).
+  py::object cursor_id();
 
  private:
   void check_not_started(const char *what) const;

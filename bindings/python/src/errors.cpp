@@ -216,7 +216,14 @@ void raise_error(const mongo_odm_error_t &error, const bson_t *reply, bool bulk)
     raise_named(message.find("Unsupported value") != std::string::npos ? "ConfigurationError" : "InvalidURI",
                 message);
   }
-  const Mapping &m = mapping_for(error, shape);
+  const Mapping *mapped = &mapping_for(error, shape);
+  // The server closed a cursor that was being read (killCursors, a timeout): pymongo's class.
+  static const Mapping kCursorNotFound = {MONGO_ODM_ERROR_SERVER, MONGO_ODM_REASON_NONE, 0, "CursorNotFound",
+                                          Args::failure};
+  if (error.code == MONGO_ODM_ERROR_SERVER && error.server_code == 43 && !(shape & kWriteErrors)) {
+    mapped = &kCursorNotFound;
+  }
+  const Mapping &m = *mapped;
   if (m.args == Args::builtin) {
     PyErr_SetString(std::string(m.name) == "ValueError" ? PyExc_ValueError : PyExc_NotImplementedError,
                     message.c_str());
