@@ -339,3 +339,54 @@ def test_server_never_up_then_late(monkeypatch, db_name, report):
         MongoConnection._instance.close_connection()
     finally:
         late.remove()
+
+
+@pytest.mark.watchdog(120)
+def test_client_collected_while_server_frozen_holds_only_its_thread(fault_server, use_server, db_name, report):
+    """A MongoClient and a cursor dropped without close() are destroyed by whichever thread
+    collects them. Against a frozen server that destruction waits (the pool's endSessions, the
+    cursor's killCursors) up to the socket timeout; it must hold only the collecting thread,
+    never the GIL: the main thread keeps running meanwhile. (Found by the SIGSTOP test above,
+    where a client of the previous test, collected during the freeze, stopped every thread.)"""
+    server = use_server(fault_server)
+    timeout_ms = 3000
+    url = server.url_with(socketTimeoutMS=timeout_ms, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms)
+    held = [MongoClient(url, username=server.user, password=server.password)]
+    held[0][db_name]["collected"].insert_many([{"i": i} for i in range(50)])
+    cursor = held[0][db_name]["collected"].find({}, batch_size=5)
+    assert next(cursor)["i"] == 0  # a server cursor is open: destroying it sends killCursors
+    held.append(cursor)
+    del cursor
+
+    destroyed = {}
+
+    def collect() -> None:
+        destroyed["start"] = time.monotonic()
+        held.clear()  # the last references: the destructors run here, in this thread
+        destroyed["end"] = time.monotonic()
+
+    os.kill(server.pid, signal.SIGSTOP)
+    try:
+        collector = threading.Thread(target=collect, name="collector")
+        ticks: List[float] = []
+        collector.start()
+        while collector.is_alive():
+            ticks.append(time.monotonic())
+            time.sleep(0.01)
+        collector.join()
+    finally:
+        os.kill(server.pid, signal.SIGCONT)
+
+    took = destroyed["end"] - destroyed["start"]
+    during = [t for t in ticks if destroyed["start"] <= t <= destroyed["end"]]
+    gaps = [b - a for a, b in zip(during, during[1:])]
+    report(
+        f"faults (client and cursor collected while the server is frozen): destruction took {took:.2f} s "
+        f"(socketTimeoutMS {timeout_ms / 1000:.1f} s); the main thread ran {len(during)} times meanwhile, "
+        f"largest gap {max(gaps, default=0.0):.2f} s"
+    )
+    # The destruction did wait on the frozen server (otherwise this test proves nothing) ...
+    assert took >= 1.0, f"destruction took {took:.2f} s: it did not wait on the frozen server"
+    # ... and the main thread kept running while it did: ordering, not a tight bound. A
+    # destructor holding the GIL allows no tick inside the window (one at most, at its start).
+    assert len(during) >= 10, f"the main thread ran {len(during)} times during a {took:.2f} s destruction"

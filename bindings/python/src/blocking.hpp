@@ -55,6 +55,26 @@ auto blocking(F &&fn) -> decltype(fn()) {
   }
 }
 
+// For destructors that may talk to the server (a pool's endSessions, a cursor's killCursors):
+// runs `fn` with the GIL released when this thread holds it, so that an object collected while
+// its server is unreachable stalls only the collecting thread (for up to the socket timeout),
+// not every Python thread. No cancel token and no exception: a destructor cannot raise. During
+// interpreter finalization the GIL is kept.
+template <typename F>
+void without_gil_in_destructor(F &&fn) noexcept {
+#if PY_VERSION_HEX >= 0x030D0000
+  const bool finalizing = Py_IsFinalizing();
+#else
+  const bool finalizing = _Py_IsFinalizing();
+#endif
+  if (PyGILState_Check() && !finalizing) {
+    py::gil_scoped_release release;
+    fn();
+  } else {
+    fn();
+  }
+}
+
 // A C call that fills an uninitialized `bson_t *reply`, made through blocking(); raises the
 // mapped exception (the reply as its details; `bulk`: BulkWriteError for write errors).
 template <typename F>

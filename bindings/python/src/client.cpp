@@ -19,6 +19,17 @@ class PyClient {
     client_.emplace(*url_text, user_text, password_text);
   }
 
+  // A client collected without close() destroys its pool (endSessions, closing connections)
+  // with the GIL released: against a frozen server that takes up to the socket timeout.
+  ~PyClient() {
+    if (!client_) return;
+    std::optional<mongo_odm::Client> doomed;
+    doomed.swap(client_);
+    without_gil_in_destructor([&] { doomed.reset(); });
+  }
+  PyClient(PyClient &&) = default;
+  PyClient &operator=(PyClient &&) = default;
+
   // The default connection's client, connecting from the environment on first use.
   static PyClient default_client() {
     mongo_odm_error_t error;

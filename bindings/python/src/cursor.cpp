@@ -196,6 +196,12 @@ py::list PyCursor::to_list(std::optional<int64_t> length) {
   return out;
 }
 
+PyCursor::~PyCursor() {
+  if (!cursor_) return;
+  std::unique_ptr<mongo_odm::Cursor> doomed = std::move(cursor_);
+  without_gil_in_destructor([&] { doomed.reset(); });
+}
+
 void PyCursor::close() {
   closed_ = true;  // as pymongo: what was buffered is still handed out
   // killCursors may talk to the server; a fetch of another thread may be finishing.

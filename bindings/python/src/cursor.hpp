@@ -29,6 +29,11 @@ class PyCursor {
   explicit PyCursor(mongo_odm_cursor_t *raw, int64_t fetch_size = 0);
   // A find() cursor, not started; its options are checked now (TypeError/ValueError).
   explicit PyCursor(FindSpec spec);
+  // A cursor collected without close() releases its server cursor (killCursors) with the GIL
+  // released.
+  ~PyCursor();
+  PyCursor(const PyCursor &) = delete;
+  PyCursor &operator=(const PyCursor &) = delete;
 
   // Up to `max_docs` documents (fewer at the end; an empty list when exhausted). Network I/O
   // runs with the GIL released; decoding happens after, with the GIL held.
