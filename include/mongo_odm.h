@@ -10,6 +10,7 @@
  *   connection.h  the default connection (connect(), MongoConnection)
  *   client.h      clients of your own, database commands
  *   collection.h  raw collection operations
+ *   collection_extra.h  find_one_and_*, distinct, estimated count, create_indexes, drop_index, rename
  *   cursor.h      reading results
  *   model.h       models: collection name, composite key, declared fields
  *   doc.h         documents of a model
@@ -43,6 +44,7 @@
 #include "mongo_odm/connection.h"
 #include "mongo_odm/client.h"
 #include "mongo_odm/collection.h"
+#include "mongo_odm/collection_extra.h"
 #include "mongo_odm/cursor.h"
 #include "mongo_odm/model.h"
 #include "mongo_odm/doc.h"

@@ -67,6 +67,15 @@ MONGO_ODM_API(bool) mongo_odm_client_list_collection_names(mongo_odm_client_t *c
 MONGO_ODM_API(bool) mongo_odm_client_drop_database(mongo_odm_client_t *client, const char *db_name,
                                                    mongo_odm_error_t *error);
 
+/* ---- issue 16 ---------------------------------------------------------------------------- */
+
+/* True when `name` is a MongoDB URI option the library's driver (libmongoc) knows, compared
+ * without regard to case ("serverSelectionTimeoutMS", "tls", "authSource", "appname",
+ * "authMechanismProperties", ...). mongo_odm_client_new() passes unknown options on with a
+ * warning; bindings use this to refuse them as pymongo does (ConfigurationError). False for
+ * NULL. Thread-safe, no server call. (Since 0.2.) */
+MONGO_ODM_API(bool) mongo_odm_uri_option_is_known(const char *name);
+
 MONGO_ODM_END_DECLS
 
 #endif /* MONGO_ODM_CLIENT_H */

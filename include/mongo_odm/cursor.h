@@ -84,6 +84,14 @@ MONGO_ODM_API(bool) mongo_odm_cursor_error(const mongo_odm_cursor_t *cursor, mon
  * NULL is a no-op. */
 MONGO_ODM_API(void) mongo_odm_cursor_destroy(mongo_odm_cursor_t *cursor);
 
+/* ---- issue 16 ---------------------------------------------------------------------------- */
+
+/* The server's id of the cursor (pymongo's Cursor.cursor_id): 0 for NULL, before the first
+ * batch arrived, and once the server closed it (all results sent). Killing it on the server
+ * (killCursors) makes the next fetch fail with SERVER, server_code 43 (CursorNotFound). Reads
+ * the cursor: call it from the thread that owns the cursor. (Since 0.2.) */
+MONGO_ODM_API(int64_t) mongo_odm_cursor_id(const mongo_odm_cursor_t *cursor);
+
 MONGO_ODM_END_DECLS
 
 #endif /* MONGO_ODM_CURSOR_H */

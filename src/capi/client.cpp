@@ -1,5 +1,6 @@
 // mongo_odm/client.h
 #include "../core/bson_util.hpp"
+#include "../core/uri_options.hpp"
 #include "capi.hpp"
 
 using mongo_odm::capi::client_of;
@@ -67,6 +68,10 @@ bool mongo_odm_client_drop_database(mongo_odm_client_t *client, const char *db_n
     impl->drop_database(db_name);
     return true;
   });
+}
+
+bool mongo_odm_uri_option_is_known(const char *name) {
+  return name != nullptr && mongo_odm::core::uri_option_is_known(name);
 }
 
 }  // extern "C"

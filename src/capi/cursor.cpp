@@ -64,4 +64,6 @@ bool mongo_odm_cursor_next_or_raw(mongo_odm_cursor_t *cursor, const mongo_odm_do
 
 void mongo_odm_cursor_destroy(mongo_odm_cursor_t *cursor) { delete unwrap(cursor); }
 
+int64_t mongo_odm_cursor_id(const mongo_odm_cursor_t *cursor) { return cursor ? unwrap(cursor)->id() : 0; }
+
 }  // extern "C"

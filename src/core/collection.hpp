@@ -56,6 +56,17 @@ class Collection {
   void drop() const;
   void create_index(const bson_t *keys, const bson_t *opts, bson_t *reply) const;
 
+  // ---- pymongo's remaining Collection methods (mongo_odm/collection_extra.h; collection_extra.cpp)
+  enum class Modify { update, replace, remove };
+  // findAndModify: true when a document was copied into `out`.
+  bool find_one_and_modify(Modify kind, const bson_t *filter, const bson_t *change, const bson_t *opts,
+                           bson_t *out) const;
+  void distinct(const char *key, const bson_t *filter, const bson_t *opts, bson_t *reply) const;
+  int64_t estimated_count(const bson_t *opts) const;
+  void create_indexes(const bson_t *const *indexes, size_t n, const bson_t *opts, bson_t *reply) const;
+  void drop_index(const char *index_name, const bson_t *opts) const;
+  void rename(const char *new_name, bool drop_target, const bson_t *opts) const;
+
  private:
   // A cursor that `make` creates on a leased connection (and again on a fresh one if its
   // first batch finds no server).

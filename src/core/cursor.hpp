@@ -55,6 +55,8 @@ class Cursor {
 
   const std::optional<Error> &error() const { return error_; }
   const Model *model() const { return model_; }
+  // The server's cursor id (0 before the first batch, once exhausted or released).
+  int64_t id() const { return cursor_ ? mongoc_cursor_get_id(cursor_) : 0; }
 
  private:
   // The libmongoc cursor's error as the library's Error, or nothing.

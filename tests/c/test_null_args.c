@@ -23,6 +23,7 @@
  * client.h:     mongo_odm_client_new mongo_odm_client_destroy mongo_odm_client_ping
  *               mongo_odm_client_command mongo_odm_client_default_database_name
  *               mongo_odm_client_list_collection_names mongo_odm_client_drop_database
+ *               mongo_odm_uri_option_is_known
  * collection.h: mongo_odm_collection_new mongo_odm_collection_destroy mongo_odm_collection_name
  *               mongo_odm_collection_database_name mongo_odm_collection_client
  *               mongo_odm_collection_find_one mongo_odm_collection_find
@@ -32,9 +33,13 @@
  *               mongo_odm_collection_delete_many mongo_odm_collection_count_documents
  *               mongo_odm_collection_aggregate mongo_odm_collection_drop
  *               mongo_odm_collection_create_index
+ * collection_extra.h: mongo_odm_collection_find_one_and_update mongo_odm_collection_find_one_and_replace
+ *               mongo_odm_collection_find_one_and_delete mongo_odm_collection_distinct
+ *               mongo_odm_collection_estimated_document_count mongo_odm_collection_create_indexes
+ *               mongo_odm_collection_drop_index mongo_odm_collection_rename
  * cursor.h:     mongo_odm_cursor_next mongo_odm_cursor_next_bson mongo_odm_cursor_error
  *               mongo_odm_cursor_destroy mongo_odm_cursor_set_skip_invalid
- *               mongo_odm_cursor_skipped_count mongo_odm_cursor_next_or_raw
+ *               mongo_odm_cursor_skipped_count mongo_odm_cursor_next_or_raw mongo_odm_cursor_id
  * model.h:      mongo_odm_model_new mongo_odm_model_destroy mongo_odm_model_collection_name
  *               mongo_odm_model_set_composite_key mongo_odm_model_composite_key_size
  *               mongo_odm_model_composite_key_field mongo_odm_model_add_field
@@ -372,6 +377,49 @@ static void test_collection(void **state) {
   EXPECT_INVALID_OUT(mongo_odm_collection_create_index(f->coll, NULL, NULL, OUT, ERR));
 }
 
+/* client.h: the URI option check (no server, no error out-parameter) */
+static void test_uri_option_is_known(void **state) {
+  (void)state;
+  assert_false(mongo_odm_uri_option_is_known(NULL));
+  assert_false(mongo_odm_uri_option_is_known(""));
+  assert_false(mongo_odm_uri_option_is_known("fooBar"));
+  assert_true(mongo_odm_uri_option_is_known("serverSelectionTimeoutMS"));
+  assert_true(mongo_odm_uri_option_is_known("serverselectiontimeoutms"));
+  assert_true(mongo_odm_uri_option_is_known("tls"));
+  assert_true(mongo_odm_uri_option_is_known("appname"));
+  assert_true(mongo_odm_uri_option_is_known("authMechanismProperties"));
+  assert_true(mongo_odm_uri_option_is_known("maxPoolSize"));
+}
+
+/* collection_extra.h */
+static void test_collection_extra(void **state) {
+  fixture_t *f = *state;
+  bool found = true;
+  EXPECT_INVALID_OUT(mongo_odm_collection_find_one_and_update(NULL, f->empty, f->update, NULL, OUT, &found, ERR));
+  assert_false(found);
+  EXPECT_INVALID_OUT(mongo_odm_collection_find_one_and_update(f->coll, NULL, f->update, NULL, OUT, &found, ERR));
+  EXPECT_INVALID_OUT(mongo_odm_collection_find_one_and_update(f->coll, f->empty, NULL, NULL, OUT, &found, ERR));
+  EXPECT_INVALID_OUT(mongo_odm_collection_find_one_and_update(f->coll, f->empty, f->update, NULL, OUT, NULL, ERR));
+  EXPECT_INVALID_OUT(mongo_odm_collection_find_one_and_replace(NULL, f->empty, f->empty, NULL, OUT, &found, ERR));
+  EXPECT_INVALID_OUT(mongo_odm_collection_find_one_and_replace(f->coll, NULL, f->empty, NULL, OUT, &found, ERR));
+  EXPECT_INVALID_OUT(mongo_odm_collection_find_one_and_replace(f->coll, f->empty, NULL, NULL, OUT, &found, ERR));
+  EXPECT_INVALID_OUT(mongo_odm_collection_find_one_and_replace(f->coll, f->empty, f->empty, NULL, OUT, NULL, ERR));
+  EXPECT_INVALID_OUT(mongo_odm_collection_find_one_and_delete(NULL, f->empty, NULL, OUT, &found, ERR));
+  EXPECT_INVALID_OUT(mongo_odm_collection_find_one_and_delete(f->coll, NULL, NULL, OUT, &found, ERR));
+  EXPECT_INVALID_OUT(mongo_odm_collection_find_one_and_delete(f->coll, f->empty, NULL, OUT, NULL, ERR));
+  EXPECT_INVALID_OUT(mongo_odm_collection_distinct(NULL, "k", NULL, NULL, OUT, ERR));
+  EXPECT_INVALID_OUT(mongo_odm_collection_distinct(f->coll, NULL, NULL, NULL, OUT, ERR));
+  int64_t count = 7;
+  EXPECT_INVALID(mongo_odm_collection_estimated_document_count(NULL, NULL, &count, ERR));
+  EXPECT_INVALID(mongo_odm_collection_estimated_document_count(f->coll, NULL, NULL, ERR));
+  EXPECT_INVALID_OUT(mongo_odm_collection_create_indexes(NULL, NULL, 0, NULL, OUT, ERR));
+  EXPECT_INVALID_OUT(mongo_odm_collection_create_indexes(f->coll, NULL, 1, NULL, OUT, ERR));
+  EXPECT_INVALID(mongo_odm_collection_drop_index(NULL, "x_1", NULL, ERR));
+  EXPECT_INVALID(mongo_odm_collection_drop_index(f->coll, NULL, NULL, ERR));
+  EXPECT_INVALID(mongo_odm_collection_rename(NULL, "x", false, NULL, ERR));
+  EXPECT_INVALID(mongo_odm_collection_rename(f->coll, NULL, false, NULL, ERR));
+}
+
 /* cursor.h: a real (never iterated against a server) cursor for the non-NULL cursor cases. */
 static void test_cursor(void **state) {
   fixture_t *f = *state;
@@ -383,6 +431,7 @@ static void test_cursor(void **state) {
   assert_false(mongo_odm_cursor_next_bson(NULL, &raw));
   assert_null(raw);
   assert_false(mongo_odm_cursor_next_bson(NULL, NULL));
+  assert_int_equal(mongo_odm_cursor_id(NULL), 0);
   mongo_odm_error_t err;
   assert_true(mongo_odm_cursor_error(NULL, &err));
   assert_code(err, MONGO_ODM_ERROR_INVALID_ARGUMENT);
@@ -811,6 +860,8 @@ int main(void) {
       cmocka_unit_test(test_connection),
       cmocka_unit_test(test_client),
       cmocka_unit_test(test_collection),
+      cmocka_unit_test(test_collection_extra),
+      cmocka_unit_test(test_uri_option_is_known),
       cmocka_unit_test(test_cursor),
       cmocka_unit_test(test_model),
       cmocka_unit_test(test_doc),

@@ -38,6 +38,7 @@ from mongo_odm.connection import (
 from mongo_odm.indexes import ASCENDING, DESCENDING, IndexModel
 from mongo_odm.log import get_log_level, set_log_level
 from mongo_odm.model import MongoBaseModel, generate_composite_id, generate_id
+from mongo_odm.operations import DeleteMany, DeleteOne, InsertOne, ReplaceOne, ReturnDocument, UpdateMany, UpdateOne
 
 __version__ = _core.__version__
 
@@ -67,5 +68,12 @@ __all__ = [
     "get_log_level",
     "set_coalescing",
     "get_coalescing",
+    "ReturnDocument",
+    "InsertOne",
+    "UpdateOne",
+    "UpdateMany",
+    "ReplaceOne",
+    "DeleteOne",
+    "DeleteMany",
     "__version__",
 ]

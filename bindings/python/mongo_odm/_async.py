@@ -25,10 +25,14 @@ import functools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, TypeVar
 
 from mongo_odm import _core
 from mongo_odm.client import Database, MongoClient
+from mongo_odm.errors import InvalidOperation
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = [
     "AsyncMongoClient",
@@ -206,33 +210,118 @@ def _match(
 class AsyncCursor:
     """An async iterator over the documents of find()/aggregate(); also ``await to_list()``.
 
-    The native cursor is created on first use, on a worker thread, and read in batches."""
+    A find() cursor is motor's AsyncIOMotorCursor: sort(), limit(), skip(), batch_size(),
+    max_time_ms(), hint(), comment(), collation() and allow_disk_use() chain before the first
+    read and raise InvalidOperation after it (the native cursor checks them). The query runs on
+    a worker thread on first use, and documents are read in batches."""
 
     # Documents per round trip to the worker thread. The worker decodes them holding the GIL,
     # which keeps the event loop thread waiting meanwhile: the batch bounds that stall.
     _FETCH = 512
 
-    def __init__(self, open_cursor: Callable[[], _core.Cursor]) -> None:
+    def __init__(
+        self, open_cursor: Optional[Callable[[], _core.Cursor]] = None, cursor: Optional[_core.Cursor] = None
+    ) -> None:
         self._open = open_cursor
-        self._cursor: Optional[_core.Cursor] = None
+        self._cursor: Optional[_core.Cursor] = cursor
         self._buffer: List[Dict[str, Any]] = []
         self._pos = 0
         self._done = False
+
+    # ------------------------------------------------------------------ chained options (find)
+    def _native(self, what: str) -> _core.Cursor:
+        if self._cursor is None:
+            raise InvalidOperation(f"{what}() is not available on this cursor (aggregate)")
+        return self._cursor
+
+    def sort(self, key_or_list: Any, direction: Any = None) -> AsyncCursor:
+        """Sorts by a key (and direction) or a list of (key, direction) pairs."""
+        self._native("sort").sort(key_or_list, direction)
+        return self
+
+    def limit(self, limit: int) -> AsyncCursor:
+        """Returns at most ``limit`` documents (0: no limit)."""
+        self._native("limit").limit(limit)
+        return self
+
+    def skip(self, skip: int) -> AsyncCursor:
+        """Skips the first ``skip`` documents."""
+        self._native("skip").skip(skip)
+        return self
+
+    def batch_size(self, batch_size: int) -> AsyncCursor:
+        """Documents per server batch."""
+        self._native("batch_size").batch_size(batch_size)
+        return self
+
+    def max_time_ms(self, max_time_ms: Optional[int]) -> AsyncCursor:
+        """The server's time limit for the query (ExecutionTimeout past it)."""
+        self._native("max_time_ms").max_time_ms(max_time_ms)
+        return self
+
+    def hint(self, index: Any) -> AsyncCursor:
+        """The index to use: its name or its keys."""
+        self._native("hint").hint(index)
+        return self
+
+    def comment(self, comment: Any) -> AsyncCursor:
+        """A comment attached to the query (server logs, profiler)."""
+        self._native("comment").comment(comment)
+        return self
+
+    def collation(self, collation: Optional[Mapping[str, Any]]) -> AsyncCursor:
+        """The query's collation document."""
+        self._native("collation").collation(collation)
+        return self
+
+    def allow_disk_use(self, allow_disk_use: bool) -> AsyncCursor:
+        """Lets the server spill a large sort to disk."""
+        self._native("allow_disk_use").allow_disk_use(allow_disk_use)
+        return self
+
+    def clone(self) -> AsyncCursor:
+        """A new cursor of the same query and options, not started."""
+        return AsyncCursor(cursor=self._native("clone").clone())
+
+    def rewind(self) -> AsyncCursor:
+        """Back to before the query: the next read runs it again."""
+        self._native("rewind").rewind()
+        self._buffer, self._pos, self._done = [], 0, False
+        return self
+
+    @property
+    def alive(self) -> bool:
+        """Whether more documents may come (a cursor not started yet is alive)."""
+        if self._pos < len(self._buffer):
+            return True
+        if self._done:
+            return False
+        return True if self._cursor is None else self._cursor.alive
+
+    async def next(self) -> Dict[str, Any]:
+        """The next document; StopAsyncIteration at the end (motor's next())."""
+        return await self.__anext__()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
 
     async def _fetch(self, n: int) -> List[Dict[str, Any]]:
         if self._done:
             return []
         try:
             if self._cursor is None:
+                assert self._open is not None
                 self._cursor = await run_blocking(self._open)
             batch = await run_blocking(self._cursor.fetch, n)
         except asyncio.CancelledError:
             # The fetch was stopped mid-way: the cursor cannot go on. Closed off the loop (the
             # native cursor waits for the stopped fetch to end, a few milliseconds at most).
             self._done = True
-            cursor, self._cursor = self._cursor, None
-            if cursor is not None:
-                _get_executor().submit(cursor.close)
+            if self._cursor is not None:  # kept: chained options now raise InvalidOperation
+                _get_executor().submit(self._cursor.close)
             raise
         if not batch:
             self._done = True
@@ -279,9 +368,8 @@ class AsyncCursor:
     async def aclose(self) -> None:
         """Closes the cursor without blocking the event loop."""
         self._done = True
-        cursor, self._cursor = self._cursor, None
-        if cursor is not None:
-            await asyncio.shield(run_blocking(cursor.close))
+        if self._cursor is not None:  # kept (closed): chained options raise InvalidOperation
+            await asyncio.shield(run_blocking(self._cursor.close))
 
 
 class AsyncCollection:
@@ -439,8 +527,9 @@ class AsyncCollection:
 
     def find(self, filter: Any = None, *args: Any, **kwargs: Any) -> AsyncCursor:
         """An AsyncCursor over the matching documents (Collection.find: projection, sort, limit,
-        skip, batch_size, ...). Not awaited: the query runs on first iteration."""
-        return AsyncCursor(functools.partial(self._sync.find, filter, *args, **kwargs))
+        skip, batch_size, ...; or chained: ``find().sort("n").limit(3)``). Not awaited: the query
+        runs on first iteration."""
+        return AsyncCursor(cursor=self._sync.find(filter, *args, **kwargs))
 
     def aggregate(self, pipeline: Sequence[Mapping[str, Any]], **kwargs: Any) -> AsyncCursor:
         """An AsyncCursor over the pipeline's output (Collection.aggregate: allowDiskUse,
@@ -455,25 +544,86 @@ class AsyncCollection:
         """Inserts the documents (ordered: stop at the first error; BulkWriteError reports it)."""
         return await run_blocking(self._sync.insert_many, list(documents), ordered=ordered)
 
-    async def replace_one(self, filter: Any, replacement: Any, upsert: bool = False) -> _core.UpdateResult:
-        """Replaces the first match (inserts ``replacement`` when ``upsert`` and none matches)."""
-        return await run_blocking(self._sync.replace_one, filter, replacement, upsert)
+    async def replace_one(
+        self, filter: Any, replacement: Any, upsert: bool = False, **kwargs: Any
+    ) -> _core.UpdateResult:
+        """Replaces the first match (inserts ``replacement`` when ``upsert`` and none matches;
+        kwargs: hint, collation, let, comment, bypass_document_validation)."""
+        return await run_blocking(self._sync.replace_one, filter, replacement, upsert, **kwargs)
 
-    async def update_one(self, filter: Any, update: Any, upsert: bool = False) -> _core.UpdateResult:
-        """Applies update operators (or a pipeline) to the first match."""
-        return await run_blocking(self._sync.update_one, filter, update, upsert)
+    async def update_one(self, filter: Any, update: Any, upsert: bool = False, **kwargs: Any) -> _core.UpdateResult:
+        """Applies update operators (or a pipeline) to the first match (kwargs: array_filters,
+        hint, collation, let, comment, bypass_document_validation)."""
+        return await run_blocking(self._sync.update_one, filter, update, upsert, **kwargs)
 
-    async def update_many(self, filter: Any, update: Any, upsert: bool = False) -> _core.UpdateResult:
-        """Applies update operators (or a pipeline) to every match."""
-        return await run_blocking(self._sync.update_many, filter, update, upsert)
+    async def update_many(self, filter: Any, update: Any, upsert: bool = False, **kwargs: Any) -> _core.UpdateResult:
+        """Applies update operators (or a pipeline) to every match (kwargs as update_one)."""
+        return await run_blocking(self._sync.update_many, filter, update, upsert, **kwargs)
 
-    async def delete_one(self, filter: Any) -> _core.DeleteResult:
-        """Deletes the first match."""
-        return await run_blocking(self._sync.delete_one, filter)
+    async def delete_one(self, filter: Any, **kwargs: Any) -> _core.DeleteResult:
+        """Deletes the first match (kwargs: hint, collation, let, comment)."""
+        return await run_blocking(self._sync.delete_one, filter, **kwargs)
 
-    async def delete_many(self, filter: Any) -> _core.DeleteResult:
-        """Deletes every match."""
-        return await run_blocking(self._sync.delete_many, filter)
+    async def delete_many(self, filter: Any, **kwargs: Any) -> _core.DeleteResult:
+        """Deletes every match (kwargs as delete_one)."""
+        return await run_blocking(self._sync.delete_many, filter, **kwargs)
+
+    async def find_one_and_update(
+        self, filter: Any, update: Any, *args: Any, **kwargs: Any
+    ) -> Optional[Dict[str, Any]]:
+        """Collection.find_one_and_update (projection, sort, upsert, return_document, ...)."""
+        return await run_blocking(self._sync.find_one_and_update, filter, update, *args, **kwargs)
+
+    async def find_one_and_replace(
+        self, filter: Any, replacement: Any, *args: Any, **kwargs: Any
+    ) -> Optional[Dict[str, Any]]:
+        """Collection.find_one_and_replace (projection, sort, upsert, return_document, ...)."""
+        return await run_blocking(self._sync.find_one_and_replace, filter, replacement, *args, **kwargs)
+
+    async def find_one_and_delete(self, filter: Any, *args: Any, **kwargs: Any) -> Optional[Dict[str, Any]]:
+        """Collection.find_one_and_delete (projection, sort, ...)."""
+        return await run_blocking(self._sync.find_one_and_delete, filter, *args, **kwargs)
+
+    async def distinct(self, key: str, filter: Any = None, **kwargs: Any) -> List[Any]:
+        """The distinct values of ``key`` among the matching documents."""
+        return await run_blocking(self._sync.distinct, key, filter, **kwargs)
+
+    async def estimated_document_count(self, **kwargs: Any) -> int:
+        """The document count from the collection's metadata."""
+        return await run_blocking(self._sync.estimated_document_count, **kwargs)
+
+    async def bulk_write(self, requests: Sequence[Any], ordered: bool = True, **kwargs: Any) -> Any:
+        """Sends InsertOne/UpdateOne/... requests together; a BulkWriteResult."""
+        return await run_blocking(self._sync.bulk_write, list(requests), ordered=ordered, **kwargs)
+
+    async def create_indexes(self, indexes: Sequence[Any], **kwargs: Any) -> List[str]:
+        """Creates the indexes (IndexModel instances); returns their names."""
+        return await run_blocking(self._sync.create_indexes, list(indexes), **kwargs)
+
+    async def drop_index(self, index_or_name: Any, **kwargs: Any) -> None:
+        """Drops an index given by name or by its keys."""
+        await run_blocking(self._sync.drop_index, index_or_name, **kwargs)
+
+    async def drop_indexes(self, **kwargs: Any) -> None:
+        """Drops every index but _id's."""
+        await run_blocking(self._sync.drop_indexes, **kwargs)
+
+    async def list_indexes(self) -> List[Dict[str, Any]]:
+        """The collection's indexes (listIndexes)."""
+        return await run_blocking(self._sync.list_indexes)
+
+    async def index_information(self) -> Dict[str, Any]:
+        """The indexes as {name: {"key": [(field, direction), ...], ...}}."""
+        return await run_blocking(self._sync.index_information)
+
+    async def rename(self, new_name: str, **kwargs: Any) -> Dict[str, Any]:
+        """Renames the collection in its database (this object keeps its name)."""
+        return await run_blocking(self._sync.rename, new_name, **kwargs)
+
+    def with_options(self, **kwargs: Any) -> AsyncCollection:
+        """Without options, this collection; others raise ConfigurationError (Collection.with_options)."""
+        self._sync.with_options(**kwargs)
+        return self
 
     async def count_documents(self, filter: Any, **kwargs: Any) -> int:
         """The number of matching documents (kwargs: skip, limit, maxTimeMS, hint, comment)."""

@@ -7,8 +7,9 @@ Only naming and navigation live here; every database operation is a method of th
 from __future__ import annotations
 
 import threading
+import warnings
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 from mongo_odm import _core
 from mongo_odm.errors import ConfigurationError
@@ -32,12 +33,55 @@ def _with_options(url: str, options: Mapping[str, Any]) -> str:
     return url + separator + urlencode(rendered, quote_via=quote)
 
 
+# pymongo's client options that are not URI options, and the values mongo_odm gives them
+# (documents come back as dicts, datetimes naive in UTC, UUIDs stored as subtype 4): a caller
+# asking for the same is served, one asking for something else gets ConfigurationError rather
+# than an option silently ignored. docs/pymongo-surface.md ("Client options").
+_CLIENT_OPTIONS: Dict[str, Any] = {
+    "tz_aware": (False,),
+    "tzinfo": (None,),
+    "document_class": (dict,),
+    "uuidRepresentation": ("standard",),
+    "datetime_conversion": (None, "datetime", "DATETIME", 1),
+    "connect": (True, False, None),
+}
+
+
+def _check_options(url: str, options: Mapping[str, Any]) -> Dict[str, Any]:
+    """The URI options among ``options`` (pymongo's client options checked and removed);
+    ConfigurationError for an unknown keyword option; a warning for an unknown option in the
+    URL's query (pymongo's rules for both)."""
+    uri_options: Dict[str, Any] = {}
+    for key, value in options.items():
+        if key in _CLIENT_OPTIONS:
+            allowed = _CLIENT_OPTIONS[key]
+            if not any(value is a or (type(value) is type(a) and value == a) for a in allowed):
+                raise ConfigurationError(
+                    f"{key}={value!r} is not supported by mongo_odm (supported: "
+                    f"{', '.join(repr(a) for a in allowed)})"
+                )
+        elif not _core.uri_option_is_known(key):
+            raise ConfigurationError(f"Unknown option: {key}")
+        else:
+            uri_options[key] = value
+    query = url.split("?", 1)[1] if "?" in url else ""
+    for key, _ in parse_qsl(query, keep_blank_values=True):
+        if key.lower() == "uuidrepresentation":
+            continue
+        if not _core.uri_option_is_known(key):
+            warnings.warn(f"Unknown option {key}", stacklevel=3)
+    return uri_options
+
+
 class MongoClient:
     """A connection pool to one MongoDB deployment (pymongo's MongoClient, the parts an ODM
     user touches).
 
     ``MongoClient("mongodb://host:27017", username=..., password=..., serverSelectionTimeoutMS=500)``
-    Keyword options are MongoDB URI options. The pool is thread-safe.
+    Keyword options are MongoDB URI options (an unknown one raises ConfigurationError, as in
+    pymongo) and pymongo's tz_aware, tzinfo, document_class, uuidRepresentation,
+    datetime_conversion and connect with the values mongo_odm serves (docs/pymongo-surface.md).
+    The pool is thread-safe.
     """
 
     def __init__(
@@ -53,7 +97,7 @@ class MongoClient:
             url = f"mongodb://{url}:{port or 27017}"
         elif port is not None:
             raise ConfigurationError("give the port inside the URL, not as a separate argument")
-        self._native = _core.Client(_with_options(url, options), username, password)
+        self._native = _core.Client(_with_options(url, _check_options(url, options)), username, password)
         self._databases: Dict[str, Database] = {}
         self._lock = threading.Lock()
 

@@ -27,6 +27,8 @@ __all__ = [
     "OperationCancelled",
     "OperationFailure",
     "ExecutionTimeout",
+    "CursorNotFound",
+    "AuthenticationFailed",
     "WriteError",
     "DuplicateKeyError",
     "RevisionConflictError",
@@ -145,6 +147,16 @@ class OperationFailure(PyMongoError):
         return text
 
 
+class AuthenticationFailed(OperationFailure, ConnectionFailure):
+    """The server refused the credentials: pymongo's OperationFailure with code 18 (details: the
+    server's reply), and also a ConnectionFailure (lightodm raises ConnectionError when the
+    connection cannot be initialized)."""
+
+
+class CursorNotFound(OperationFailure):
+    """The server no longer has the cursor being read (killed, or timed out): code 43."""
+
+
 class ExecutionTimeout(OperationFailure):
     """The operation exceeded its maxTimeMS (server code 50)."""
 
@@ -176,13 +188,13 @@ class RevisionConflictError(OperationFailure):
 
 
 class BulkWriteError(OperationFailure):
-    """A multi-document write (insert_many) failed part-way. ``details`` holds
-    ``writeErrors`` and the counts of what was written before the failure."""
+    """A multi-document write (insert_many, bulk_write) failed part-way. ``code`` is 65 and
+    ``details`` pymongo's: ``writeErrors`` (each with its operation's ``index``, ``code``,
+    ``errmsg``), ``writeConcernErrors`` and the counts of what was written (``nInserted``,
+    ``nUpserted``, ``nMatched``, ``nModified``, ``nRemoved``, ``upserted``)."""
 
     def __init__(self, results: Mapping[str, Any]) -> None:
-        errors = results.get("writeErrors") or [{}]
-        code = errors[0].get("code", 65) if errors else 65
-        super().__init__("batch op errors occurred", code, results)
+        super().__init__("batch op errors occurred", 65, results)
 
     def __reduce__(self) -> Tuple[Type[BulkWriteError], Tuple[Optional[Mapping[str, Any]]]]:
         return self.__class__, (self.details,)

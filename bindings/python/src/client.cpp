@@ -100,6 +100,9 @@ class PyClient {
 }  // namespace
 
 void init_client(py::module_ &m) {
+  m.def(
+      "uri_option_is_known", [](const std::string &name) { return mongo_odm_uri_option_is_known(name.c_str()); },
+      py::arg("name"), "Whether the driver knows the MongoDB URI option `name` (case-insensitive).");
   py::class_<PyClient>(m, "Client", R"doc(
 A libmongo_odm client: a thread-safe pool of connections to one deployment.
 

@@ -160,12 +160,18 @@ py::list PyCollection::find_one_batch(py::list ids) {
   return out;
 }
 
-std::unique_ptr<PyCursor> PyCollection::find(py::object filter, py::args args, py::kwargs kwargs) {
-  mongo_odm::Bson opts, f;
-  find_options("find", args, kwargs, opts.get());
-  encode_filter(filter, f.get(), false, "find");
-  return start_cursor(opts.get(),
-                      [&](mongo_odm_error_t *e) { return mongo_odm_collection_find(raw(), f.get(), opts.get(), e); });
+std::unique_ptr<PyCursor> PyCollection::find(py::object self, py::object filter, py::args args, py::kwargs kwargs) {
+  // Checked now as pymongo does (TypeError for a bad filter or an unknown option); the query
+  // itself is sent on first use (cursor.hpp).
+  if (args.size() > 1) throw py::type_error("find() takes at most 2 positional arguments (filter, projection)");
+  py::dict options = py::reinterpret_steal<py::dict>(PyDict_Copy(kwargs.ptr()));
+  if (args.size() == 1) {
+    if (options.contains("projection")) throw py::type_error("find() got multiple values for argument 'projection'");
+    options["projection"] = args[0];
+  }
+  auto f = std::make_shared<mongo_odm::Bson>();
+  encode_filter(filter, f->get(), false, "find");
+  return std::make_unique<PyCursor>(FindSpec{std::move(self), raw(), std::move(f), std::move(options)});
 }
 
 InsertOneResult PyCollection::insert_one(py::object document) {
@@ -220,11 +226,16 @@ InsertManyResult PyCollection::insert_many(py::object documents, bool ordered) {
   return InsertManyResult{ids};
 }
 
-UpdateResult PyCollection::replace_one(py::object filter, py::object replacement, bool upsert) {
+UpdateResult PyCollection::replace_one(py::object filter, py::object replacement, bool upsert, py::kwargs kwargs) {
   mongo_odm::Bson f, opts;
   encode_filter(filter, f.get(), false, "replace_one");
+  write_options("replace_one", kReplaceOptions, kwargs, opts.get());
   EncodeBuffer doc;
   encode_document(replacement, doc.get());
+  bson_iter_t first;
+  if (bson_iter_init(&first, doc.get()) && bson_iter_next(&first) && bson_iter_key(&first)[0] == '$') {
+    throw py::value_error("replacement can not include $ operators");  // pymongo's check and words
+  }
   BSON_APPEND_BOOL(opts.get(), "upsert", upsert);
   mongo_odm::Bson reply = call_with_reply([&](bson_t *r, mongo_odm_error_t *e) {
     return mongo_odm_collection_replace_one(raw(), f.get(), doc.get(), opts.get(), r, e);
@@ -233,9 +244,10 @@ UpdateResult PyCollection::replace_one(py::object filter, py::object replacement
 }
 
 UpdateResult PyCollection::update(const char *function, py::object filter, py::object update, bool upsert,
-                                  bool many) {
+                                  py::kwargs kwargs, bool many) {
   mongo_odm::Bson f, u, opts;
   encode_filter(filter, f.get(), false, function);
+  write_options(function, kUpdateOptions, kwargs, opts.get());
   encode_update(update, u.get());
   BSON_APPEND_BOOL(opts.get(), "upsert", upsert);
   mongo_odm::Bson reply = call_with_reply([&](bson_t *r, mongo_odm_error_t *e) {
@@ -245,27 +257,32 @@ UpdateResult PyCollection::update(const char *function, py::object filter, py::o
   return update_result_from(reply.get());
 }
 
-UpdateResult PyCollection::update_one(py::object filter, py::object update, bool upsert) {
-  return this->update("update_one", std::move(filter), std::move(update), upsert, false);
+UpdateResult PyCollection::update_one(py::object filter, py::object update, bool upsert, py::kwargs kwargs) {
+  return this->update("update_one", std::move(filter), std::move(update), upsert, std::move(kwargs), false);
 }
 
-UpdateResult PyCollection::update_many(py::object filter, py::object update, bool upsert) {
-  return this->update("update_many", std::move(filter), std::move(update), upsert, true);
+UpdateResult PyCollection::update_many(py::object filter, py::object update, bool upsert, py::kwargs kwargs) {
+  return this->update("update_many", std::move(filter), std::move(update), upsert, std::move(kwargs), true);
 }
 
-DeleteResult PyCollection::remove(const char *function, py::object filter, bool many) {
-  mongo_odm::Bson f;
+DeleteResult PyCollection::remove(const char *function, py::object filter, py::kwargs kwargs, bool many) {
+  mongo_odm::Bson f, opts;
   encode_filter(filter, f.get(), false, function);
+  write_options(function, kDeleteOptions, kwargs, opts.get());
   mongo_odm::Bson reply = call_with_reply([&](bson_t *r, mongo_odm_error_t *e) {
-    return many ? mongo_odm_collection_delete_many(raw(), f.get(), nullptr, r, e)
-                : mongo_odm_collection_delete_one(raw(), f.get(), nullptr, r, e);
+    return many ? mongo_odm_collection_delete_many(raw(), f.get(), opts.get(), r, e)
+                : mongo_odm_collection_delete_one(raw(), f.get(), opts.get(), r, e);
   });
   return delete_result_from(reply.get());
 }
 
-DeleteResult PyCollection::delete_one(py::object filter) { return remove("delete_one", std::move(filter), false); }
+DeleteResult PyCollection::delete_one(py::object filter, py::kwargs kwargs) {
+  return remove("delete_one", std::move(filter), std::move(kwargs), false);
+}
 
-DeleteResult PyCollection::delete_many(py::object filter) { return remove("delete_many", std::move(filter), true); }
+DeleteResult PyCollection::delete_many(py::object filter, py::kwargs kwargs) {
+  return remove("delete_many", std::move(filter), std::move(kwargs), true);
+}
 
 int64_t PyCollection::count_documents(py::object filter, py::kwargs kwargs) {
   mongo_odm::Bson f, opts;
@@ -341,18 +358,28 @@ exceptions of mongo_odm.errors.)doc",
            })
       .def("__hash__", [](const PyCollection &c) { return py::hash(py::str(c.full_name())); })
       .def("find_one", &PyCollection::find_one, py::arg("filter") = py::none())
-      .def("find", &PyCollection::find, py::arg("filter") = py::none())
+      .def(
+          "find",
+          [](py::object self, py::object filter, py::args args, py::kwargs kwargs) {
+            return self.cast<PyCollection &>().find(self, std::move(filter), std::move(args), std::move(kwargs));
+          },
+          py::arg("filter") = py::none())
       .def("_find_one_batch", &PyCollection::find_one_batch, py::arg("ids"),
            "The documents whose _id is in ids (one $in query), for the async collection's coalesced "
            "find_one() calls; errors read as find_one()'s.")
       .def("insert_one", &PyCollection::insert_one, py::arg("document"))
       .def("insert_many", &PyCollection::insert_many, py::arg("documents"), py::kw_only(), py::arg("ordered") = true)
       .def("replace_one", &PyCollection::replace_one, py::arg("filter"), py::arg("replacement"),
-           py::arg("upsert") = false)
-      .def("update_one", &PyCollection::update_one, py::arg("filter"), py::arg("update"), py::arg("upsert") = false)
-      .def("update_many", &PyCollection::update_many, py::arg("filter"), py::arg("update"), py::arg("upsert") = false)
-      .def("delete_one", &PyCollection::delete_one, py::arg("filter"))
-      .def("delete_many", &PyCollection::delete_many, py::arg("filter"))
+           py::arg("upsert") = false,
+           "Replaces the first match (kwargs: bypass_document_validation, collation, hint, let, comment).")
+      .def("update_one", &PyCollection::update_one, py::arg("filter"), py::arg("update"), py::arg("upsert") = false,
+           "Updates the first match (kwargs: array_filters, hint, collation, let, comment, "
+           "bypass_document_validation).")
+      .def("update_many", &PyCollection::update_many, py::arg("filter"), py::arg("update"), py::arg("upsert") = false,
+           "Updates every match (kwargs as update_one).")
+      .def("delete_one", &PyCollection::delete_one, py::arg("filter"),
+           "Deletes the first match (kwargs: collation, hint, let, comment).")
+      .def("delete_many", &PyCollection::delete_many, py::arg("filter"), "Deletes every match (kwargs as delete_one).")
       .def("count_documents", &PyCollection::count_documents, py::arg("filter"))
       .def("aggregate", &PyCollection::aggregate, py::arg("pipeline"))
       .def("create_index", &PyCollection::create_index, py::arg("keys"))

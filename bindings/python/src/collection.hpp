@@ -24,17 +24,19 @@ class PyCollection {
   py::object database() const { return database_; }
 
   py::object find_one(py::object filter, py::args args, py::kwargs kwargs);
-  std::unique_ptr<PyCursor> find(py::object filter, py::args args, py::kwargs kwargs);
+  // `self` is this collection's Python object, which the cursor keeps alive.
+  std::unique_ptr<PyCursor> find(py::object self, py::object filter, py::args args, py::kwargs kwargs);
   // The coalesced find_one() calls of the async collection (mongo_odm/_async.py): every
   // document whose _id is one of `ids`, from one find({_id: {$in: ids}}), read to its end.
   py::list find_one_batch(py::list ids);
   InsertOneResult insert_one(py::object document);
   InsertManyResult insert_many(py::object documents, bool ordered);
-  UpdateResult replace_one(py::object filter, py::object replacement, bool upsert);
-  UpdateResult update_one(py::object filter, py::object update, bool upsert);
-  UpdateResult update_many(py::object filter, py::object update, bool upsert);
-  DeleteResult delete_one(py::object filter);
-  DeleteResult delete_many(py::object filter);
+  // `kwargs`: pymongo's keyword options of each method (write_options(), options.hpp).
+  UpdateResult replace_one(py::object filter, py::object replacement, bool upsert, py::kwargs kwargs);
+  UpdateResult update_one(py::object filter, py::object update, bool upsert, py::kwargs kwargs);
+  UpdateResult update_many(py::object filter, py::object update, bool upsert, py::kwargs kwargs);
+  DeleteResult delete_one(py::object filter, py::kwargs kwargs);
+  DeleteResult delete_many(py::object filter, py::kwargs kwargs);
   int64_t count_documents(py::object filter, py::kwargs kwargs);
   std::unique_ptr<PyCursor> aggregate(py::object pipeline, py::kwargs kwargs);
   std::string create_index(py::object keys, py::kwargs kwargs);
@@ -47,8 +49,9 @@ class PyCollection {
 
  private:
   mongo_odm_collection_t *raw() const { return coll_->get(); }
-  UpdateResult update(const char *function, py::object filter, py::object update, bool upsert, bool many);
-  DeleteResult remove(const char *function, py::object filter, bool many);
+  UpdateResult update(const char *function, py::object filter, py::object update, bool upsert, py::kwargs kwargs,
+                      bool many);
+  DeleteResult remove(const char *function, py::object filter, py::kwargs kwargs, bool many);
 
   std::unique_ptr<mongo_odm::Collection> coll_;
   std::string name_;

@@ -69,6 +69,7 @@ void init_version_and_log(py::module_ &m);
 void init_cancel(py::module_ &m);
 void init_features(py::module_ &m);  // after init_collection: adds methods to Collection
 void init_update_check(py::module_ &m);
+void init_collection_extra(py::module_ &m);  // after init_features: pymongo's remaining Collection methods
 
 // Takes a strong reference that is never released (module-lifetime objects).
 inline PyObject *keep_alive(py::object obj) { return obj.release().ptr(); }

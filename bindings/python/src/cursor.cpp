@@ -1,6 +1,9 @@
 #include "cursor.hpp"
 
+#include <string>
+
 #include "blocking.hpp"
+#include "options.hpp"
 
 namespace mongo_odm_py {
 
@@ -9,14 +12,106 @@ namespace {
 constexpr int64_t kDefaultFetch = 256;          // documents per GIL-released fetch
 constexpr size_t kMaxFetchBytes = 8 * 1024 * 1024;  // ... or this many bytes, whichever first
 
+int64_t batch_size_of(const bson_t *opts) {
+  bson_iter_t iter;
+  return bson_iter_init_find(&iter, opts, "batchSize") ? bson_iter_as_int64(&iter) : 0;
+}
+
 }  // namespace
 
 PyCursor::PyCursor(mongo_odm_cursor_t *raw, int64_t fetch_size)
     : cursor_(std::make_unique<mongo_odm::Cursor>(raw)), fetch_size_(fetch_size > 0 ? fetch_size : kDefaultFetch) {}
 
+PyCursor::PyCursor(FindSpec spec) : spec_(std::make_unique<FindSpec>(std::move(spec))), started_(false) {
+  rebuild_options(spec_->kwargs);
+}
+
+void PyCursor::rebuild_options(const py::dict &kwargs) {
+  mongo_odm::Bson opts;
+  find_options("find", py::args(), py::reinterpret_borrow<py::kwargs>(kwargs), opts.get());
+  const int64_t batch = batch_size_of(opts.get());
+  opts_ = std::move(opts);
+  fetch_size_ = batch > 0 ? batch : kDefaultFetch;
+}
+
+void PyCursor::check_not_started(const char *what) const {
+  if (!spec_) raise_named("InvalidOperation", std::string(what) + "() is not available on this cursor (aggregate)");
+  if (started_) raise_named("InvalidOperation", "cannot set options after executing query");
+}
+
+void PyCursor::set_option(const char *keyword, py::object value) {
+  check_not_started(keyword);
+  py::dict kwargs = py::reinterpret_steal<py::dict>(PyDict_Copy(spec_->kwargs.ptr()));  // a copy: a refused value leaves the cursor as it was
+  if (value.is_none()) {
+    if (kwargs.contains(keyword)) PyDict_DelItemString(kwargs.ptr(), keyword);
+  } else {
+    kwargs[keyword] = value;
+  }
+  rebuild_options(kwargs);
+  spec_->kwargs = kwargs;
+}
+
+void PyCursor::set_sort(py::object key_or_list, py::object direction) {
+  if (!direction.is_none()) {
+    if (!PyUnicode_Check(key_or_list.ptr())) throw py::type_error("sort(): key must be a string when a direction is given");
+    py::list keys;
+    keys.append(py::make_tuple(key_or_list, direction));
+    set_option("sort", keys);
+  } else {
+    if (key_or_list.is_none()) throw py::type_error("sort(): key_or_list must be a key, a list of (key, direction) pairs or a mapping");
+    set_option("sort", key_or_list);
+  }
+}
+
+void PyCursor::set_batch_size(py::object value) {
+  if (!PyLong_Check(value.ptr()) || PyBool_Check(value.ptr())) throw py::type_error("batch_size must be an integer");
+  const int64_t n = value.cast<int64_t>();
+  if (n < 0) throw py::value_error("batch_size must be >= 0");
+  if (spec_) {
+    set_option("batch_size", value);  // InvalidOperation once started, as pymongo's Cursor
+    return;
+  }
+  fetch_size_ = n > 0 ? n : kDefaultFetch;  // an aggregate cursor (CommandCursor): later fetches
+}
+
+std::unique_ptr<PyCursor> PyCursor::clone() const {
+  if (!spec_) raise_named("InvalidOperation", "clone() is not available on this cursor (aggregate)");
+  FindSpec spec{spec_->owner, spec_->collection, spec_->filter,
+                py::reinterpret_steal<py::dict>(PyDict_Copy(spec_->kwargs.ptr()))};
+  return std::make_unique<PyCursor>(std::move(spec));
+}
+
+void PyCursor::rewind() {
+  if (!spec_) raise_named("InvalidOperation", "rewind() is not available on this cursor (aggregate)");
+  close();
+  buffer_ = py::list();
+  buffer_pos_ = 0;
+  exhausted_ = false;
+  started_ = false;
+  closed_ = false;
+}
+
+py::object PyCursor::cursor_id() {
+  if (!started_) return py::none();
+  std::lock_guard<std::mutex> lock(mutex_);  // a fetch holding it never waits for the GIL
+  return py::int_(cursor_ ? mongo_odm_cursor_id(cursor_->get()) : 0);
+}
+
+void PyCursor::start_locked(mongo_odm_error_t *error, bool *failed) {
+  mongo_odm_cursor_t *raw = mongo_odm_collection_find(spec_->collection, spec_->filter->get(), opts_.get(), error);
+  if (!raw) {
+    *failed = true;
+    exhausted_ = true;
+    return;
+  }
+  cursor_ = std::make_unique<mongo_odm::Cursor>(raw);
+}
+
 py::list PyCursor::fetch(int64_t max_docs) {
   py::list out;
-  if (!cursor_ || exhausted_ || max_docs <= 0) return out;
+  if (closed_ || exhausted_ || max_docs <= 0) return out;
+  const bool starting = !started_;
+  started_ = true;  // under the GIL: chained options are refused from now on
   std::vector<bson_t *> docs;
   docs.reserve(static_cast<size_t>(std::min<int64_t>(max_docs, 4096)));
   bool failed = false;
@@ -30,6 +125,10 @@ py::list PyCursor::fetch(int64_t max_docs) {
       // Another thread may close() the cursor meanwhile (an async task was cancelled): the
       // native cursor is used under mutex_ only.
       std::lock_guard<std::mutex> lock(mutex_);
+      if (starting) {
+        start_locked(&error, &failed);
+        if (failed) return;
+      }
       if (!cursor_) {
         exhausted_ = true;
         return;
@@ -104,6 +203,7 @@ PyCursor::~PyCursor() {
 }
 
 void PyCursor::close() {
+  closed_ = true;  // as pymongo: what was buffered is still handed out
   // killCursors may talk to the server; a fetch of another thread may be finishing.
   blocking([&] {
     std::unique_ptr<mongo_odm::Cursor> doomed;
@@ -114,19 +214,83 @@ void PyCursor::close() {
   });
 }
 
+namespace {
+
+// A chained option method: sets the option and returns the cursor itself.
+template <typename F>
+auto chained(F &&f) {
+  return [f](py::object self, py::object value) {
+    f(self.cast<PyCursor &>(), std::move(value));
+    return self;
+  };
+}
+
+void check_bool(py::handle value, const char *name) {
+  if (!PyBool_Check(value.ptr())) throw py::type_error(std::string(name) + " must be an instance of bool");
+}
+
+void check_int(py::handle value, const char *name) {
+  if (!value.is_none() && (!PyLong_Check(value.ptr()) || PyBool_Check(value.ptr()))) {
+    throw py::type_error(std::string(name) + " must be an integer");
+  }
+}
+
+}  // namespace
+
 void init_cursor(py::module_ &m) {
   py::class_<PyCursor>(m, "Cursor", R"doc(
-The result of find() or aggregate(): an iterator of dicts.
+The result of find() or aggregate(): an iterator of dicts (pymongo's Cursor / CommandCursor).
 
-Documents are fetched in batches with the GIL released; iterate it, call to_list(), or fetch(n)
-for the next n documents. close() (or the end of iteration) releases its server cursor and
-pooled connection.)doc")
+A find() cursor sends its query on first use, so sort(), limit(), skip(), batch_size(),
+max_time_ms(), hint(), comment(), collation() and allow_disk_use() chain after find() as in
+pymongo; after the query started they raise InvalidOperation. Documents are fetched in batches
+with the GIL released; iterate it, call next(), to_list(), or fetch(n) for the next n
+documents. close() (or the end of iteration, or leaving a ``with`` block) releases its server
+cursor and pooled connection.)doc")
       .def("__iter__", [](py::object self) { return self; })
       .def("__next__", &PyCursor::next)
+      .def("next", &PyCursor::next, "The next document; StopIteration at the end.")
       .def("fetch", &PyCursor::fetch, py::arg("max_docs") = kDefaultFetch)
       .def("to_list", &PyCursor::to_list, py::arg("length") = py::none())
       .def("close", &PyCursor::close)
       .def_property_readonly("alive", &PyCursor::alive)
+      .def_property_readonly("collection", &PyCursor::collection)
+      .def_property_readonly("cursor_id", &PyCursor::cursor_id)
+      .def("sort", [](py::object self, py::object key_or_list, py::object direction) {
+             self.cast<PyCursor &>().set_sort(std::move(key_or_list), std::move(direction));
+             return self;
+           }, py::arg("key_or_list"), py::arg("direction") = py::none())
+      .def("limit", chained([](PyCursor &c, py::object v) {
+             if (v.is_none()) throw py::type_error("limit must be an integer");
+             check_int(v, "limit");
+             c.set_option("limit", v.cast<int64_t>() == 0 ? py::none() : v);  // 0: no limit
+           }), py::arg("limit"))
+      .def("skip", chained([](PyCursor &c, py::object v) {
+             if (v.is_none()) throw py::type_error("skip must be an integer");
+             check_int(v, "skip");
+             c.set_option("skip", v.cast<int64_t>() == 0 ? py::none() : v);
+           }), py::arg("skip"))
+      .def("batch_size", chained([](PyCursor &c, py::object v) { c.set_batch_size(std::move(v)); }),
+           py::arg("batch_size"))
+      .def("max_time_ms", chained([](PyCursor &c, py::object v) {
+             check_int(v, "max_time_ms");
+             c.set_option("max_time_ms", std::move(v));
+           }), py::arg("max_time_ms"))
+      .def("hint", chained([](PyCursor &c, py::object v) { c.set_option("hint", std::move(v)); }), py::arg("index"))
+      .def("comment", chained([](PyCursor &c, py::object v) { c.set_option("comment", std::move(v)); }),
+           py::arg("comment"))
+      .def("collation", chained([](PyCursor &c, py::object v) { c.set_option("collation", std::move(v)); }),
+           py::arg("collation"))
+      .def("allow_disk_use", chained([](PyCursor &c, py::object v) {
+             check_bool(v, "allow_disk_use");
+             c.set_option("allow_disk_use", std::move(v));
+           }), py::arg("allow_disk_use"))
+      .def("clone", &PyCursor::clone, "A new cursor of the same query and options, not started.")
+      .def("__copy__", &PyCursor::clone)
+      .def("rewind", [](py::object self) {
+             self.cast<PyCursor &>().rewind();
+             return self;
+           }, "Back to before the query: the next read runs it again.")
       .def("__enter__", [](py::object self) { return self; })
       .def("__exit__", [](PyCursor &c, py::args) {
         c.close();

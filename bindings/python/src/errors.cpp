@@ -3,6 +3,8 @@
 // CONNECTION errors are ConnectionError too, CONFIGURATION ValueError too (lightodm's classes);
 // CANCELLED is OperationCancelled, where the async API does not raise asyncio.CancelledError
 // itself and the main thread not the exception of the signal handler that stopped the call.
+#include <cstring>
+
 #include "common.hpp"
 
 namespace mongo_odm_py {
@@ -113,20 +115,73 @@ const Mapping &mapping_for(const mongo_odm_error_t &error, unsigned shape) {
   return kFallback;
 }
 
-// BulkWriteError's results: the reply, with a writeErrors entry made from the error when the
-// reply has none (a write refused as a whole).
+// The server's words: the message without the library's "operation: " prefixes ("find_one: ",
+// "cursor: find: "), as pymongo reports the server's errmsg.
+std::string server_text(const std::string &message) {
+  size_t start = 0;
+  for (;;) {
+    size_t i = start;
+    while (i < message.size() && ((message[i] >= 'a' && message[i] <= 'z') || message[i] == '_')) ++i;
+    if (i == start || message.compare(i, 2, ": ") != 0) break;
+    start = i + 2;
+  }
+  return message.substr(start);
+}
+
+// BulkWriteError's results in pymongo's shape: writeErrors (one made from the error when the
+// reply has none: a write refused as a whole), writeConcernErrors, nInserted, nUpserted,
+// nMatched, nModified, nRemoved, upserted. insert_many's reply says insertedCount.
 py::dict bulk_results(const mongo_odm_error_t &error, py::object details) {
-  py::dict results = details.is_none() ? py::dict() : py::dict(details);
-  if (!results.contains("writeErrors")) {
+  py::dict reply = details.is_none() ? py::dict() : py::dict(details);
+  py::dict results;
+  if (reply.contains("writeErrors")) {
+    results["writeErrors"] = reply["writeErrors"];
+  } else {
     py::dict write_error;
     write_error["index"] = 0;
     write_error["code"] = error.server_code;
-    write_error["errmsg"] = std::string(error.message);
+    write_error["errmsg"] = server_text(error.message);
     py::list errors;
     errors.append(write_error);
     results["writeErrors"] = errors;
   }
+  results["writeConcernErrors"] = reply.contains("writeConcernErrors") ? reply["writeConcernErrors"] : py::list();
+  const char *counts[][2] = {{"nInserted", "insertedCount"}, {"nUpserted", nullptr}, {"nMatched", nullptr},
+                             {"nModified", nullptr},         {"nRemoved", nullptr}};
+  for (const auto &c : counts) {
+    py::object n = py::int_(0);
+    if (reply.contains(c[0])) n = reply[c[0]];
+    else if (c[1] && reply.contains(c[1])) n = reply[c[1]];
+    results[c[0]] = py::int_(n);
+  }
+  results["upserted"] = reply.contains("upserted") ? reply["upserted"] : py::list();
   return results;
+}
+
+// OperationFailure's details as pymongo's: the write error itself for a refused write, the
+// server's reply for a failed command ({ok: 0.0, errmsg, code}, rebuilt from the error when
+// the library kept no reply).
+py::object failure_details(const mongo_odm_error_t &error, py::object details) {
+  if (PyDict_Check(details.ptr())) {
+    py::dict d = py::reinterpret_borrow<py::dict>(details);
+    if (d.contains("writeErrors")) {
+      py::object errors = d["writeErrors"];
+      if (PyList_Check(errors.ptr()) && PyList_GET_SIZE(errors.ptr()) > 0) return errors[py::int_(0)];
+    }
+    if (d.contains("ok")) return details;  // a server reply (a command's)
+  }
+  py::dict reply;
+  reply["ok"] = 0.0;
+  reply["errmsg"] = server_text(error.message);
+  reply["code"] = error.server_code;
+  return reply;
+}
+
+// Authentication failed (CONNECTION from the handshake): pymongo's OperationFailure, code 18.
+bool is_authentication_failure(const mongo_odm_error_t &error) {
+  return error.code == MONGO_ODM_ERROR_CONNECTION &&
+         (error.server_code == 18 || std::strstr(error.message, "Authentication failed") != nullptr ||
+          std::strstr(error.message, "authentication failed") != nullptr);
 }
 
 }  // namespace
@@ -143,7 +198,32 @@ void raise_error(const mongo_odm_error_t &error, const bson_t *reply, bool bulk)
   }
   unsigned shape = bulk ? kBulk : 0;
   if (PyDict_Check(details.ptr()) && PyDict_GetItemString(details.ptr(), "writeErrors")) shape |= kWriteErrors;
-  const Mapping &m = mapping_for(error, shape);
+  if (is_authentication_failure(error)) {
+    // pymongo's OperationFailure (code 18); also a ConnectionFailure, as lightodm's callers expect
+    py::object cls = error_class("AuthenticationFailed");
+    py::dict reply;
+    reply["ok"] = 0.0;
+    reply["errmsg"] = "Authentication failed.";
+    reply["code"] = 18;
+    reply["codeName"] = "AuthenticationFailed";
+    py::object exc = cls(server_text(message), 18, reply);
+    PyErr_SetObject(cls.ptr(), exc.ptr());
+    throw py::error_already_set();
+  }
+  if (error.code == MONGO_ODM_ERROR_INVALID_ARGUMENT && message.rfind("invalid MongoDB URL", 0) == 0) {
+    // pymongo: InvalidURI for a URL it cannot parse, ConfigurationError for a bad option value
+    // (both ValueErrors here, as before)
+    raise_named(message.find("Unsupported value") != std::string::npos ? "ConfigurationError" : "InvalidURI",
+                message);
+  }
+  const Mapping *mapped = &mapping_for(error, shape);
+  // The server closed a cursor that was being read (killCursors, a timeout): pymongo's class.
+  static const Mapping kCursorNotFound = {MONGO_ODM_ERROR_SERVER, MONGO_ODM_REASON_NONE, 0, "CursorNotFound",
+                                          Args::failure};
+  if (error.code == MONGO_ODM_ERROR_SERVER && error.server_code == 43 && !(shape & kWriteErrors)) {
+    mapped = &kCursorNotFound;
+  }
+  const Mapping &m = *mapped;
   if (m.args == Args::builtin) {
     PyErr_SetString(std::string(m.name) == "ValueError" ? PyExc_ValueError : PyExc_NotImplementedError,
                     message.c_str());
@@ -156,7 +236,7 @@ void raise_error(const mongo_odm_error_t &error, const bson_t *reply, bool bulk)
       exc = cls(bulk_results(error, details));
       break;
     case Args::failure:
-      exc = cls(message, error.server_code, details);
+      exc = cls(server_text(message), error.server_code, failure_details(error, details));
       break;
     default:
       exc = cls(message);

@@ -68,6 +68,7 @@ PYBIND11_MODULE(_core, m) {
   init_cursor(m);
   init_collection(m);
   init_features(m);
+  init_collection_extra(m);
   init_client(m);
   init_ids(m);
   init_connection(m);

@@ -158,6 +158,7 @@ constexpr Option kOptions[] = {
     {"hint", nullptr, "hint", to_hint, kFind | kCount | kAggregate},
     {"comment", nullptr, "comment", to_value, kFind | kCount | kAggregate},
     {"allow_disk_use", "allowDiskUse", "allowDiskUse", to_bool, kFind | kAggregate},
+    {"collation", nullptr, "collation", to_value, kFind | kCount | kAggregate},
 };
 
 const Option *find_option(const std::string &name, unsigned method) {
@@ -220,6 +221,64 @@ void find_options(const char *function, py::args args, py::kwargs kwargs, bson_t
   }
   append_options(function, kFind, kwargs, opts, "projection");
   if (!projection.is_none()) append_projection(projection, opts);
+}
+
+void write_options(const char *function, unsigned allowed, py::kwargs kwargs, bson_t *opts) {
+  struct Row {
+    const char *keyword;
+    const char *bson_key;
+    unsigned bit;
+  };
+  static constexpr Row kRows[] = {
+      {"array_filters", "arrayFilters", kArrayFilters}, {"hint", "hint", kHint},
+      {"collation", "collation", kCollation},           {"let", "let", kLet},
+      {"comment", "comment", kComment},                 {"bypass_document_validation", "bypassDocumentValidation", kBypass},
+      {"session", nullptr, kSession},
+  };
+  for (auto item : kwargs) {
+    const std::string name = item.first.cast<std::string>();
+    const Row *row = nullptr;
+    for (const Row &r : kRows) {
+      if ((r.bit & allowed) && name == r.keyword) row = &r;
+    }
+    if (!row) type_error(std::string(function) + "() got an unexpected keyword argument '" + name + "'");
+    if (item.second.is_none()) continue;
+    if (!row->bson_key) type_error(std::string(function) + "(): sessions are not supported (session must be None)");
+    if (row->bit == kHint) {
+      to_hint(opts, "hint", item.second, "hint");
+    } else if (row->bit == kBypass) {
+      BSON_APPEND_BOOL(opts, row->bson_key, PyObject_IsTrue(item.second.ptr()) == 1);
+    } else if (row->bit == kArrayFilters) {
+      if (!(PyList_Check(item.second.ptr()) || PyTuple_Check(item.second.ptr()))) {
+        type_error("array_filters must be a list");
+      }
+      to_value(opts, row->bson_key, item.second, name.c_str());
+    } else {
+      to_value(opts, row->bson_key, item.second, name.c_str());
+    }
+  }
+}
+
+void command_options(const char *function, py::kwargs kwargs, bson_t *opts, std::initializer_list<const char *> extra) {
+  for (auto item : kwargs) {
+    const std::string name = item.first.cast<std::string>();
+    if (item.second.is_none()) {
+      continue;
+    } else if (name == "session") {
+      type_error(std::string(function) + "(): sessions are not supported (session must be None)");
+    } else if (name == "max_time_ms" || name == "maxTimeMS") {
+      to_count(opts, "maxTimeMS", item.second, name.c_str());
+    } else if (name == "hint") {
+      to_hint(opts, "hint", item.second, "hint");
+    } else if (name == "collation" || name == "comment" || name == "let") {
+      to_value(opts, name.c_str(), item.second, name.c_str());
+    } else {
+      bool known = false;
+      for (const char *e : extra) known = known || name == e;
+      if (!known) type_error(std::string(function) + "() got an unexpected keyword argument '" + name + "'");
+      to_value(opts, name.c_str(), item.second, name.c_str());
+    }
+  }
 }
 
 void aggregate_options(py::kwargs kwargs, bson_t *opts) { append_options("aggregate", kAggregate, kwargs, opts); }

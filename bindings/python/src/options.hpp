@@ -3,6 +3,8 @@
 // pymongo does.
 #pragma once
 
+#include <initializer_list>
+
 #include "common.hpp"
 
 namespace mongo_odm_py {
@@ -18,6 +20,30 @@ void aggregate_options(py::kwargs kwargs, bson_t *opts);
 
 // count_documents(filter, *, skip, limit, maxTimeMS, hint, comment).
 void count_options(py::kwargs kwargs, bson_t *opts);
+
+// The keyword options of the write methods, pymongo's names: which ones a method takes.
+enum WriteOption : unsigned {
+  kArrayFilters = 1u << 0,  // array_filters -> arrayFilters
+  kHint = 1u << 1,          // hint -> hint (a name or keys)
+  kCollation = 1u << 2,     // collation
+  kLet = 1u << 3,           // let
+  kComment = 1u << 4,       // comment
+  kBypass = 1u << 5,        // bypass_document_validation -> bypassDocumentValidation
+  kSession = 1u << 6,       // session: None only (sessions are not supported)
+};
+constexpr unsigned kUpdateOptions = kArrayFilters | kHint | kCollation | kLet | kComment | kBypass | kSession;
+constexpr unsigned kReplaceOptions = kHint | kCollation | kLet | kComment | kBypass | kSession;
+constexpr unsigned kDeleteOptions = kHint | kCollation | kLet | kComment | kSession;
+
+// Appends the write options of `kwargs` that `allowed` names (None: not given); others are
+// TypeError naming them, as pymongo's signatures do.
+void write_options(const char *function, unsigned allowed, py::kwargs kwargs, bson_t *opts);
+
+// The keyword options of find_one_and_* / distinct / estimated_document_count /
+// create_indexes / drop_index: max_time_ms (or maxTimeMS), collation, comment, hint, let, and
+// the names in `extra` (command option names passed as given, e.g. "commitQuorum"); session
+// None only. Unknown names are TypeError.
+void command_options(const char *function, py::kwargs kwargs, bson_t *opts, std::initializer_list<const char *> extra = {});
 
 // A filter argument: None -> {}, a mapping -> itself, anything else -> {"_id": value}
 // (find_one's rule) when `id_shorthand`, else TypeError.

@@ -12,20 +12,29 @@ int64_t count_of(const bson_t *reply, const char *field) {
 
 }  // namespace
 
+// raw_result in pymongo's shape, the update command's reply: {"n", ["upserted"], "nModified",
+// "ok", "updatedExisting"} (libmongo_odm's reply has pymongo's result names: matchedCount, ...).
 UpdateResult update_result_from(const bson_t *reply) {
   UpdateResult r;
-  r.raw_result = py::dict(decode_document(reply));
   r.matched_count = count_of(reply, "matchedCount");
   r.modified_count = count_of(reply, "modifiedCount");
   bson_iter_t iter;
   r.upserted_id = bson_iter_init_find(&iter, reply, "upsertedId") ? decode_value(&iter) : py::none();
+  const bool upserted = bson_iter_init_find(&iter, reply, "upsertedId");
+  r.raw_result["n"] = r.matched_count + (upserted ? 1 : 0);
+  if (upserted) r.raw_result["upserted"] = r.upserted_id;
+  r.raw_result["nModified"] = r.modified_count;
+  r.raw_result["ok"] = 1.0;
+  r.raw_result["updatedExisting"] = !upserted && r.matched_count > 0;
   return r;
 }
 
+// raw_result in pymongo's shape: {"n": deleted, "ok": 1.0}.
 DeleteResult delete_result_from(const bson_t *reply) {
   DeleteResult r;
-  r.raw_result = py::dict(decode_document(reply));
   r.deleted_count = count_of(reply, "deletedCount");
+  r.raw_result["n"] = r.deleted_count;
+  r.raw_result["ok"] = 1.0;
   return r;
 }
 
@@ -47,6 +56,7 @@ void init_results(py::module_ &m) {
       .def_readonly("matched_count", &UpdateResult::matched_count)
       .def_readonly("modified_count", &UpdateResult::modified_count)
       .def_readonly("upserted_id", &UpdateResult::upserted_id)
+      .def_property_readonly("did_upsert", [](const UpdateResult &r) { return !r.upserted_id.is_none(); })
       .def_property_readonly("acknowledged", [](const UpdateResult &) { return true; })
       .def("__repr__", [](const UpdateResult &r) {
         return "UpdateResult(matched_count=" + std::to_string(r.matched_count) +

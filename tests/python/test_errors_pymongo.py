@@ -1,0 +1,146 @@
+"""Exceptions shaped as pymongo's (issue 16 item 4), each compared with pymongo's exception for
+the same failure on the same FerretDB: class name, code, details and message."""
+
+import pytest
+
+from mongo_odm.client import MongoClient
+from mongo_odm.errors import (
+    AuthenticationFailed,
+    CursorNotFound,
+    BulkWriteError,
+    ConfigurationError,
+    ConnectionFailure,
+    DuplicateKeyError,
+    ExecutionTimeout,
+    InvalidURI,
+    OperationFailure,
+    WriteError,
+)
+from pymongo_ref import load_pymongo, pm_client, pm_coll, pymongo_module  # noqa: F401  (fixtures)
+
+
+def text(exc, coll):
+    """The message without pymongo's ", full error" tail and with the collection's name masked."""
+    return str(exc).split(", full error")[0].replace(coll.name, "<coll>")
+
+
+def caught(fn):
+    try:
+        fn()
+    except Exception as exc:
+        return exc
+    raise AssertionError("no exception")
+
+
+@pytest.fixture
+def twin(admin_db, new_name, pm_client, settings):
+    ours, theirs = admin_db[new_name()], pm_client[settings.db_name][new_name()]
+    for c in (ours, theirs):
+        c.insert_one({"_id": 1})
+    return ours, theirs
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c: c.insert_one({"_id": 1}),
+        lambda c: c.insert_many([{"_id": 5}, {"_id": 1}, {"_id": 6}]),
+        lambda c: c.insert_many([{"_id": 7}, {"_id": 1}, {"_id": 8}], ordered=False),
+        lambda c: c.find_one({"$bad": 1}),
+        lambda c: list(c.find({"$bad": 1})),
+        lambda c: c.count_documents({"$bad": 1}),
+        lambda c: c.update_one({"_id": 1}, {"$set": {"_id": 2}}),
+        lambda c: c.update_one({"_id": 1}, {"$unknownOp": {"a": 1}}),
+        lambda c: c.delete_one({"$bad": 1}),
+        lambda c: c.distinct("a", {"$bad": 1}),
+        lambda c: list(c.aggregate([{"$nope": 1}])),
+    ],
+)
+def test_server_errors_match_pymongo(twin, call):
+    ours, theirs = twin
+    mine, want = caught(lambda: call(ours)), caught(lambda: call(theirs))
+    assert type(mine).__name__ == type(want).__name__
+    assert mine.code == want.code
+    assert text(mine, ours) == text(want, theirs)
+    if isinstance(want.details, dict) and "writeErrors" not in want.details:
+        for key in ("ok", "code", "index"):
+            assert mine.details.get(key) == want.details.get(key), key
+        assert str(mine.details.get("errmsg")).replace(ours.name, "") == str(want.details.get("errmsg")).replace(
+            theirs.name, ""
+        )
+    else:
+        for key in ("nInserted", "nUpserted", "nMatched", "nModified", "nRemoved", "upserted", "writeConcernErrors"):
+            assert mine.details[key] == want.details[key], key
+        assert [(e["index"], e["code"]) for e in mine.details["writeErrors"]] == [
+            (e["index"], e["code"]) for e in want.details["writeErrors"]
+        ]
+    assert mine.has_error_label("x") is want.has_error_label("x") is False
+
+
+def test_duplicate_key_error_details_are_the_write_error(twin):
+    ours, theirs = twin
+    mine, want = caught(lambda: ours.insert_one({"_id": 1})), caught(lambda: theirs.insert_one({"_id": 1}))
+    assert isinstance(mine, DuplicateKeyError) and isinstance(mine, WriteError)
+    assert set(mine.details) == {"index", "code", "errmsg"} <= set(want.details)
+    assert mine.details["errmsg"].replace(ours.name, "") == want.details["errmsg"].replace(theirs.name, "")
+    assert mine.code == want.code == 11000
+
+
+def test_bulk_write_error_code_65(twin):
+    ours, _ = twin
+    e = caught(lambda: ours.insert_many([{"_id": 1}]))
+    assert isinstance(e, BulkWriteError) and e.code == 65 and e.details["nInserted"] == 0
+
+
+def test_authentication_failure_is_operation_failure_18(settings):
+    pm = load_pymongo()
+    want = caught(lambda: pm.MongoClient(settings.url, username=settings.user, password="wrong",
+                                         serverSelectionTimeoutMS=3000).admin.command("ping"))
+    client = MongoClient(settings.url, username=settings.user, password="wrong", serverSelectionTimeoutMS=3000)
+    try:
+        mine = caught(lambda: client.admin.command("ping"))
+    finally:
+        client.close()
+    assert isinstance(mine, OperationFailure) and type(want).__name__ == "OperationFailure"
+    assert isinstance(mine, AuthenticationFailed) and isinstance(mine, ConnectionFailure)  # lightodm: ConnectionError
+    assert mine.code == want.code == 18
+    assert mine.details == want.details
+    assert str(mine).split(", full error")[0] == str(want).split(", full error")[0]
+
+
+@pytest.mark.parametrize("url", ["http://localhost", "mongodb://:::bad", "mongodb://"])
+def test_bad_urls_raise_invalid_uri(url):
+    pm = load_pymongo()
+    want = caught(lambda: pm.MongoClient(url, connect=False))
+    mine = caught(lambda: MongoClient(url))
+    assert isinstance(mine, InvalidURI) and isinstance(mine, ConfigurationError) and isinstance(mine, ValueError)
+    assert type(want).__name__ in ("InvalidURI", "ValueError")  # pymongo: ValueError for a bad host
+
+
+def test_bad_option_value_raises_configuration_error(settings):
+    with pytest.raises(ConfigurationError):
+        MongoClient(settings.url, serverSelectionTimeoutMS="abc")
+
+
+def test_execution_timeout_code_50(admin_db, new_name):
+    coll = admin_db[new_name()]
+    coll.insert_many([{"n": i, "pad": "x" * 200} for i in range(6000)])
+    e = caught(lambda: list(coll.find({"pad": {"$regex": "y$"}}).max_time_ms(1)))
+    assert isinstance(e, ExecutionTimeout) and e.code == 50 and e.details["code"] == 50 and e.timeout
+
+
+def test_cursor_not_found_after_kill_cursors(twin, settings, pm_client):
+    ours, theirs = twin
+    for c in (ours, theirs):
+        c.insert_many([{"_id": i} for i in range(10, 20)])
+    outcomes = []
+    for coll, lib_db in ((ours, ours.database), (theirs, pm_client[settings.db_name])):
+        cursor = coll.find().sort("_id").batch_size(2)
+        assert cursor.cursor_id is None  # nothing sent yet, as pymongo's
+        next(cursor)
+        assert cursor.cursor_id
+        lib_db.command("killCursors", coll.name, cursors=[cursor.cursor_id])
+        exc = caught(lambda: list(cursor))
+        outcomes.append((type(exc).__name__, exc.code, exc.details["code"]))
+    assert outcomes[0] == outcomes[1] == ("CursorNotFound", 43, 43)
+    assert issubclass(CursorNotFound, OperationFailure)
