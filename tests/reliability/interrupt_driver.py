@@ -220,6 +220,10 @@ def loop(n: int) -> None:
 
 
 def main() -> None:
+    # Ctrl-C as in a program started from a terminal: Python installs KeyboardInterrupt only when
+    # SIGINT is not ignored at startup, and a test command started in the background by a shell
+    # without job control ("cmd &") inherits SIGINT ignored; every SIGINT here was then lost.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     kind, arg = sys.argv[1], sys.argv[2]
     if kind == "stall":
         stall(arg)

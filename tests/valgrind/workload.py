@@ -236,6 +236,11 @@ def inject_fault(kind: str) -> None:
 
 
 def main() -> int:
+    import signal
+
+    # KeyboardInterrupt on SIGINT even when the test command was started with SIGINT ignored
+    # (in the background by a shell without job control): interrupt_part() relies on it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     inject = os.environ.get("MONGO_ODM_VALGRIND_INJECT")
     if inject:
         inject_fault(inject)
