@@ -155,6 +155,7 @@ py::list PyCursor::fetch(int64_t max_docs) {
       for (bson_t *d : docs) bson_destroy(d);
     }
   } free_docs{docs};
+  CodecScope codec_scope(codec_);
   for (bson_t *d : docs) out.append(decode_document(d));
   if (failed && docs.empty()) raise_error(error);
   if (failed) {
