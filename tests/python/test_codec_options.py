@@ -97,6 +97,8 @@ def test_decoding_matches_pymongo(settings, pymongo_module, stored, options):
         assert norm(mine) == norm(reference)
         # cursors (find and aggregate) decode with the same options
         assert [norm(d) for d in ours[settings.db_name][stored].find({}, projection)] == [norm(reference)]
+        cursor = ours[settings.db_name][stored].find({}, projection)
+        assert [norm(d) for d in cursor.clone()] == [norm(reference)]  # a clone decodes alike
         pipeline = [{"$match": {"_id": 1}}] + ([{"$project": projection}] if projection else [])
         assert [norm(d) for d in ours[settings.db_name][stored].aggregate(pipeline)] == [norm(reference)]
     finally:
