@@ -34,13 +34,15 @@ def test_unknown_option_in_the_url_warns_as_pymongo(settings):
 
 def test_known_options_still_work(settings):
     client = MongoClient(settings.url, username=settings.user, password=settings.password,
-                         serverSelectionTimeoutMS=3000, appname="issue16", maxPoolSize=5, retryWrites=True)
+                         serverSelectionTimeoutMS=3000, appname="issue16", maxPoolSize=5, retryWrites=True,
+                         timeoutMS=5000)
     try:
         client.admin.command("ping")
     finally:
         client.close()
     assert _core.uri_option_is_known("SERVERSELECTIONTIMEOUTMS")
     assert not _core.uri_option_is_known("nope")
+    assert _core.uri_option_is_known("timeoutMS")  # the library's own, unknown to libmongoc 1.23
 
 
 def test_client_options_that_mongo_odm_serves(settings, admin_db, new_name):
