@@ -69,8 +69,9 @@ MONGO_ODM_API(bool) mongo_odm_client_drop_database(mongo_odm_client_t *client, c
 
 /* ---- issue 16 ---------------------------------------------------------------------------- */
 
-/* True when `name` is a MongoDB URI option the library's driver (libmongoc) knows, compared
- * without regard to case ("serverSelectionTimeoutMS", "tls", "authSource", "appname",
+/* True when `name` is a MongoDB URI option the library's driver (libmongoc) knows, or one the
+ * library reads itself ("timeoutMS", which libmongoc 1.x does not know), compared without
+ * regard to case ("serverSelectionTimeoutMS", "tls", "authSource", "appname",
  * "authMechanismProperties", ...). mongo_odm_client_new() passes unknown options on with a
  * warning; bindings use this to refuse them as pymongo does (ConfigurationError). False for
  * NULL. Thread-safe, no server call. (Since 0.2.) */

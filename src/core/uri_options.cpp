@@ -12,7 +12,9 @@ bool uri_option_is_known(const char *name) {
   }
   // Options of other value types, which libmongoc's typed lists leave out.
   static const char *const kOther[] = {"authMechanismProperties", "readPreferenceTags", "compressors",
-                                       "readPreference", "w", "authMechanism", "authSource"};
+                                       "readPreference", "w", "authMechanism", "authSource",
+                                       // read by the library itself (client.cpp), not libmongoc 1.x
+                                       "timeoutMS"};
   for (const char *other : kOther) {
     if (strcasecmp(name, other) == 0) return true;
   }

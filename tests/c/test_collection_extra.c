@@ -273,9 +273,12 @@ static void test_create_indexes_and_drop_index(void **state) {
   bson_t reply;
   /* n == 0: a no-op with an empty list */
   assert_true(mongo_odm_collection_create_indexes(f->coll, NULL, 0, NULL, &reply, &err));
-  char *empty_json = bson_as_relaxed_extended_json(&reply, NULL);
-  assert_string_equal(empty_json, "{ \"names\" : [  ] }");
-  bson_free(empty_json);
+  /* checked structurally: libbson 1.x prints an empty array "[  ]", 2.x "[ ]" */
+  assert_int_equal(bson_count_keys(&reply), 1);
+  bson_iter_t it, names;
+  assert_true(bson_iter_init_find(&it, &reply, "names") && BSON_ITER_HOLDS_ARRAY(&it));
+  assert_true(bson_iter_recurse(&it, &names));
+  assert_false(bson_iter_next(&names));
   bson_destroy(&reply);
   bson_t *a = tu_bson("{\"key\": {\"a\": 1, \"b\": -1}}");
   bson_t *c = tu_bson("{\"key\": {\"c\": 1}, \"name\": \"c_unique\", \"unique\": true}");

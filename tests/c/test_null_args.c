@@ -387,6 +387,7 @@ static void test_uri_option_is_known(void **state) {
   assert_true(mongo_odm_uri_option_is_known("serverselectiontimeoutms"));
   assert_true(mongo_odm_uri_option_is_known("tls"));
   assert_true(mongo_odm_uri_option_is_known("appname"));
+  assert_true(mongo_odm_uri_option_is_known("timeoutMS"));  /* read by the library itself */
   assert_true(mongo_odm_uri_option_is_known("authMechanismProperties"));
   assert_true(mongo_odm_uri_option_is_known("maxPoolSize"));
 }

@@ -343,7 +343,20 @@ SERVER_VALUES = {
 }
 
 
-def test_all_types_through_the_server(raw):
+@pytest.fixture
+def std_raw(settings, coll_name):
+    """The test collection through a client that stores UUIDs (uuidRepresentation="standard";
+    pymongo's default, "unspecified", refuses them: test_codec_options.py)."""
+    from mongo_odm.client import MongoClient
+
+    client = MongoClient(settings.url, username=settings.user, password=settings.password,
+                         uuidRepresentation="standard")
+    yield client[settings.db_name][coll_name]
+    client.close()
+
+
+def test_all_types_through_the_server(std_raw):
+    raw = std_raw
     doc = {"_id": "all", **SERVER_VALUES}
     raw.insert_one(doc)
     back = raw.find_one({"_id": "all"})
@@ -369,7 +382,8 @@ def test_aware_datetime_through_the_server(raw):
     assert raw.count_documents({"when": {"$gte": datetime.datetime(2024, 6, 1, 23, 59)}}) == 1
 
 
-def test_filters_with_typed_values(raw):
+def test_filters_with_typed_values(std_raw):
+    raw = std_raw
     u = uuid.uuid4()
     oid = ObjectId()
     raw.insert_many([{"_id": oid, "u": u, "b": b"\x01", "n": INT64_MAX}, {"_id": ObjectId(), "u": uuid.uuid4()}])

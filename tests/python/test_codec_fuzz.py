@@ -37,7 +37,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from mongo_odm import MaxKey, MinKey, ObjectId, Timestamp, _core
+from mongo_odm import Binary, MaxKey, MinKey, ObjectId, Timestamp, _core
 from mongo_odm.errors import InvalidBSON, InvalidDocument
 
 encode, decode = _core.encode, _core.decode
@@ -242,9 +242,9 @@ def ref_value(reader, type_byte, depth):
             if n < 4 or struct.unpack("<i", payload[:4])[0] != n - 4:
                 raise RefInvalid("bad old-binary length")
             payload = payload[4:]
-        if subtype == 0x04 and len(payload) == 16:
+        if subtype == 0x04 and len(payload) == 16:  # the codec's default: uuidRepresentation standard
             return uuid.UUID(bytes=payload)
-        return payload
+        return payload if subtype == 0 else Binary(payload, subtype)  # pymongo's rule
     if type_byte in (0x06, 0x0A):
         return None
     if type_byte == 0x07:

@@ -10,7 +10,7 @@ import pydantic
 import pytest
 from pydantic import BaseModel, Field
 
-from mongo_odm import MongoBaseModel, generate_composite_id, generate_id
+from mongo_odm import Binary, MongoBaseModel, generate_composite_id, generate_id
 from mongo_odm.errors import InvalidDocument
 from odm_state import make_model
 
@@ -221,7 +221,11 @@ class Address(BaseModel):
     zip: Optional[str] = None
 
 
-def test_typed_fields_roundtrip_through_server(coll_name, raw):
+def test_typed_fields_roundtrip_through_server(coll_name, raw, settings, monkeypatch):
+    # UUIDs are stored only under a uuidRepresentation (pymongo's rule): the URL gives it
+    url = settings.url
+    monkeypatch.setenv("MONGO_URL", url + ("&" if "?" in url else ("?" if url.count("/") >= 3 else "/?"))
+                       + "uuidRepresentation=standard")
     class Rich(MongoBaseModel):
         class Settings:
             name = coll_name
@@ -251,7 +255,9 @@ def test_typed_fields_roundtrip_through_server(coll_name, raw):
     r.save()
     stored = raw.find_one({"_id": r.id})
     assert stored["when"] == datetime.datetime(2024, 2, 29, 12, 30, 15, 123000)
-    assert stored["uid"] == uuid.UUID("12345678-1234-5678-1234-567812345678")
+    # `raw`'s client has pymongo's default representation: the UUID comes back as a Binary
+    assert stored["uid"] == Binary(uuid.UUID("12345678-1234-5678-1234-567812345678").bytes, 4)
+    assert type(r).get(r.id).uid == uuid.UUID("12345678-1234-5678-1234-567812345678")
     assert stored["blob"] == b"\x00\x01binary\xff"
     assert stored["color"] == "blue" and type(stored["color"]) is str
     assert stored["level"] == 2 and type(stored["level"]) is int

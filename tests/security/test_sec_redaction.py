@@ -179,5 +179,7 @@ def test_wrong_password_error_pickles_without_it(sec, no_secret):
         client.admin.command("ping")
     client.close()
     again = pickle.loads(pickle.dumps(info.value))
-    assert type(again) is ConnectionFailure and str(again) == str(info.value)
+    # a refused login is AuthenticationFailed (OperationFailure code 18, also a ConnectionFailure)
+    assert type(again) is type(info.value) and str(again) == str(info.value)
+    assert again.code == 18 and again.details == info.value.details
     no_secret(exception_text(info.value) + repr(again), "Wr0ng:Passw@rd")

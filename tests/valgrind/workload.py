@@ -25,7 +25,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, Optional
 
-from mongo_odm import MongoBaseModel, connect, get_mongo_connection
+from mongo_odm import Binary, MongoBaseModel, connect, get_mongo_connection
 from mongo_odm import _core
 from mongo_odm.client import MongoClient
 from mongo_odm.errors import DuplicateKeyError, InvalidDocument, ServerSelectionTimeoutError
@@ -89,12 +89,18 @@ def sync_part() -> None:
         "list": [1, "a", {"b": 2}],
         "dict": {"nested": {"deep": [1, 2]}},
         "dt": datetime.datetime(2024, 1, 2, 3, 4, 5, 678000, tzinfo=datetime.timezone.utc),
-        "uuid": uuid.UUID(int=5),
+        "uuid": Binary(uuid.UUID(int=5).bytes, 4),  # a uuid.UUID needs uuidRepresentation (below)
         "re": re.compile("^a.*", re.I),
         "oid": _core.ObjectId(),
     }
+    try:
+        coll.insert_one({"_id": 2, "uuid": uuid.UUID(int=5)})
+        raise AssertionError("uuid.UUID encoded without uuidRepresentation")
+    except ValueError:  # pymongo's default, "unspecified"
+        pass
     coll.insert_one(doc)
     back = coll.find_one({"_id": 1})
+    assert back["uuid"] == Binary(uuid.UUID(int=5).bytes, 4), back
     assert back["str"] == "héllo" and back["list"] == [1, "a", {"b": 2}], back
     try:
         coll.insert_one({"_id": 1})

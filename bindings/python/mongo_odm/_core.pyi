@@ -200,6 +200,16 @@ class Client:
     def list_collection_names(self, db: str, filter: Optional[Mapping[str, Any]] = None) -> List[str]: ...
     def drop_database(self, db: str) -> None: ...
     def collection(self, db: str, name: str, database: Any = None) -> Collection: ...
+    def set_codec_options(
+        self,
+        tz_aware: bool,
+        tzinfo: Any,
+        document_class: Any,
+        uuid_representation: int,
+        datetime_conversion: int,
+        min_ms: int,
+        max_ms: int,
+    ) -> None: ...
     def close(self) -> None: ...
 
 # Stops the calls made under it (call_with_token) at once when cancel() is called.

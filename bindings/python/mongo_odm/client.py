@@ -6,10 +6,12 @@ Only naming and navigation live here; every database operation is a method of th
 
 from __future__ import annotations
 
+import datetime
 import threading
 import warnings
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional
-from urllib.parse import parse_qsl, quote, urlencode
+from collections import abc
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
+from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 from mongo_odm import _core
 from mongo_odm.errors import ConfigurationError
@@ -33,44 +35,166 @@ def _with_options(url: str, options: Mapping[str, Any]) -> str:
     return url + separator + urlencode(rendered, quote_via=quote)
 
 
-# pymongo's client options that are not URI options, and the values mongo_odm gives them
-# (documents come back as dicts, datetimes naive in UTC, UUIDs stored as subtype 4): a caller
-# asking for the same is served, one asking for something else gets ConfigurationError rather
-# than an option silently ignored. docs/pymongo-surface.md ("Client options").
-_CLIENT_OPTIONS: Dict[str, Any] = {
-    "tz_aware": (False,),
-    "tzinfo": (None,),
-    "document_class": (dict,),
-    "uuidRepresentation": ("standard",),
-    "datetime_conversion": (None, "datetime", "DATETIME", 1),
-    "connect": (True, False, None),
-}
+# pymongo's client options that are not URI options of the driver. The codec ones are carried
+# to the native client (its collections and cursors decode and encode with them); "connect" is
+# accepted and has nothing to do (the pool connects on first use).
+_CODEC_OPTIONS = ("tz_aware", "tzinfo", "document_class", "uuidrepresentation", "datetime_conversion")
+# tz_aware, uuidRepresentation and datetime_conversion may also come in the URL (pymongo's rule);
+# mongo_odm takes them out of the URL it gives the driver.
+_CODEC_URI_OPTIONS = ("tz_aware", "uuidrepresentation", "datetime_conversion")
+_UUID_REPRESENTATIONS = {"unspecified": 0, "standard": 4, "pythonLegacy": 3, "javaLegacy": 5, "csharpLegacy": 6}
+_DATETIME_CONVERSIONS = {"DATETIME": 1, "DATETIME_CLAMP": 2, "DATETIME_MS": 3, "DATETIME_AUTO": 4}
+_MIN_UTC = datetime.datetime.min.replace(tzinfo=datetime.timezone.utc)
+_MAX_UTC = datetime.datetime.max.replace(tzinfo=datetime.timezone.utc)
+_MIN_UTC_MS = -62135596800000
+_MAX_UTC_MS = 253402300799999
 
 
-def _check_options(url: str, options: Mapping[str, Any]) -> Dict[str, Any]:
-    """The URI options among ``options`` (pymongo's client options checked and removed);
-    ConfigurationError for an unknown keyword option; a warning for an unknown option in the
-    URL's query (pymongo's rules for both)."""
+def _tz_aware(value: Any) -> bool:
+    if isinstance(value, str):
+        if value not in ("true", "false"):
+            raise ValueError("The value of tz_aware must be 'true' or 'false'")
+        return value == "true"
+    if not isinstance(value, bool):
+        raise TypeError("tz_aware must be True or False")
+    return value
+
+
+def _uuid_representation(value: Any, from_uri: bool) -> int:
+    try:
+        return _UUID_REPRESENTATIONS[value]
+    except (KeyError, TypeError):
+        if from_uri:
+            raise ValueError(f"Invalid UUID representation. Must be one of {tuple(_UUID_REPRESENTATIONS)}") from None
+        raise ValueError(
+            f"{value} is an invalid UUID representation. Must be one of {tuple(_UUID_REPRESENTATIONS)}"
+        ) from None
+
+
+def _datetime_conversion(value: Any) -> int:
+    if value is None:
+        return 1
+    if isinstance(value, str):
+        if value.isdigit():
+            value = int(value)
+        else:
+            return _DATETIME_CONVERSIONS[value]  # KeyError for another name, as pymongo
+    if isinstance(value, int):
+        if value not in _DATETIME_CONVERSIONS.values():
+            raise ValueError(f"{value} is not a valid DatetimeConversion")
+        return int(value)
+    raise TypeError(f"datetime_conversion must be a str or int representing DatetimeConversion, not {type(value)}")
+
+
+def _document_class(value: Any) -> Any:
+    if getattr(value, "_type_marker", None) == 101 or getattr(value, "__name__", "") == "RawBSONDocument":
+        raise ConfigurationError("document_class=RawBSONDocument is not supported by mongo_odm")
+    check = getattr(value, "__origin__", value)
+    try:
+        is_mapping = isinstance(check, type) and issubclass(check, abc.MutableMapping)
+    except TypeError:
+        is_mapping = False
+    if not is_mapping:
+        raise TypeError(
+            "document_class must be dict, bson.son.SON, bson.raw_bson.RawBSONDocument, or a "
+            "subclass of collections.MutableMapping"
+        )
+    return check
+
+
+def _offset_ms(tz: datetime.tzinfo, when: datetime.datetime) -> int:
+    delta = tz.utcoffset(when)
+    return 0 if delta is None else (delta.days * 86400 + delta.seconds) * 1000 + delta.microseconds // 1000
+
+
+def _codec_options(given: Mapping[str, Any]) -> Dict[str, Any]:
+    """The arguments of _core.Client.set_codec_options for pymongo's codec options ``given``
+    (lower-case names), checked with pymongo's rules and errors; pymongo's defaults otherwise
+    (dict, naive UTC datetimes, UUIDs refused: uuidRepresentation "unspecified")."""
+    tz_aware = _tz_aware(given["tz_aware"]) if "tz_aware" in given else False
+    tzinfo = given.get("tzinfo")
+    if tzinfo is not None:
+        if not isinstance(tzinfo, datetime.tzinfo):
+            raise TypeError(f"{tzinfo} must be an instance of datetime.tzinfo")
+        if not tz_aware:
+            raise ValueError("cannot specify tzinfo without also setting tz_aware=True")
+    document_class = _document_class(given["document_class"]) if "document_class" in given else dict
+    uuid_rep = given.get("uuidrepresentation", (None, False))
+    zone = tzinfo or datetime.timezone.utc
+    return {
+        "tz_aware": tz_aware,
+        "tzinfo": tzinfo,
+        "document_class": document_class,
+        "uuid_representation": 0 if uuid_rep[0] is None else _uuid_representation(*uuid_rep),
+        "datetime_conversion": _datetime_conversion(given.get("datetime_conversion")),
+        "min_ms": max(_MIN_UTC_MS, _MIN_UTC_MS - _offset_ms(zone, _MIN_UTC)),
+        "max_ms": min(_MAX_UTC_MS, _MAX_UTC_MS - _offset_ms(zone, _MAX_UTC)),
+    }
+
+
+def _split_url_codec_options(url: str) -> Tuple[str, Dict[str, Any]]:
+    """The URL without its codec options (tz_aware, uuidRepresentation, datetime_conversion,
+    any case), and those options by lower-case name (the other query parts stay verbatim)."""
+    if "?" not in url:
+        return url, {}
+    base, query = url.split("?", 1)
+    kept = []
+    found: Dict[str, Any] = {}
+    for part in query.split("&"):
+        name, _, value = part.partition("=")
+        if name.lower() in _CODEC_URI_OPTIONS:
+            found[name.lower()] = unquote(value)
+        elif part:
+            kept.append(part)
+    return (base + "?" + "&".join(kept)) if kept else base, found
+
+
+def _check_options(url: str, options: Mapping[str, Any]) -> Tuple[str, Dict[str, Any], Dict[str, Any]]:
+    """The URL for the driver, the URI options among ``options`` and the codec options (the
+    arguments of _core.Client.set_codec_options). ConfigurationError for an unknown keyword
+    option; a warning for an unknown option in the URL's query (pymongo's rules for both);
+    pymongo's errors for a bad codec option."""
+    url, from_url = _split_url_codec_options(url)
+    codec = _checked_url_options(from_url)
     uri_options: Dict[str, Any] = {}
     for key, value in options.items():
-        if key in _CLIENT_OPTIONS:
-            allowed = _CLIENT_OPTIONS[key]
-            if not any(value is a or (type(value) is type(a) and value == a) for a in allowed):
-                raise ConfigurationError(
-                    f"{key}={value!r} is not supported by mongo_odm (supported: "
-                    f"{', '.join(repr(a) for a in allowed)})"
-                )
+        lower = key.lower()
+        if lower in _CODEC_OPTIONS:
+            codec[lower] = (value, False) if lower == "uuidrepresentation" else value
+        elif lower == "connect":
+            if value not in (True, False, None):
+                raise TypeError("connect must be True or False")
         elif not _core.uri_option_is_known(key):
             raise ConfigurationError(f"Unknown option: {key}")
         else:
             uri_options[key] = value
     query = url.split("?", 1)[1] if "?" in url else ""
     for key, _ in parse_qsl(query, keep_blank_values=True):
-        if key.lower() == "uuidrepresentation":
-            continue
         if not _core.uri_option_is_known(key):
             warnings.warn(f"Unknown option {key}", stacklevel=3)
-    return uri_options
+    return url, uri_options, _codec_options(codec)
+
+
+def _checked_url_options(found: Mapping[str, str]) -> Dict[str, Any]:
+    """The codec options of a URL (``found``: by lower-case name) that pymongo would take: a
+    bad value is a UserWarning and left out (pymongo's rule for URI options), but an unknown
+    datetime_conversion name raises KeyError there too."""
+    codec: Dict[str, Any] = {}
+    for key, value in found.items():
+        given = (value, True) if key == "uuidrepresentation" else value
+        try:
+            _codec_options({key: given})
+        except ValueError as e:
+            warnings.warn(str(e), stacklevel=4)
+            continue
+        codec[key] = given
+    return codec
+
+
+def _url_codec_options(url: str) -> Dict[str, Any]:
+    """The codec options a URL alone gives (the default connection's client)."""
+    _, found = _split_url_codec_options(url)
+    return _codec_options(_checked_url_options(found))
 
 
 class MongoClient:
@@ -97,12 +221,17 @@ class MongoClient:
             url = f"mongodb://{url}:{port or 27017}"
         elif port is not None:
             raise ConfigurationError("give the port inside the URL, not as a separate argument")
-        self._native = _core.Client(_with_options(url, _check_options(url, options)), username, password)
+        url, uri_options, codec = _check_options(url, options)
+        self._native = _core.Client(_with_options(url, uri_options), username, password)
+        self._native.set_codec_options(**codec)
         self._databases: Dict[str, Database] = {}
         self._lock = threading.Lock()
 
     @classmethod
-    def _from_native(cls, native: _core.Client) -> MongoClient:
+    def _from_native(cls, native: _core.Client, url: Optional[str] = None) -> MongoClient:
+        """A MongoClient over ``native`` (the default connection's), with the codec options
+        of ``url`` (the one it connected with)."""
+        native.set_codec_options(**_url_codec_options(url or ""))
         client = cls.__new__(cls)
         client._native = native
         client._databases = {}

@@ -19,7 +19,7 @@ from typing import Dict, Optional, Tuple
 
 from mongo_odm import _core
 from mongo_odm._async import AsyncDatabase, AsyncMongoClient
-from mongo_odm.client import Database, MongoClient
+from mongo_odm.client import Database, MongoClient, _split_url_codec_options
 from mongo_odm.errors import ConfigurationError
 
 __all__ = [
@@ -85,8 +85,13 @@ class MongoConnection:
         """Opens the default connection (pings the server); returns its client and database."""
         params = self._explicit()
         try:
-            _core.connect(params.get("url"), params.get("username"), params.get("password"), params.get("db_name"))
-            client = MongoClient._from_native(_core.Client.default())
+            # The URL's codec options (uuidRepresentation, tz_aware, datetime_conversion) are
+            # the client's, as in pymongo; the driver gets the URL without them.
+            url = _core.connection_settings(**params).get("url", "")
+            driver_url, codec = _split_url_codec_options(url)
+            _core.connect(driver_url if codec else params.get("url"), params.get("username"), params.get("password"),
+                          params.get("db_name"))
+            client = MongoClient._from_native(_core.Client.default(), url)
             self._client = client
             db = client.get_database(_core.default_database_name())
             self._db = db

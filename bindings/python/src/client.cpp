@@ -74,7 +74,28 @@ class PyClient {
   std::optional<std::string> default_database_name() { return get().default_database_name(); }
 
   std::unique_ptr<PyCollection> collection(const std::string &db, const std::string &name, py::object database) {
-    return std::make_unique<PyCollection>(get().get(), db, name, std::move(database));
+    return std::make_unique<PyCollection>(get().get(), db, name, std::move(database), codec_);
+  }
+
+  // pymongo's codec options for the collections made after (mongo_odm/client.py checks them).
+  void set_codec_options(bool tz_aware, py::object tzinfo, py::object document_class, int uuid_representation,
+                         int datetime_conversion, int64_t min_ms, int64_t max_ms) {
+    if (uuid_representation != CodecOptions::unspecified && uuid_representation != CodecOptions::standard &&
+        (uuid_representation < CodecOptions::python_legacy || uuid_representation > CodecOptions::csharp_legacy)) {
+      throw py::value_error("uuid_representation must be a value from bson.binary.UuidRepresentation");
+    }
+    if (datetime_conversion < CodecOptions::datetime || datetime_conversion > CodecOptions::datetime_auto) {
+      throw py::value_error("datetime_conversion must be an element of DatetimeConversion");
+    }
+    auto options = std::make_shared<CodecOptions>();
+    options->tz_aware = tz_aware;
+    options->tzinfo = std::move(tzinfo);
+    options->document_class = std::move(document_class);
+    options->uuid_representation = uuid_representation;
+    options->datetime_conversion = datetime_conversion;
+    options->min_ms = min_ms;
+    options->max_ms = max_ms;
+    codec_ = std::move(options);
   }
 
   void close() {
@@ -95,6 +116,7 @@ class PyClient {
 
   std::optional<mongo_odm::Client> client_;
   bool is_default_ = false;
+  std::shared_ptr<const CodecOptions> codec_;  // null: the codec defaults
 };
 
 }  // namespace
@@ -119,6 +141,9 @@ defaults apply unless the URL sets them); default_client() borrows the default c
       .def("drop_database", &PyClient::drop_database, py::arg("db"))
       .def_property_readonly("default_database_name", &PyClient::default_database_name)
       .def("collection", &PyClient::collection, py::arg("db"), py::arg("name"), py::arg("database") = py::none())
+      .def("set_codec_options", &PyClient::set_codec_options, py::arg("tz_aware"), py::arg("tzinfo"),
+           py::arg("document_class"), py::arg("uuid_representation"), py::arg("datetime_conversion"),
+           py::arg("min_ms"), py::arg("max_ms"))
       .def_property_readonly("closed", &PyClient::closed)
       .def("close", &PyClient::close);
 }

@@ -2,6 +2,7 @@
 #include <Python.h>
 #include <datetime.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -74,15 +75,65 @@ class KeyCache {
 KeyCache key_cache;
 
 PyObject *decode_datetime(int64_t ms) {
+  const CodecOptions &opts = current_codec();
+  if (opts.datetime_conversion == CodecOptions::datetime_ms ||
+      (opts.datetime_conversion == CodecOptions::datetime_auto && (ms < opts.min_ms || ms > opts.max_ms))) {
+    return checked(PyObject_CallFunction(globals().datetime_ms_class, "L", static_cast<long long>(ms)));
+  }
+  if (opts.datetime_conversion == CodecOptions::datetime_clamp) ms = std::max(opts.min_ms, std::min(ms, opts.max_ms));
   const int64_t days = floor_div(ms, 86400000LL);
   const int64_t rest = floor_mod(ms, 86400000LL);
   const CivilDate date = civil_from_days(days);
   if (date.year < 1 || date.year > 9999) {
     invalid_bson("datetime " + std::to_string(ms) + " ms since the epoch is outside years 1..9999");
   }
-  return checked(PyDateTime_FromDateAndTime(static_cast<int>(date.year), date.month, date.day,
-                                            static_cast<int>(rest / 3600000), static_cast<int>((rest / 60000) % 60),
-                                            static_cast<int>((rest / 1000) % 60), static_cast<int>(rest % 1000) * 1000));
+  PyObject *tz = opts.tz_aware ? globals().utc : Py_None;
+  PyObject *dt = checked(PyDateTimeAPI->DateTime_FromDateAndTime(
+      static_cast<int>(date.year), date.month, date.day, static_cast<int>(rest / 3600000),
+      static_cast<int>((rest / 60000) % 60), static_cast<int>((rest / 1000) % 60), static_cast<int>(rest % 1000) * 1000,
+      tz, PyDateTimeAPI->DateTimeType));
+  if (!opts.tz_aware || !opts.tzinfo || opts.tzinfo.is_none()) return dt;
+  py::object utc_value = py::reinterpret_steal<py::object>(dt);
+  PyObject *local = PyObject_CallMethod(utc_value.ptr(), "astimezone", "O", opts.tzinfo.ptr());
+  if (!local && PyErr_ExceptionMatches(PyExc_OverflowError)) {  // near years 1 or 9999 (pymongo's InvalidBSON)
+    PyErr_Clear();
+    invalid_bson("date value out of range");
+  }
+  return checked(local);
+}
+
+// A UUID's 16 bytes as stored under a legacy representation (subtype 3) <-> uuid.UUID.bytes:
+// Java reverses each 8-byte half, C# stores the first three fields little-endian (bytes_le).
+void legacy_uuid_bytes(int representation, const uint8_t *in, uint8_t *out) {
+  std::memcpy(out, in, 16);
+  if (representation == CodecOptions::java_legacy) {
+    std::reverse(out, out + 8);
+    std::reverse(out + 8, out + 16);
+  } else if (representation == CodecOptions::csharp_legacy) {
+    std::reverse(out, out + 4);
+    std::reverse(out + 4, out + 6);
+    std::reverse(out + 6, out + 8);
+  }
+}
+
+// A mongo_odm.Binary (a bytes subclass that keeps the subtype).
+PyObject *binary_object(bson_subtype_t subtype, const uint8_t *data, uint32_t len) {
+  py::object raw = py::reinterpret_steal<py::object>(
+      checked(PyBytes_FromStringAndSize(reinterpret_cast<const char *>(data), static_cast<Py_ssize_t>(len))));
+  return checked(PyObject_CallFunction(globals().binary_class, "Oi", raw.ptr(), static_cast<int>(subtype)));
+}
+
+// Binary of a UUID subtype: a uuid.UUID when the representation says so, else a Binary
+// (pymongo's rule: subtype 4 only under STANDARD, subtype 3 only under a legacy one).
+PyObject *decode_uuid_binary(bson_subtype_t subtype, const uint8_t *data, uint32_t len) {
+  const int rep = current_codec().uuid_representation;
+  const bool as_uuid = len == 16 && rep != CodecOptions::unspecified &&
+                       (subtype == BSON_SUBTYPE_UUID ? rep == CodecOptions::standard : rep != CodecOptions::standard);
+  if (!as_uuid) return binary_object(subtype, data, len);
+  uint8_t bytes[16];
+  legacy_uuid_bytes(rep, data, bytes);
+  py::object raw = py::bytes(reinterpret_cast<const char *>(bytes), 16);
+  return py::reinterpret_borrow<py::object>(globals().uuid_class)(py::arg("bytes") = raw).release().ptr();
 }
 
 PyObject *decode_regex(const char *pattern, const char *options) {
@@ -118,11 +169,10 @@ PyObject *decode_other(const bson_iter_t *iter, int depth) {
       uint32_t len;
       const uint8_t *data;
       bson_iter_binary(iter, &subtype, &len, &data);
-      if (subtype == BSON_SUBTYPE_UUID && len == 16) {
-        py::object raw = py::bytes(reinterpret_cast<const char *>(data), len);
-        py::object uuid = py::reinterpret_borrow<py::object>(globals().uuid_class)(py::arg("bytes") = raw);
-        return uuid.release().ptr();
+      if (subtype == BSON_SUBTYPE_UUID || subtype == BSON_SUBTYPE_UUID_DEPRECATED) {
+        return decode_uuid_binary(subtype, data, len);
       }
+      if (subtype != BSON_SUBTYPE_BINARY) return binary_object(subtype, data, len);  // pymongo's Binary
       return checked(PyBytes_FromStringAndSize(reinterpret_cast<const char *>(data), len));
     }
     case BSON_TYPE_DECIMAL128: {
@@ -230,14 +280,19 @@ PyObject *decode_doc(const bson_t *doc, int depth) {
   if (depth >= kMaxDepth) invalid_bson("document nesting exceeds " + std::to_string(kMaxDepth) + " levels");
   bson_iter_t iter;
   if (!bson_iter_init(&iter, doc)) invalid_bson("corrupt BSON document");
-  py::object dict = py::reinterpret_steal<py::object>(checked(PyDict_New()));
+  // The client's document_class (pymongo: every level), or a dict on the fast path.
+  const py::object &cls = current_codec().document_class;
+  const bool plain = !cls || cls.ptr() == reinterpret_cast<PyObject *>(&PyDict_Type);
+  py::object out = py::reinterpret_steal<py::object>(checked(plain ? PyDict_New() : PyObject_CallObject(cls.ptr(), nullptr)));
   while (bson_iter_next(&iter)) {
     py::object key = py::reinterpret_steal<py::object>(key_cache.get(bson_iter_key(&iter), bson_iter_key_len(&iter)));
     py::object value = py::reinterpret_steal<py::object>(decode(&iter, depth));
-    if (PyDict_SetItem(dict.ptr(), key.ptr(), value.ptr()) < 0) throw py::error_already_set();
+    const int r = plain ? PyDict_SetItem(out.ptr(), key.ptr(), value.ptr())
+                        : PyObject_SetItem(out.ptr(), key.ptr(), value.ptr());
+    if (r < 0) throw py::error_already_set();
   }
   if (iter.err_off) invalid_bson("corrupt BSON document at byte " + std::to_string(iter.err_off));
-  return dict.release().ptr();
+  return out.release().ptr();
 }
 
 PyObject *decode_array(const bson_t *doc, int depth) {

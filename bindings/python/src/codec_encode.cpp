@@ -69,6 +69,8 @@ class Encoder {
   void append_datetime(bson_t *out, const char *key, int key_len, PyObject *v);
   void append_regex(bson_t *out, const char *key, int key_len, PyObject *v);
   void append_decimal(bson_t *out, const char *key, int key_len, PyObject *v);
+  void append_binary(bson_t *out, const char *key, int key_len, PyObject *v);
+  void append_uuid(bson_t *out, const char *key, int key_len, PyObject *v);
   void enter(PyObject *container);
   void leave() { --depth_; }
   [[noreturn]] void invalid(const std::string &message) { raise_named("InvalidDocument", message); }
@@ -327,6 +329,56 @@ uint32_t timestamp_part(PyObject *ts, Py_ssize_t i, const char *key) {
   return static_cast<uint32_t>(n);
 }
 
+// bytes as subtype 0; a Binary (ours, pymongo's: a bytes subclass with an int `subtype`) keeps
+// its subtype.
+void Encoder::append_binary(bson_t *out, const char *key, int key_len, PyObject *v) {
+  bson_subtype_t subtype = BSON_SUBTYPE_BINARY;
+  if (!PyBytes_CheckExact(v) && PyObject_HasAttrString(v, "subtype")) {
+    py::object st = py::reinterpret_steal<py::object>(PyObject_GetAttrString(v, "subtype"));
+    if (!st) throw py::error_already_set();
+    if (!PyLong_Check(st.ptr())) invalid(std::string("Binary subtype of key '") + key + "' must be an int");
+    const long n = PyLong_AsLong(st.ptr());
+    if (n == -1 && PyErr_Occurred()) throw py::error_already_set();
+    if (n < 0 || n > 255) invalid(std::string("Binary subtype of key '") + key + "' must be in [0, 256)");
+    subtype = static_cast<bson_subtype_t>(n);
+  }
+  check_append(bson_append_binary(out, key, key_len, subtype, reinterpret_cast<const uint8_t *>(PyBytes_AS_STRING(v)),
+                                  static_cast<uint32_t>(PyBytes_GET_SIZE(v))));
+}
+
+// A uuid.UUID under the client's uuidRepresentation (pymongo's Binary.from_uuid rules):
+// UNSPECIFIED refuses it with pymongo's ValueError, STANDARD stores subtype 4, the legacy ones
+// subtype 3 in their byte orders.
+void Encoder::append_uuid(bson_t *out, const char *key, int key_len, PyObject *v) {
+  const int rep = current_codec().uuid_representation;
+  if (rep == CodecOptions::unspecified) {
+    PyErr_SetString(PyExc_ValueError,
+                    "cannot encode native uuid.UUID with UuidRepresentation.UNSPECIFIED. UUIDs can be manually "
+                    "converted to bson.Binary instances using bson.Binary.from_uuid() or a different "
+                    "UuidRepresentation can be configured. See the documentation for UuidRepresentation for more "
+                    "information.");
+    throw py::error_already_set();
+  }
+  py::object raw = py::reinterpret_steal<py::object>(PyObject_GetAttrString(v, "bytes"));
+  if (!raw) throw py::error_already_set();
+  if (!PyBytes_Check(raw.ptr()) || PyBytes_GET_SIZE(raw.ptr()) != 16) {  // a subclass's own .bytes
+    invalid(std::string("UUID of key '") + key + "' does not give 16 bytes");
+  }
+  uint8_t bytes[16];
+  std::memcpy(bytes, PyBytes_AS_STRING(raw.ptr()), 16);
+  if (rep == CodecOptions::java_legacy) {
+    std::reverse(bytes, bytes + 8);
+    std::reverse(bytes + 8, bytes + 16);
+  } else if (rep == CodecOptions::csharp_legacy) {
+    std::reverse(bytes, bytes + 4);
+    std::reverse(bytes + 4, bytes + 6);
+    std::reverse(bytes + 6, bytes + 8);
+  }
+  check_append(bson_append_binary(out, key, key_len,
+                                  rep == CodecOptions::standard ? BSON_SUBTYPE_UUID : BSON_SUBTYPE_UUID_DEPRECATED,
+                                  bytes, 16));
+}
+
 void Encoder::append_decimal(bson_t *out, const char *key, int key_len, PyObject *v) {
   py::object text = py::reinterpret_steal<py::object>(PyObject_Str(v));
   if (!text) throw py::error_already_set();
@@ -364,17 +416,16 @@ void Encoder::slow_value(bson_t *out, const char *key, int key_len, PyObject *v)
   } else if (PyDateTime_Check(v)) {
     append_datetime(out, key, key_len, v);
   } else if (PyBytes_Check(v)) {
-    check_append(bson_append_binary(out, key, key_len, BSON_SUBTYPE_BINARY,
-                                    reinterpret_cast<const uint8_t *>(PyBytes_AS_STRING(v)),
-                                    static_cast<uint32_t>(PyBytes_GET_SIZE(v))));
+    append_binary(out, key, key_len, v);
   } else if (of_type(v, g.uuid_class)) {
-    py::object raw = py::reinterpret_steal<py::object>(PyObject_GetAttrString(v, "bytes"));
-    if (!raw) throw py::error_already_set();
-    if (!PyBytes_Check(raw.ptr()) || PyBytes_GET_SIZE(raw.ptr()) != 16) {  // a subclass's own .bytes
-      invalid(std::string("UUID of key '") + key + "' does not give 16 bytes");
-    }
-    check_append(bson_append_binary(out, key, key_len, BSON_SUBTYPE_UUID,
-                                    reinterpret_cast<const uint8_t *>(PyBytes_AS_STRING(raw.ptr())), 16));
+    append_uuid(out, key, key_len, v);
+  } else if (of_type(v, g.datetime_ms_class) || std::strcmp(Py_TYPE(v)->tp_name, "DatetimeMS") == 0) {
+    // ours, or pymongo's bson.DatetimeMS (an int of milliseconds)
+    py::object ms = py::reinterpret_steal<py::object>(PyNumber_Long(v));
+    if (!ms) throw py::error_already_set();
+    const long long n = PyLong_AsLongLong(ms.ptr());
+    if (n == -1 && PyErr_Occurred()) throw py::error_already_set();
+    check_append(bson_append_date_time(out, key, key_len, n));
   } else if (of_type(v, g.decimal_class)) {
     append_decimal(out, key, key_len, v);
   } else if (of_type(v, g.pattern_class)) {

@@ -80,8 +80,8 @@ std::unique_ptr<PyCursor> start_cursor(const bson_t *opts, const std::function<m
 }  // namespace
 
 PyCollection::PyCollection(mongo_odm_client_t *client, const std::string &db, const std::string &name,
-                           py::object database)
-    : name_(name), database_name_(db), database_(std::move(database)) {
+                           py::object database, std::shared_ptr<const CodecOptions> codec)
+    : name_(name), database_name_(db), database_(std::move(database)), codec_(std::move(codec)) {
   mongo_odm_error_t error;
   mongo_odm_collection_t *c = mongo_odm_collection_new(client, db.c_str(), name.c_str(), &error);
   if (!c) raise_error(error);
@@ -89,6 +89,7 @@ PyCollection::PyCollection(mongo_odm_client_t *client, const std::string &db, co
 }
 
 py::object PyCollection::find_one(py::object filter, py::args args, py::kwargs kwargs) {
+  CodecScope codec_scope(codec_);
   mongo_odm::Bson opts, f;
   find_options("find_one", args, kwargs, opts.get());
   encode_filter(filter, f.get(), true, "find_one");
@@ -122,6 +123,7 @@ void name_as_find_one(mongo_odm_error_t &error) {
 }  // namespace
 
 py::list PyCollection::find_one_batch(py::list ids) {
+  CodecScope codec_scope(codec_);
   mongo_odm::Bson f, opts;
   {
     py::dict in, filter;
@@ -161,6 +163,7 @@ py::list PyCollection::find_one_batch(py::list ids) {
 }
 
 std::unique_ptr<PyCursor> PyCollection::find(py::object self, py::object filter, py::args args, py::kwargs kwargs) {
+  CodecScope codec_scope(codec_);
   // Checked now as pymongo does (TypeError for a bad filter or an unknown option); the query
   // itself is sent on first use (cursor.hpp).
   if (args.size() > 1) throw py::type_error("find() takes at most 2 positional arguments (filter, projection)");
@@ -175,6 +178,7 @@ std::unique_ptr<PyCursor> PyCollection::find(py::object self, py::object filter,
 }
 
 InsertOneResult PyCollection::insert_one(py::object document) {
+  CodecScope codec_scope(codec_);
   EncodeBuffer doc;
   encode_document(document, doc.get());
   mongo_odm::Bson reply = call_with_reply([&](bson_t *r, mongo_odm_error_t *e) {
@@ -188,6 +192,7 @@ InsertOneResult PyCollection::insert_one(py::object document) {
 }
 
 InsertManyResult PyCollection::insert_many(py::object documents, bool ordered) {
+  CodecScope codec_scope(codec_);
   py::list docs_list = py::list(documents);
   if (py::len(docs_list) == 0) throw py::type_error("documents must be a non-empty list");
   EncodedBatch batch;
@@ -227,6 +232,7 @@ InsertManyResult PyCollection::insert_many(py::object documents, bool ordered) {
 }
 
 UpdateResult PyCollection::replace_one(py::object filter, py::object replacement, bool upsert, py::kwargs kwargs) {
+  CodecScope codec_scope(codec_);
   mongo_odm::Bson f, opts;
   encode_filter(filter, f.get(), false, "replace_one");
   write_options("replace_one", kReplaceOptions, kwargs, opts.get());
@@ -245,6 +251,7 @@ UpdateResult PyCollection::replace_one(py::object filter, py::object replacement
 
 UpdateResult PyCollection::update(const char *function, py::object filter, py::object update, bool upsert,
                                   py::kwargs kwargs, bool many) {
+  CodecScope codec_scope(codec_);
   mongo_odm::Bson f, u, opts;
   encode_filter(filter, f.get(), false, function);
   write_options(function, kUpdateOptions, kwargs, opts.get());
@@ -266,6 +273,7 @@ UpdateResult PyCollection::update_many(py::object filter, py::object update, boo
 }
 
 DeleteResult PyCollection::remove(const char *function, py::object filter, py::kwargs kwargs, bool many) {
+  CodecScope codec_scope(codec_);
   mongo_odm::Bson f, opts;
   encode_filter(filter, f.get(), false, function);
   write_options(function, kDeleteOptions, kwargs, opts.get());
@@ -285,6 +293,7 @@ DeleteResult PyCollection::delete_many(py::object filter, py::kwargs kwargs) {
 }
 
 int64_t PyCollection::count_documents(py::object filter, py::kwargs kwargs) {
+  CodecScope codec_scope(codec_);
   mongo_odm::Bson f, opts;
   encode_filter(filter, f.get(), false, "count_documents");
   count_options(kwargs, opts.get());
@@ -297,6 +306,7 @@ int64_t PyCollection::count_documents(py::object filter, py::kwargs kwargs) {
 }
 
 std::unique_ptr<PyCursor> PyCollection::aggregate(py::object pipeline, py::kwargs kwargs) {
+  CodecScope codec_scope(codec_);
   mongo_odm::Bson p, opts;
   encode_pipeline(pipeline, p.get());
   aggregate_options(kwargs, opts.get());

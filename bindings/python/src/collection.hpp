@@ -16,7 +16,10 @@ class PyCollection {
  public:
   // A collection of `client` (a C client handle, borrowed for the call); `database` is the
   // Python Database object it came from (None when made directly).
-  PyCollection(mongo_odm_client_t *client, const std::string &db, const std::string &name, py::object database);
+  // `codec`: the client's codec options (CodecScope), shared; null for the defaults.
+  PyCollection(mongo_odm_client_t *client, const std::string &db, const std::string &name, py::object database,
+               std::shared_ptr<const CodecOptions> codec = nullptr);
+  const std::shared_ptr<const CodecOptions> &codec() const { return codec_; }
 
   const std::string &name() const { return name_; }
   const std::string &database_name() const { return database_name_; }
@@ -57,6 +60,7 @@ class PyCollection {
   std::string name_;
   std::string database_name_;
   py::object database_;
+  std::shared_ptr<const CodecOptions> codec_;
 };
 
 }  // namespace mongo_odm_py

@@ -18,6 +18,7 @@ enum class Kind { update, replace, remove };
 py::object find_one_and(Kind kind, PyCollection &self, py::object filter, py::object change, py::object projection,
                         py::object sort, bool upsert, py::object return_document, py::object array_filters,
                         py::kwargs kwargs) {
+  CodecScope codec_scope(self.codec());
   const char *fn = kind == Kind::update    ? "find_one_and_update"
                    : kind == Kind::replace ? "find_one_and_replace"
                                            : "find_one_and_delete";
@@ -68,6 +69,7 @@ py::object find_one_and(Kind kind, PyCollection &self, py::object filter, py::ob
 }
 
 py::list distinct(PyCollection &self, const std::string &key, py::object filter, py::kwargs kwargs) {
+  CodecScope codec_scope(self.codec());
   mongo_odm::Bson f, opts;
   encode_filter(filter, f.get(), false, "distinct");
   command_options("distinct", kwargs, opts.get());

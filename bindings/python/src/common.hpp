@@ -6,6 +6,7 @@
 
 #include <mongo_odm.hpp>
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -29,6 +30,41 @@ py::object error_class(const char *name);
 std::optional<std::string> text_argument(py::handle value, const char *name);
 
 // --- codec: Python objects <-> BSON ----------------------------------------------------------
+// pymongo's CodecOptions, the parts a MongoClient takes (docs/pymongo-surface.md, "Client
+// options"): how datetimes, UUIDs and documents are decoded, and how UUIDs are encoded.
+// Immutable once made; shared by a client, its collections and their cursors.
+struct CodecOptions {
+  // bson.binary.UuidRepresentation's values.
+  enum Uuid { unspecified = 0, python_legacy = 3, standard = 4, java_legacy = 5, csharp_legacy = 6 };
+  // bson.codec_options.DatetimeConversion's values.
+  enum Datetime { datetime = 1, datetime_clamp = 2, datetime_ms = 3, datetime_auto = 4 };
+  bool tz_aware = false;
+  py::object tzinfo;          // None, or the zone aware datetimes are converted to
+  py::object document_class;  // null or dict: plain dicts (the fast path)
+  int uuid_representation = standard;
+  int datetime_conversion = datetime;
+  // The datetimes the zone can show (pymongo's _min/_max_datetime_ms), for CLAMP and AUTO.
+  int64_t min_ms = -62135596800000LL;
+  int64_t max_ms = 253402300799999LL;
+};
+// The options the codec functions use on this thread: those of the innermost CodecScope, else
+// the defaults above (dict, naive UTC datetimes, UUIDs as subtype 4: the module-level
+// encode()/decode(), command replies). A collection's methods and its cursors set their
+// client's options with a CodecScope; the GIL is held whenever the codec runs.
+const CodecOptions &current_codec();
+// The innermost CodecScope's options (null outside any: the defaults), for an object that
+// decodes later (a cursor).
+std::shared_ptr<const CodecOptions> current_codec_shared();
+class CodecScope {
+ public:
+  explicit CodecScope(const std::shared_ptr<const CodecOptions> &options);
+  ~CodecScope();
+  CodecScope(const CodecScope &) = delete;
+  CodecScope &operator=(const CodecScope &) = delete;
+
+ private:
+  std::shared_ptr<const CodecOptions> previous_;
+};
 // Encodes a mapping as a top-level document ("_id" first, as the server stores it) into `out`
 // (initialized, empty). Raises InvalidDocument / OverflowError / TypeError.
 void encode_document(py::handle mapping, bson_t *out);
@@ -84,6 +120,8 @@ struct PyGlobals {
   PyObject *minkey_class;
   PyObject *maxkey_class;
   PyObject *utc;              // datetime.timezone.utc
+  PyObject *binary_class;     // mongo_odm.bson_types.Binary
+  PyObject *datetime_ms_class;  // mongo_odm.bson_types.DatetimeMS
 };
 const PyGlobals &globals();
 void init_globals();

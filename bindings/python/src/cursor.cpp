@@ -27,6 +27,7 @@ PyCursor::PyCursor(FindSpec spec) : spec_(std::make_unique<FindSpec>(std::move(s
 }
 
 void PyCursor::rebuild_options(const py::dict &kwargs) {
+  CodecScope codec_scope(codec_);  // option values (hint, min, max, ...) encode as the filter did
   mongo_odm::Bson opts;
   find_options("find", py::args(), py::reinterpret_borrow<py::kwargs>(kwargs), opts.get());
   const int64_t batch = batch_size_of(opts.get());
@@ -78,6 +79,7 @@ std::unique_ptr<PyCursor> PyCursor::clone() const {
   if (!spec_) raise_named("InvalidOperation", "clone() is not available on this cursor (aggregate)");
   FindSpec spec{spec_->owner, spec_->collection, spec_->filter,
                 py::reinterpret_steal<py::dict>(PyDict_Copy(spec_->kwargs.ptr()))};
+  CodecScope codec_scope(codec_);  // the clone decodes as this cursor does
   return std::make_unique<PyCursor>(std::move(spec));
 }
 
@@ -155,6 +157,7 @@ py::list PyCursor::fetch(int64_t max_docs) {
       for (bson_t *d : docs) bson_destroy(d);
     }
   } free_docs{docs};
+  CodecScope codec_scope(codec_);
   for (bson_t *d : docs) out.append(decode_document(d));
   if (failed && docs.empty()) raise_error(error);
   if (failed) {

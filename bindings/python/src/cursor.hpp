@@ -25,6 +25,8 @@ struct FindSpec {
 
 class PyCursor {
  public:
+  // Both constructors take the codec options in force (current_codec_shared()): those of the
+  // collection method that makes the cursor.
   // A started cursor (aggregate, or any C cursor): read at once.
   explicit PyCursor(mongo_odm_cursor_t *raw, int64_t fetch_size = 0);
   // A find() cursor, not started; its options are checked now (TypeError/ValueError).
@@ -78,6 +80,8 @@ class PyCursor {
   bool started_ = true;                 // the query was sent (always true for a C cursor)
   bool closed_ = false;                 // close() was called
   int64_t fetch_size_;
+  // The codec options of the call that made the cursor (its collection's), for decoding.
+  std::shared_ptr<const CodecOptions> codec_ = current_codec_shared();
 };
 
 }  // namespace mongo_odm_py

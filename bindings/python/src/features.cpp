@@ -50,6 +50,7 @@ py::list list_indexes(PyCollection &self) {
 }
 
 py::dict save_document(PyCollection &self, py::object document, py::object saved, bool changes, bool revision) {
+  CodecScope codec_scope(self.codec());
   mongo_odm::Bson doc_scratch, saved_scratch;
   bson_t doc_view, saved_view;
   const bson_t *doc = document_arg(document, &doc_view, doc_scratch.get(), "document");
@@ -83,7 +84,7 @@ py::dict diff(py::object saved, py::object current) {
 // execute() with the GIL released. A writer that is executing refuses other calls.
 class PyBulkWriter {
  public:
-  PyBulkWriter(PyCollection &collection, bool ordered) : ordered_(ordered) {
+  PyBulkWriter(PyCollection &collection, bool ordered) : ordered_(ordered), codec_(collection.codec()) {
     mongo_odm_error_t error;
     mongo_odm_bulk_t *raw = mongo_odm_collection_bulk_new(collection.handle(), ordered, &error);
     if (!raw) raise_error(error);
@@ -94,17 +95,20 @@ class PyBulkWriter {
   size_t size() const { return mongo_odm_bulk_size(bulk_.get()); }
 
   void insert_one(py::object document) {
+    CodecScope codec_scope(codec_);
     mongo_odm::Bson doc;
     encode_document(document, doc.get());
     queue([&](mongo_odm_error_t *e) { return mongo_odm_bulk_insert(bulk_.get(), doc.get(), e); });
   }
   void replace_one(py::object filter, py::object replacement, bool upsert) {
+    CodecScope codec_scope(codec_);
     mongo_odm::Bson f, doc;
     encode_filter(filter, f.get(), false, "replace_one");
     encode_document(replacement, doc.get());
     queue([&](mongo_odm_error_t *e) { return mongo_odm_bulk_replace_one(bulk_.get(), f.get(), doc.get(), upsert, e); });
   }
   void update(const char *function, py::object filter, py::object update, bool upsert, bool many) {
+    CodecScope codec_scope(codec_);
     mongo_odm::Bson f, u;
     encode_filter(filter, f.get(), false, function);
     encode_update(update, u.get());
@@ -114,6 +118,7 @@ class PyBulkWriter {
     });
   }
   void remove(const char *function, py::object filter, bool many) {
+    CodecScope codec_scope(codec_);
     mongo_odm::Bson f;
     encode_filter(filter, f.get(), false, function);
     queue([&](mongo_odm_error_t *e) {
@@ -146,6 +151,7 @@ class PyBulkWriter {
 
   mongo_odm::BulkPtr bulk_;
   bool ordered_;
+  std::shared_ptr<const CodecOptions> codec_;  // the collection's
   bool executing_ = false;
 };
 

@@ -8,7 +8,20 @@ void init_decoder();
 
 namespace {
 PyGlobals g_globals;
+const CodecOptions g_default_codec;
+thread_local std::shared_ptr<const CodecOptions> t_codec;
+}  // namespace
+
+const CodecOptions &current_codec() { return t_codec ? *t_codec : g_default_codec; }
+std::shared_ptr<const CodecOptions> current_codec_shared() { return t_codec; }
+
+// A scope with null options keeps the enclosing ones (a collection made without a client).
+CodecScope::CodecScope(const std::shared_ptr<const CodecOptions> &options) : previous_(t_codec) {
+  if (options) t_codec = options;
 }
+
+CodecScope::~CodecScope() { t_codec = std::move(previous_); }
+
 
 const PyGlobals &globals() { return g_globals; }
 
@@ -23,6 +36,8 @@ void init_globals() {
   g_globals.timestamp_class = keep_alive(types.attr("Timestamp"));
   g_globals.minkey_class = keep_alive(types.attr("MinKey"));
   g_globals.maxkey_class = keep_alive(types.attr("MaxKey"));
+  g_globals.binary_class = keep_alive(types.attr("Binary"));
+  g_globals.datetime_ms_class = keep_alive(types.attr("DatetimeMS"));
   g_globals.utc = keep_alive(py::module_::import("datetime").attr("timezone").attr("utc"));
 }
 
