@@ -144,3 +144,26 @@ def test_cursor_not_found_after_kill_cursors(twin, settings, pm_client):
         outcomes.append((type(exc).__name__, exc.code, exc.details["code"]))
     assert outcomes[0] == outcomes[1] == ("CursorNotFound", 43, 43)
     assert issubclass(CursorNotFound, OperationFailure)
+
+
+def test_cursor_id_is_an_int64_as_in_pymongo(twin, pymongo_module):
+    """FerretDB numbers cursors from a random start, often below 2**31: a cursor id given back
+    as a plain int went out as int32 and killCursors refused it (TypeMismatch) on about half of
+    the server starts. Like pymongo's, the id is an Int64, which always encodes as int64."""
+    import bson
+
+    from mongo_odm import Int64, _core
+
+    ours, _ = twin
+    ours.insert_many([{"_id": i} for i in range(100, 104)])
+    cursor = ours.find().batch_size(2)
+    next(cursor)
+    assert type(cursor.cursor_id) is Int64 and cursor.cursor_id > 0
+    cursor.close()
+    for n in (0, 5, -(2**31), 2**31 - 1, 2**40):
+        assert _core.encode({"n": Int64(n)}) == bson.encode({"n": bson.int64.Int64(n)})
+        assert _core.encode({"n": bson.int64.Int64(n)}) == bson.encode({"n": bson.int64.Int64(n)})
+    assert _core.encode({"n": 5}) == bson.encode({"n": 5})  # a plain int still int32 when it fits
+    assert repr(Int64(7)) == "Int64(7)" and Int64(7) == 7
+    with pytest.raises(OverflowError):
+        _core.encode({"n": Int64(2**63)})

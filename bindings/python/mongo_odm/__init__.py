@@ -23,7 +23,7 @@ see ``mongo_odm.log``.
 from mongo_odm import _core, errors
 from mongo_odm._async import get_coalescing, set_coalescing
 from mongo_odm._core import ObjectId
-from mongo_odm.bson_types import Binary, DatetimeMS, MaxKey, MinKey, Timestamp
+from mongo_odm.bson_types import Binary, DatetimeMS, Int64, MaxKey, MinKey, Timestamp
 from mongo_odm.bulk import BulkWriter, BulkWriteResult
 from mongo_odm.connection import (
     MongoConnection,
@@ -60,6 +60,7 @@ __all__ = [
     "MaxKey",
     "Binary",
     "DatetimeMS",
+    "Int64",
     "errors",
     "IndexModel",
     "ASCENDING",

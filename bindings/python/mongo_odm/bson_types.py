@@ -82,6 +82,17 @@ class Binary(bytes):
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 
+class Int64(int):
+    """An int stored as BSON int64 whatever its size (pymongo's bson.int64.Int64). A plain int
+    is stored as int32 when it fits; a server field that must be a long (a cursor id given to
+    ``killCursors``) needs this. ``Cursor.cursor_id`` is one."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"Int64({int(self)})"
+
+
 class DatetimeMS:
     """A BSON datetime as milliseconds since the Unix epoch (pymongo's bson.DatetimeMS): what
     ``datetime_conversion="DATETIME_MS"`` (or ``"DATETIME_AUTO"`` outside years 1..9999)

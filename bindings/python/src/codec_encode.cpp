@@ -397,6 +397,16 @@ void Encoder::slow_value(bson_t *out, const char *key, int key_len, PyObject *v)
   const PyGlobals &g = globals();
   if (PyBool_Check(v)) {
     check_append(bson_append_bool(out, key, key_len, v == Py_True));
+  } else if (PyLong_Check(v) && std::strcmp(Py_TYPE(v)->tp_name, "Int64") == 0) {
+    // ours, or pymongo's bson.Int64: int64 whatever the size
+    int overflow = 0;
+    const long long n = PyLong_AsLongLongAndOverflow(v, &overflow);
+    if (overflow) {
+      PyErr_SetString(PyExc_OverflowError, "MongoDB can only handle up to 8-byte ints");
+      throw py::error_already_set();
+    }
+    if (n == -1 && PyErr_Occurred()) throw py::error_already_set();
+    check_append(bson_append_int64(out, key, key_len, n));
   } else if (PyLong_Check(v) || PyFloat_Check(v) || PyUnicode_Check(v)) {
     // Subclasses (IntEnum, str-based Enum, ...) encode as their base value.
     PyObject *base = PyLong_Check(v) ? PyNumber_Index(v)

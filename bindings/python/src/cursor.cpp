@@ -95,8 +95,13 @@ void PyCursor::rewind() {
 
 py::object PyCursor::cursor_id() {
   if (!started_) return py::none();
-  std::lock_guard<std::mutex> lock(mutex_);  // a fetch holding it never waits for the GIL
-  return py::int_(cursor_ ? mongo_odm_cursor_id(cursor_->get()) : 0);
+  int64_t id = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);  // a fetch holding it never waits for the GIL
+    id = cursor_ ? mongo_odm_cursor_id(cursor_->get()) : 0;
+  }
+  // an Int64, as pymongo's: given back to the server (killCursors) it stays a long
+  return py::module_::import("mongo_odm.bson_types").attr("Int64")(id);
 }
 
 void PyCursor::start_locked(mongo_odm_error_t *error, bool *failed) {
