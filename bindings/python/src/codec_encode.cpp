@@ -44,6 +44,18 @@ std::string py_repr(PyObject *obj) {
 
 std::string type_name(PyObject *obj) { return Py_TYPE(obj)->tp_name; }
 
+// The value of a Python int; OverflowError (pymongo's message) outside int64.
+long long int64_of(PyObject *v) {
+  int overflow = 0;
+  const long long n = PyLong_AsLongLongAndOverflow(v, &overflow);
+  if (overflow) {
+    PyErr_SetString(PyExc_OverflowError, "MongoDB can only handle up to 8-byte ints");
+    throw py::error_already_set();
+  }
+  if (n == -1 && PyErr_Occurred()) throw py::error_already_set();
+  return n;
+}
+
 // Whether the type of `obj` is `cls` or a subclass (ABC registrations included). Unlike
 // isinstance(), it does not ask the object for its __class__, which an object may fake (then
 // the encoder would read it as a type it does not have) or make raise. An exception raised
@@ -204,13 +216,7 @@ void Encoder::value(bson_t *out, const char *key, int key_len, PyObject *v) {
     return;
   }
   if (PyLong_CheckExact(v)) {
-    int overflow = 0;
-    const long long n = PyLong_AsLongLongAndOverflow(v, &overflow);
-    if (overflow) {
-      PyErr_SetString(PyExc_OverflowError, "MongoDB can only handle up to 8-byte ints");
-      throw py::error_already_set();
-    }
-    if (n == -1 && PyErr_Occurred()) throw py::error_already_set();
+    const long long n = int64_of(v);
     if (n >= INT32_MIN && n <= INT32_MAX) {
       check_append(bson_append_int32(out, key, key_len, static_cast<int32_t>(n)));
     } else {
@@ -399,14 +405,7 @@ void Encoder::slow_value(bson_t *out, const char *key, int key_len, PyObject *v)
     check_append(bson_append_bool(out, key, key_len, v == Py_True));
   } else if (PyLong_Check(v) && std::strcmp(Py_TYPE(v)->tp_name, "Int64") == 0) {
     // ours, or pymongo's bson.Int64: int64 whatever the size
-    int overflow = 0;
-    const long long n = PyLong_AsLongLongAndOverflow(v, &overflow);
-    if (overflow) {
-      PyErr_SetString(PyExc_OverflowError, "MongoDB can only handle up to 8-byte ints");
-      throw py::error_already_set();
-    }
-    if (n == -1 && PyErr_Occurred()) throw py::error_already_set();
-    check_append(bson_append_int64(out, key, key_len, n));
+    check_append(bson_append_int64(out, key, key_len, int64_of(v)));
   } else if (PyLong_Check(v) || PyFloat_Check(v) || PyUnicode_Check(v)) {
     // Subclasses (IntEnum, str-based Enum, ...) encode as their base value.
     PyObject *base = PyLong_Check(v) ? PyNumber_Index(v)
