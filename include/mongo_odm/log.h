@@ -8,6 +8,13 @@
  * implicit). Messages never contain a password: the passwords of live clients (and the
  * passphrases of their client keys, tlsCertificateKeyFilePassword) are replaced by "*****"
  * before a message reaches the handler.
+ *
+ * One exception, outside the library's reach: libmongoc 1.x initialises itself when it is
+ * loaded, before this library runs, and may warn on stderr then ("Falling back to malloc for
+ * counters." when a /dev/shm/mongoc-<pid> left by a killed process with the same pid exists).
+ * Programs linked to libmongoc 1.x that must keep stderr clean set MONGOC_DISABLE_SHM=1 in
+ * their environment (the Python package does). With libmongoc 2.x the handler is installed
+ * before mongoc_init() and catches that warning too.
  */
 #ifndef MONGO_ODM_LOG_H
 #define MONGO_ODM_LOG_H

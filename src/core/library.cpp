@@ -93,8 +93,11 @@ void start_locked() {
   }
   static std::once_flag atfork_once;
   std::call_once(atfork_once, [] { pthread_atfork(on_fork_prepare, on_fork_parent, on_fork_child); });
-  mongoc_init();
+  // The handler goes in first: mongoc_init() itself may warn (for example "Falling back to
+  // malloc for counters." when a /dev/shm/mongoc-<pid> left by a killed process with this pid
+  // exists), and the library is quiet unless its log is turned on.
   log::install();
+  mongoc_init();
   g_state.store(running, std::memory_order_release);
 }
 

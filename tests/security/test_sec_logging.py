@@ -10,6 +10,7 @@ or a key passphrase, in any form.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -166,6 +167,54 @@ def test_set_log_level_writes_libmongoc_messages_to_stderr(sec, capfd, no_secret
 def test_quiet_by_default(sec, ending):
     err = run_session(sec, ending=ending)
     assert err == ""
+
+
+# libmongoc (1.x initialises itself when the extension loads) creates /dev/shm/mongoc-<pid> for
+# its statistics counters and warns on stderr when the file exists, left behind by a killed
+# process that had this pid. The package turns those counters off (MONGOC_DISABLE_SHM) before
+# the extension loads; the control shows the same stale file makes the same libmongoc warn.
+STALE_SHM = r"""
+import ctypes, os, sys
+shm = f"/dev/shm/mongoc-{os.getpid()}"
+fd = os.open(shm, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+os.close(fd)
+try:
+    if sys.argv[2] == "control":  # the libmongoc the package uses, loaded and initialised without it
+        ctypes.CDLL(sys.argv[3]).mongoc_init()
+    else:
+        import mongo_odm
+        from mongo_odm.client import MongoClient
+        c = MongoClient(sys.argv[1])
+        assert c.admin.command("ping")["ok"] == 1
+        c.close()
+        print(os.environ["MONGOC_DISABLE_SHM"])
+finally:
+    os.unlink(shm)
+print("session done")
+"""
+
+
+def loaded_libmongoc() -> str:
+    import mongo_odm._core  # noqa: F401  (loads libmongoc into this process)
+    with open("/proc/self/maps") as maps:
+        paths = {line.split()[-1] for line in maps if re.search(r"/libmongoc(-1\.0|2)\.so", line)}
+    assert len(paths) == 1, paths
+    return paths.pop()
+
+
+@pytest.mark.parametrize("mode", ["package", "control"])
+def test_stale_counter_file_from_a_killed_process_stays_quiet(sec, mode):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MONGO")}
+    url = sec.url("SEC_AUTH_PORT", userinfo=sec.userinfo, serverSelectionTimeoutMS="2000")
+    proc = subprocess.run([sys.executable, "-c", STALE_SHM, url, mode, loaded_libmongoc()],
+                          capture_output=True, text=True, timeout=60, env=env)
+    assert proc.returncode == 0, proc.stderr
+    if mode == "package":
+        assert proc.stdout == "1\nsession done\n"
+        assert proc.stderr == ""
+    else:
+        assert proc.stdout == "session done\n"
+        assert "mongoc: Falling back to malloc for counters." in proc.stderr
 
 
 def test_environment_variable_turns_the_log_on(sec, no_secret):

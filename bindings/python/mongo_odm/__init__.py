@@ -20,6 +20,15 @@ variable MONGO_ODM_LOG=debug) writes its and libmongoc's messages to stderr, pas
 see ``mongo_odm.log``.
 """
 
+import os as _os
+
+# libmongoc 1.x initialises itself when the extension loads, before the library can install its
+# quiet log handler, and creates /dev/shm/mongoc-<pid> for its statistics counters (read only by
+# the mongoc-stat tool). A process killed with SIGKILL leaves that file behind; a later process
+# given the same pid then gets "Falling back to malloc for counters." on stderr. The counters
+# are off unless the program asked for them.
+_os.environ.setdefault("MONGOC_DISABLE_SHM", "1")
+
 from mongo_odm import _core, errors
 from mongo_odm._async import get_coalescing, set_coalescing
 from mongo_odm._core import ObjectId
