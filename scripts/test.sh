@@ -72,9 +72,11 @@ mark "C"
 section "C suites under AddressSanitizer + UBSan (build/asan)"
 build_c asan -DCMAKE_BUILD_TYPE=Debug -DMONGO_ODM_SANITIZE=ON -DMONGO_ODM_WERROR=ON -DMONGO_ODM_BUILD_TESTS=ON \
   -DMONGO_ODM_BUILD_EXAMPLES=OFF
+# test_fork is left out: GCC 12's libasan takes no lock of its allocator across fork(), so a
+# child forked while another thread is inside it can block for ever (tests/c/test_fork.c).
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  run_ctest asan "C (ASan+UBSan)" ctest.asan -L "unit|integration" -E "test_install_consumer|test_exported_symbols"
+  run_ctest asan "C (ASan+UBSan)" ctest.asan -L "unit|integration" -E "test_install_consumer|test_exported_symbols|^test_fork$"
 mark "C (ASan+UBSan)"
 
 section "C suites against libmongoc 2.5.0 (built from ../shared/vendor into $CACHE; build/compat-2.5.0)"
