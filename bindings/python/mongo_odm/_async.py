@@ -12,24 +12,26 @@ and its pooled connection back (libmongo_odm's mongo_odm/cancel.h says what an i
 
 Coalescing: concurrent ``find_one({"_id": v})`` calls on one collection (what ``aget()`` makes)
 are sent as one ``find({"_id": {"$in": [...]}})`` per pass of the event loop (at most
-``max_batch`` ids per query); each caller gets the document it would have got alone. See
-``set_coalescing()`` and docs/design.md ("Coalesced gets").
+``max_batch`` ids per query); each caller gets the document it would have got alone. Concurrent
+``asave()`` upserts are sent the same way as one ordered bulk write. See ``set_coalescing()``
+and docs/design.md ("Coalesced gets", "Coalesced saves").
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import copy
 import decimal
 import functools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Deque, Dict, List, Mapping, Optional, Sequence, Tuple, TypeVar
 
 from mongo_odm import _core
 from mongo_odm.client import Database, MongoClient
-from mongo_odm.errors import InvalidOperation
+from mongo_odm.errors import BulkWriteError, InvalidOperation
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -94,6 +96,11 @@ async def run_blocking(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 # holds them against the server.
 
 _COALESCE_DEFAULT_MAX_BATCH = 100
+# Saves per bulk write, at most (and at most max_batch): FerretDB 1.24 (SQLite) stops answering,
+# every client and command alike, when one update command holds 100 or more statements that
+# match stored documents (seen with 100 replacements of existing documents, never with 99);
+# 50 keeps well below that and still makes one command of 50 round trips.
+_COALESCE_MAX_SAVES = 50
 _coalesce_enabled = os.environ.get("MONGO_ODM_COALESCE", "1").strip().lower() not in ("0", "off", "false", "no")
 _coalesce_max_batch = _COALESCE_DEFAULT_MAX_BATCH
 # Longer string ids are sent alone: a batch of max_batch of them stays far below 16 MiB.
@@ -103,10 +110,12 @@ _ObjectId = _core.ObjectId
 
 
 def set_coalescing(enabled: bool, max_batch: Optional[int] = None) -> None:
-    """Turns the coalescing of concurrent async ``find_one({"_id": v})`` calls (``aget()``) on
-    or off for every async collection whose ``coalesce`` attribute is None (the default). On by
-    default; the environment variable MONGO_ODM_COALESCE=0 turns it off at import.
-    ``max_batch``: the most distinct ids in one query (default 100; 1 sends each id alone)."""
+    """Turns the coalescing of concurrent async ``find_one({"_id": v})`` calls (``aget()``) and
+    of concurrent ``asave()`` upserts on or off for every async collection whose ``coalesce``
+    attribute is None (the default). On by default; the environment variable
+    MONGO_ODM_COALESCE=0 turns it off at import. ``max_batch``: the most distinct ids in one
+    query (default 100; 1 sends each call alone); a bulk write holds at most max_batch and at
+    most 50 saves (docs/design.md, "Coalesced saves")."""
     global _coalesce_enabled, _coalesce_max_batch
     if max_batch is not None:
         if type(max_batch) is not int or max_batch < 1:
@@ -116,7 +125,8 @@ def set_coalescing(enabled: bool, max_batch: Optional[int] = None) -> None:
 
 
 def get_coalescing() -> bool:
-    """Whether concurrent async ``find_one({"_id": v})`` calls are coalesced (``set_coalescing``)."""
+    """Whether concurrent async ``find_one({"_id": v})`` calls and ``asave()`` upserts are
+    coalesced (``set_coalescing``)."""
     return _coalesce_enabled
 
 
@@ -150,25 +160,45 @@ _MATCHABLE_TYPES = frozenset({int, float, decimal.Decimal, str, _ObjectId})
 _ALONE: Any = object()
 
 
-class _Batch:
-    """The find_one calls of one batch: their futures by id, and the query once sent."""
+class _Pending:
+    """What every batch of coalesced calls keeps: its callers still waiting, its scheduled send,
+    and once sent, the call on the executor and its cancel token."""
 
-    __slots__ = ("future", "handle", "live", "token", "waiters")
+    __slots__ = ("future", "handle", "live", "token")
 
     def __init__(self) -> None:
-        self.waiters: Dict[Any, List[asyncio.Future[Any]]] = {}
         self.live = 0  # callers not cancelled
         self.handle: Optional[asyncio.Handle] = None  # the scheduled send
         self.token: Optional[_core.CancelToken] = None
-        self.future: Optional[asyncio.Future[Any]] = None  # the query, once sent
+        self.future: Optional[asyncio.Future[Any]] = None  # the call, once sent
 
     def caller_cancelled(self) -> None:
-        """A caller's task was cancelled: a sent query nobody waits for any more is stopped."""
+        """A caller's task was cancelled: a sent call nobody waits for any more is stopped."""
         self.live -= 1
         if self.live <= 0 and self.future is not None and not self.future.done():
             assert self.token is not None
             self.token.cancel()
             self.future.cancel()
+
+
+class _Batch(_Pending):
+    """The find_one calls of one batch: their futures by id."""
+
+    __slots__ = ("waiters",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiters: Dict[Any, List[asyncio.Future[Any]]] = {}
+
+
+class _SaveBatch(_Pending):
+    """The saves of one batch, in call order: (id, replacement, the caller's future)."""
+
+    __slots__ = ("entries",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: List[Tuple[Any, Mapping[str, Any], asyncio.Future[Any]]] = []
 
 
 def _own_copy(exc: BaseException) -> BaseException:
@@ -205,6 +235,45 @@ def _match(
         elif doc_id not in found:  # find_one takes the first match, in the server's order
             found[doc_id] = doc
     return found, unmatched
+
+
+def _first_unwritten(exc: BaseException) -> Optional[int]:
+    """For the error of a batch of saves (an ordered bulk write): the position of the first save
+    that was not written, when the error says (a write error stops an ordered write there; a
+    write concern error leaves every save unconfirmed: 0); None when it does not (no reply)."""
+    if not isinstance(exc, BulkWriteError) or not isinstance(exc.details, dict):
+        return None
+    if exc.details.get("writeConcernErrors"):
+        return 0
+    errors = exc.details.get("writeErrors") or ()
+    indexes = [e.get("index") for e in errors if isinstance(e, dict)]
+    if not errors or len(indexes) != len(errors) or not all(type(i) is int for i in indexes):
+        return None
+    return min(i for i in indexes if type(i) is int)
+
+
+def _write_in_order(
+    sync: _core.Collection, writer: Any, entries: List[Tuple[Any, Mapping[str, Any]]]
+) -> List[Optional[BaseException]]:
+    """A batch of saves on a worker thread: the bulk write, then each save it did not write
+    (the ordered write stopped before it) alone, in call order; returns each save's error or
+    None. Raises the bulk write's error when it does not say what was written (no reply)."""
+    try:
+        writer.execute()
+        return [None] * len(entries)
+    except BulkWriteError as exc:
+        first = _first_unwritten(exc)
+        if first is None:
+            raise
+    outcomes: List[Optional[BaseException]] = [None] * first
+    for doc_id, replacement in entries[first:]:
+        try:
+            sync.replace_one({"_id": doc_id}, replacement, True)
+        except Exception as lone:  # the save's own error, as a lone save raises it
+            outcomes.append(lone)
+        else:
+            outcomes.append(None)
+    return outcomes
 
 
 class AsyncCursor:
@@ -376,8 +445,9 @@ class AsyncCollection:
     """motor's AsyncIOMotorCollection, the parts an ODM uses: awaitable pymongo methods.
 
     ``coalesce``: None (the default) follows ``set_coalescing()``; True or False decides for
-    this collection alone whether concurrent ``find_one({"_id": v})`` calls are coalesced (turn
-    it off for a collection whose default collation makes ids equal that Python tells apart)."""
+    this collection alone whether concurrent ``find_one({"_id": v})`` calls and ``asave()``
+    upserts are coalesced (turn it off for a collection whose default collation makes ids equal
+    that Python tells apart)."""
 
     def __init__(self, database: AsyncDatabase, sync: _core.Collection) -> None:
         self._database = database
@@ -388,6 +458,14 @@ class AsyncCollection:
         # Sent batches and the find_one calls they answered (tests and benchmarks read them).
         self._coalesced_queries = 0
         self._coalesced_calls = 0
+        # The same for saves: the batch each loop is filling, the batch whose bulk write is on
+        # its way (one at a time per loop), the closed batches waiting for it, bulk writes
+        # sent and the saves in them.
+        self._pending_saves: Dict[asyncio.AbstractEventLoop, _SaveBatch] = {}
+        self._saves_in_flight: Dict[asyncio.AbstractEventLoop, _SaveBatch] = {}
+        self._saves_waiting: Dict[asyncio.AbstractEventLoop, Deque[_SaveBatch]] = {}
+        self._coalesced_writes = 0
+        self._coalesced_saves = 0
 
     @property
     def name(self) -> str:
@@ -524,6 +602,125 @@ class AsyncCollection:
                         f.set_result(copy.deepcopy(doc))
                     except Exception as copy_error:
                         f.set_exception(copy_error)
+
+    # -------------------------------------------------------------------- coalesced saves
+    async def _upsert_by_id(self, doc_id: Any, replacement: Mapping[str, Any]) -> None:
+        """``replace_one({"_id": doc_id}, replacement, upsert=True)`` for ``asave()``, which
+        needs only success or the error. Concurrent calls of one event-loop pass (while
+        coalescing is on) are sent as one ordered bulk write; each caller gets what its
+        replace_one alone would give: None or the same error (docs/design.md, "Coalesced
+        saves"). ``replacement`` must not change until the call returns."""
+        if _coalesce_enabled if self.coalesce is None else self.coalesce:
+            batch, future = self._join_save(doc_id, replacement)
+            try:
+                outcome = await future
+            except asyncio.CancelledError:
+                batch.caller_cancelled()
+                raise
+            if outcome is not _ALONE:
+                return
+        await run_blocking(self._sync.replace_one, {"_id": doc_id}, replacement, True)
+
+    def _join_save(self, doc_id: Any, replacement: Mapping[str, Any]) -> Tuple[_SaveBatch, asyncio.Future[Any]]:
+        """Adds a save to this loop's open batch of saves (opening one, sent by the loop's next
+        pass, or at once when it holds max_batch saves)."""
+        loop = asyncio.get_running_loop()
+        batch = self._pending_saves.get(loop)
+        if batch is None:
+            batch = self._pending_saves[loop] = _SaveBatch()
+            batch.handle = loop.call_soon(self._send_saves, loop, batch)
+        future: asyncio.Future[Any] = loop.create_future()
+        batch.live += 1
+        batch.entries.append((doc_id, replacement, future))
+        if len(batch.entries) >= min(_coalesce_max_batch, _COALESCE_MAX_SAVES):
+            assert batch.handle is not None
+            batch.handle.cancel()
+            self._send_saves(loop, batch)  # full: the next call opens a new batch
+        return batch, future
+
+    def _send_saves(self, loop: asyncio.AbstractEventLoop, batch: _SaveBatch) -> None:
+        """Closes a batch of saves: written now, or after the bulk write this loop has on its
+        way (one at a time: FerretDB 1.24 can stop answering when several update commands
+        replace stored documents of one collection at once; docs/design.md)."""
+        if self._pending_saves.get(loop) is batch:
+            del self._pending_saves[loop]
+        if loop in self._saves_in_flight:
+            self._saves_waiting.setdefault(loop, collections.deque()).append(batch)
+        else:
+            self._write_saves(loop, batch)
+
+    def _next_saves(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The bulk write on its way is done: writes the oldest closed batch, if any."""
+        self._saves_in_flight.pop(loop, None)
+        waiting = self._saves_waiting.get(loop)
+        while waiting and loop not in self._saves_in_flight:
+            self._write_saves(loop, waiting.popleft())
+        if not waiting:
+            self._saves_waiting.pop(loop, None)
+
+    def _write_saves(self, loop: asyncio.AbstractEventLoop, batch: _SaveBatch) -> None:
+        """Queues the saves of callers still waiting on a native bulk writer (ordered), in call
+        order, and runs it on a worker thread under the batch's cancel token. A save that cannot
+        be queued (its replacement does not encode), and a batch left with one save, is answered
+        "ask alone": its own replace_one then gives the caller its answer or exact error; so is,
+        on the worker, each save the bulk write did not write (_write_in_order)."""
+        live = [(doc_id, replacement, f) for doc_id, replacement, f in batch.entries if not f.done()]
+        if len(live) < 2:
+            for _, _, f in live:
+                f.set_result(_ALONE)
+            return
+        sent: List[asyncio.Future[Any]] = []
+        queued: List[Tuple[Any, Mapping[str, Any]]] = []
+        try:
+            writer = self._sync.bulk_writer(True)
+            for doc_id, replacement, f in live:
+                try:
+                    writer.replace_one({"_id": doc_id}, replacement, True)
+                except Exception:
+                    f.set_result(_ALONE)
+                else:
+                    sent.append(f)
+                    queued.append((doc_id, replacement))
+            if len(sent) < 2:  # nothing gained by a bulk write
+                for f in sent:
+                    f.set_result(_ALONE)
+                return
+            self._coalesced_writes += 1
+            self._coalesced_saves += len(sent)
+            token = batch.token = _core.CancelToken()
+            batch.future = loop.run_in_executor(
+                _get_executor(),
+                functools.partial(_core.call_with_token, token, _write_in_order, self._sync, writer, queued),
+            )
+            self._saves_in_flight[loop] = batch
+            batch.future.add_done_callback(functools.partial(self._deliver_saves, sent))
+            batch.future.add_done_callback(lambda _: self._next_saves(loop))
+        except Exception as exc:  # no executor (interpreter shutdown): every caller sees why
+            for _, _, f in live:
+                if not f.done():
+                    f.set_exception(_own_copy(exc))
+
+    @staticmethod
+    def _deliver_saves(sent: List[asyncio.Future[Any]], write: asyncio.Future[Any]) -> None:
+        """Answers every caller still waiting: None (written) or its save's own error; the
+        write's error, to every caller, when it did not say what was written (no reply: a
+        network error, a timeout, failed authentication)."""
+        if write.cancelled():  # every caller was cancelled
+            for f in sent:
+                f.cancel()
+            return
+        exc = write.exception()
+        outcomes = None if exc is not None else write.result()
+        for i, f in enumerate(sent):
+            if f.done():
+                continue
+            if outcomes is None:
+                assert exc is not None
+                f.set_exception(_own_copy(exc))
+            elif outcomes[i] is None:
+                f.set_result(None)
+            else:
+                f.set_exception(outcomes[i])
 
     def find(self, filter: Any = None, *args: Any, **kwargs: Any) -> AsyncCursor:
         """An AsyncCursor over the matching documents (Collection.find: projection, sort, limit,

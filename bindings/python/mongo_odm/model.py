@@ -30,7 +30,7 @@ from typing import (
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from mongo_odm import _core, _features, _update_check
-from mongo_odm._async import run_blocking
+from mongo_odm._async import AsyncCollection, run_blocking
 from mongo_odm.bulk import BulkWriter
 from mongo_odm.connection import get_async_database, get_collection
 from mongo_odm.indexes import index_specs
@@ -478,7 +478,10 @@ class MongoBaseModel(BaseModel, metaclass=_ModelMeta):
         doc_id: Optional[str] = data.get("_id")
         if doc_id is None:
             raise ValueError("Document ID is required")
-        await collection.replace_one({"_id": doc_id}, data, upsert=True)
+        if type(collection) is AsyncCollection:  # concurrent saves share one bulk write
+            await collection._upsert_by_id(doc_id, data)
+        else:  # a collection of the user's own (get_async_collection overridden)
+            await collection.replace_one({"_id": doc_id}, data, upsert=True)
         return doc_id
 
     async def adelete(self) -> bool:
