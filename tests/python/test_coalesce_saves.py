@@ -13,7 +13,10 @@ Everything runs against the server. What the tests hold (docs/design.md, "Coales
   raises, the others are stored; a document that does not encode raises its lone error in its
   caller only; an error without a reply (no server, failed authentication) is raised in every
   caller, with the lone error's type and words, naming the bulk write it was;
-- a caller cancelled before the batch is sent is not written, the others are;
+- a caller cancelled before the batch is sent is not written, the others are; cancelling every
+  caller of a write on its way stops it at once (its connection dropped), and the batches
+  waiting for it go on;
+- one bulk write of saves at a time per collection and loop: batches closed meanwhile wait;
 - a model whose get_async_collection() returns another kind of collection saves through that
   collection's replace_one, uncoalesced.
 """
@@ -21,6 +24,7 @@ Everything runs against the server. What the tests hold (docs/design.md, "Coales
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any, List
 
 import pytest
@@ -30,6 +34,7 @@ from mongo_odm._async import AsyncMongoClient, set_coalescing
 from mongo_odm.errors import ConnectionFailure, DuplicateKeyError, ServerSelectionTimeoutError
 
 from helpers import UNREACHABLE_URL
+from netfaults import StallProxy, parse_host_port
 
 
 @pytest.fixture(autouse=True)
@@ -224,6 +229,70 @@ async def test_a_caller_cancelled_before_the_send_is_not_written(User, raw, admi
     assert all(isinstance(r, asyncio.CancelledError) for r in got)
     assert update_count(admin_db) == before and coll._coalesced_writes == 1
     assert raw.count_documents({}) == 3
+
+
+@contextlib.asynccontextmanager
+async def behind_stall_proxy(settings, coll_name):
+    """An async collection reached through a StallProxy in front of the test server, with a
+    warm, authenticated connection; yields the proxy and the collection."""
+    with StallProxy(parse_host_port(settings.url)) as proxy:
+        client = AsyncMongoClient(proxy.url(), username=settings.user, password=settings.password)
+        try:
+            coll = client[settings.db_name][coll_name]
+            await coll.count_documents({})
+            yield proxy, coll
+        finally:
+            client.close()
+
+
+async def test_one_write_at_a_time_later_batches_wait(settings, coll_name, raw):
+    async with behind_stall_proxy(settings, coll_name) as (proxy, coll):
+        loop = asyncio.get_running_loop()
+        proxy.stall()
+        first = [asyncio.ensure_future(coll._upsert_by_id(f"a{i}", {"v": i})) for i in range(5)]
+        await asyncio.sleep(0.3)  # the first write is on its way, its reply held back
+        second = [asyncio.ensure_future(coll._upsert_by_id(f"b{i}", {"v": i})) for i in range(5)]
+        await asyncio.sleep(0.3)  # the second batch closed at the loop's next pass: it waits
+        assert coll._coalesced_writes == 1 and len(coll._saves_waiting[loop]) == 1
+        assert not any(t.done() for t in first + second)
+        proxy.resume()
+        assert await asyncio.wait_for(asyncio.gather(*first, *second), 10) == [None] * 10
+        assert coll._coalesced_writes == 2 and loop not in coll._saves_in_flight
+        assert raw.count_documents({}) == 10
+
+
+async def test_cancelling_every_caller_stops_the_write(settings, coll_name, raw):
+    async with behind_stall_proxy(settings, coll_name) as (proxy, coll):
+        loop = asyncio.get_running_loop()
+        proxy.stall()
+        tasks = [asyncio.ensure_future(coll._upsert_by_id(i, {"v": i})) for i in range(5)]
+        await asyncio.sleep(0.3)
+        batch = coll._saves_in_flight[loop]
+        assert batch.future is not None and not batch.future.done()
+        waiting = [asyncio.ensure_future(coll._upsert_by_id(f"w{i}", {"v": i})) for i in range(3)]
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)  # closed, waiting for the write on its way
+        t0 = loop.time()
+        for t in tasks:
+            t.cancel()
+        got = await asyncio.gather(*tasks, return_exceptions=True)
+        # control back at once: a cancellation that waited for the write would not be back
+        # before the proxy resumes or the 20 s socket timeout. 2 s (measured: a few ms) is safe
+        # on a loaded 2-core machine and still 10x short of that.
+        assert loop.time() - t0 < 2.0
+        assert all(isinstance(r, asyncio.CancelledError) for r in got)
+        assert batch.token.cancelled and batch.future.cancelled()
+        # the write was stopped by its token: the library dropped its connection (polled up to
+        # 10 s; it is seen within a few ms, so the wait costs time only when the test fails)
+        for _ in range(500):
+            if proxy.closed_by_client:
+                break
+            await asyncio.sleep(0.02)
+        assert proxy.closed_by_client >= 1
+        proxy.resume()
+        # the batch that waited was sent when the cancelled write ended
+        assert await asyncio.wait_for(asyncio.gather(*waiting), 10) == [None] * 3
+        assert {d["_id"] for d in raw.find({})} >= {"w0", "w1", "w2"}
 
 
 # ------------------------------------------------------------------------------ other collections
