@@ -28,13 +28,12 @@ import contextlib
 from typing import Any, List
 
 import pytest
+from helpers import UNREACHABLE_URL
+from netfaults import StallProxy, parse_host_port
 
 from mongo_odm import _async
 from mongo_odm._async import AsyncMongoClient, set_coalescing
 from mongo_odm.errors import ConnectionFailure, DuplicateKeyError, ServerSelectionTimeoutError
-
-from helpers import UNREACHABLE_URL
-from netfaults import StallProxy, parse_host_port
 
 
 @pytest.fixture(autouse=True)
