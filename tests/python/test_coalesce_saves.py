@@ -152,7 +152,8 @@ async def test_a_refused_save_raises_its_lone_error_in_its_caller_only(User, raw
     got = await asyncio.gather(*(u.asave() for u in users), return_exceptions=True)
     same_error(got[2], alone)
     assert got[:2] + got[3:] == [u.id for u in users[:2] + users[3:]]
-    assert stored(raw) == {"taken": {"_id": "taken", "name": "dup"}, **{u.id: u._to_mongo_dict() for u in users if u.name != "dup"}}
+    written = {u.id: u._to_mongo_dict() for u in users if u.name != "dup"}
+    assert stored(raw) == {"taken": {"_id": "taken", "name": "dup"}, **written}
     # two saves of the batch refused
     more = [User(name="dup"), User(name="v1"), User(name="dup")]
     got = await asyncio.gather(*(u.asave() for u in more), return_exceptions=True)
