@@ -9,7 +9,10 @@ subclass overrides them (a pymongo or motor collection works too).
 from __future__ import annotations
 
 import asyncio
+import datetime
 import functools
+import types
+import typing
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -68,6 +71,7 @@ class _ClassPlan:
         "plain_load",
         "plain_store",
         "plain_validate",
+        "scalar_names",
         "tracks_state",
     )
 
@@ -94,7 +98,20 @@ class _ClassPlan:
         )
         # Storing is to_python(by_alias=True) plus the extra fields: no override of either step.
         self.plain_store = self.id_alias and self.plain_dump and cls._to_mongo_dict is _TO_MONGO_DICT
+        # Storing may copy the instance's values: every field a scalar (see _scalar_names).
+        self.scalar_names = _scalar_names(cls) if self.plain_store else None
         self._list_adapter: Optional[TypeAdapter[List[Any]]] = None
+
+    def scalar_dict(self, model: Any) -> Optional[Dict[str, Any]]:
+        """What ``to_python(model, by_alias=True)`` returns, made from the instance's values
+        (the same objects, "_id" first, the fields in their order), when the class has only
+        scalar fields and the instance holds exactly them in that order; else None."""
+        values = model.__dict__
+        if self.scalar_names is None or tuple(values) != self.scalar_names:
+            return None
+        out = {"_id": values["id"], **values}
+        del out["id"]
+        return out
 
     def dump_list(self, models: List[Any]) -> List[Dict[str, Any]]:
         """``[m.model_dump(by_alias=True) for m in models]`` for models of exactly this class, in
@@ -105,6 +122,44 @@ class _ClassPlan:
 
 
 _MODEL_VALIDATE = BaseModel.model_validate.__func__  # type: ignore[attr-defined]
+_CORE_SCHEMA = BaseModel.__get_pydantic_core_schema__.__func__  # type: ignore[attr-defined]
+
+# Field types whose values pydantic's python-mode serializer hands back as they are (the same
+# object), alone or in a Union / Optional of them.
+_SCALAR_TYPES = (str, int, float, bool, bytes, type(None), datetime.datetime)
+
+
+def _is_scalar(annotation: Any) -> bool:
+    if any(annotation is t for t in _SCALAR_TYPES):
+        return True
+    origin = typing.get_origin(annotation)
+    if origin is typing.Union or origin is types.UnionType:
+        return all(_is_scalar(a) for a in typing.get_args(annotation))
+    return False
+
+
+def _scalar_names(cls: Type[BaseModel]) -> Optional[Tuple[str, ...]]:
+    """The field names in order when storing a model of ``cls`` is copying its values: the id
+    field first, every field of a scalar type, without metadata (constraints, Annotated
+    serializers), exclusion or an alias (but the id's), no field or model serializer, no
+    computed field, no schema of the class's own. None otherwise (pydantic's serializer then
+    does the work; tests/python/test_model_store.py compares both on many shapes)."""
+    fields = cls.model_fields
+    names = tuple(fields)
+    if not names or names[0] != "id":
+        return None
+    decorators = cls.__pydantic_decorators__
+    if decorators.field_serializers or decorators.model_serializers or cls.model_computed_fields:
+        return None
+    if getattr(cls.__get_pydantic_core_schema__, "__func__", None) is not _CORE_SCHEMA:
+        return None
+    for name, field in fields.items():
+        if field.metadata or field.exclude or not _is_scalar(field.annotation):
+            return None
+        if name != "id" and (field.alias is not None or field.serialization_alias is not None):
+            return None
+    return names
+
 # (_FROM_MONGO_DICT and _TO_MONGO_DICT, the base class's own loader and storer, are set after
 # MongoBaseModel below.)
 _PLAN_ATTR = "__mongo_odm_plan__"
@@ -262,9 +317,12 @@ class MongoBaseModel(BaseModel, metaclass=_ModelMeta):
     def _to_mongo_dict(self, exclude_none: bool = False) -> Dict[str, Any]:
         """The document as MongoDB stores it: ``_id`` for ``id``, extra fields included."""
         plan = _plan(type(self))
-        if plan.plain_dump:
+        fast = None if exclude_none else plan.scalar_dict(self)
+        if fast is not None:
+            data: Dict[str, Any] = fast
+        elif plan.plain_dump:
             serializer = self.__pydantic_serializer__
-            data: Dict[str, Any] = serializer.to_python(self, by_alias=True, exclude_none=exclude_none)
+            data = serializer.to_python(self, by_alias=True, exclude_none=exclude_none)
         else:
             data = self.model_dump(by_alias=True, exclude_none=exclude_none)
         if not plan.id_alias:
@@ -287,6 +345,19 @@ class MongoBaseModel(BaseModel, metaclass=_ModelMeta):
         models = documents if isinstance(documents, list) else list(documents)
         if not plan.plain_store or any(type(m) is not cls for m in models):
             return [m._to_mongo_dict() for m in models]
+        if plan.scalar_names is not None:
+            scalar_dict = plan.scalar_dict
+            out: List[Dict[str, Any]] = []
+            for model in models:
+                data = scalar_dict(model)
+                if data is None:
+                    out.append(model._to_mongo_dict())
+                    continue
+                extra = model.__pydantic_extra__
+                if extra:
+                    data.update(extra)
+                out.append(data)
+            return out
         dumped = plan.dump_list(models)
         for data, model in zip(dumped, models):
             extra = model.__pydantic_extra__
