@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any, AsyncIterator, Callable, Optional, Tuple
 
 REPO = Path(__file__).resolve().parents[2]
 ID_VECTORS = REPO / "tests" / "data" / "id-vectors.json"
@@ -84,3 +85,22 @@ def nested(depth: int) -> dict:
         cur["n"] = {}
         cur = cur["n"]
     return doc
+
+
+@contextlib.asynccontextmanager
+async def behind_stall_proxy(settings, coll_name: str) -> AsyncIterator[Tuple[Any, Any]]:
+    """An async client connected through a StallProxy (tests/support/netfaults.py) in front of
+    the test server, with a warm, authenticated connection (one call made before the test
+    stalls the proxy); yields the proxy and the test collection, closes the client after."""
+    from netfaults import StallProxy, parse_host_port
+
+    from mongo_odm._async import AsyncMongoClient
+
+    with StallProxy(parse_host_port(settings.url)) as proxy:
+        client = AsyncMongoClient(proxy.url(), username=settings.user, password=settings.password)
+        try:
+            coll = client[settings.db_name][coll_name]
+            await coll.count_documents({})
+            yield proxy, coll
+        finally:
+            client.close()

@@ -21,7 +21,6 @@ Everything runs against the server. What the tests hold (docs/design.md, "Coales
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import subprocess
 import sys
@@ -36,9 +35,8 @@ import mongo_odm
 from mongo_odm import ObjectId, _async
 from mongo_odm._async import AsyncMongoClient, set_coalescing
 from mongo_odm.errors import ConnectionFailure, InvalidDocument, OperationFailure, ServerSelectionTimeoutError
-from netfaults import StallProxy, parse_host_port
 
-from helpers import UNREACHABLE_URL
+from helpers import UNREACHABLE_URL, behind_stall_proxy
 
 
 # ------------------------------------------------------------------------------ fixtures
@@ -244,21 +242,6 @@ async def test_a_batch_in_flight_does_not_hold_up_the_next(settings, stored, col
         proxy.resume()
         assert await asyncio.wait_for(first, 10) == STORED[0:3]
         assert await asyncio.wait_for(second, 10) == STORED[3:5]
-
-
-@contextlib.asynccontextmanager
-async def behind_stall_proxy(settings, coll_name):
-    """A client connected through a StallProxy in front of the test server, with a warm,
-    authenticated connection (one call made before the test stalls the proxy); yields the proxy
-    and the test collection, closes the client after."""
-    with StallProxy(parse_host_port(settings.url)) as proxy:
-        client = AsyncMongoClient(proxy.url(), username=settings.user, password=settings.password)
-        try:
-            coll = client[settings.db_name][coll_name]
-            await coll.count_documents({})
-            yield proxy, coll
-        finally:
-            client.close()
 
 
 # ------------------------------------------------------------------------------ not coalesced

@@ -24,12 +24,10 @@ Everything runs against the server. What the tests hold (docs/design.md, "Coales
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from typing import Any, List
 
 import pytest
-from helpers import UNREACHABLE_URL
-from netfaults import StallProxy, parse_host_port
+from helpers import UNREACHABLE_URL, behind_stall_proxy
 
 from mongo_odm import _async
 from mongo_odm._async import AsyncMongoClient, set_coalescing
@@ -229,20 +227,6 @@ async def test_a_caller_cancelled_before_the_send_is_not_written(User, raw, admi
     assert all(isinstance(r, asyncio.CancelledError) for r in got)
     assert update_count(admin_db) == before and coll._coalesced_writes == 1
     assert raw.count_documents({}) == 3
-
-
-@contextlib.asynccontextmanager
-async def behind_stall_proxy(settings, coll_name):
-    """An async collection reached through a StallProxy in front of the test server, with a
-    warm, authenticated connection; yields the proxy and the collection."""
-    with StallProxy(parse_host_port(settings.url)) as proxy:
-        client = AsyncMongoClient(proxy.url(), username=settings.user, password=settings.password)
-        try:
-            coll = client[settings.db_name][coll_name]
-            await coll.count_documents({})
-            yield proxy, coll
-        finally:
-            client.close()
 
 
 async def test_one_write_at_a_time_later_batches_wait(settings, coll_name, raw):
