@@ -104,3 +104,16 @@ async def behind_stall_proxy(settings, coll_name: str) -> AsyncIterator[Tuple[An
             yield proxy, coll
         finally:
             client.close()
+
+
+async def connections_dropped_by_client(proxy, timeout: float = 10.0) -> int:
+    """How many connections the client dropped at the StallProxy, polled until at least one or
+    `timeout` s (a drop is seen within a few ms: the wait costs time only when the test fails,
+    and load cannot stretch a few ms to 10 s)."""
+    import asyncio
+
+    for _ in range(int(timeout / 0.02)):
+        if proxy.closed_by_client:
+            break
+        await asyncio.sleep(0.02)
+    return int(proxy.closed_by_client)
