@@ -126,7 +126,11 @@ else
     build/wheel-junit.xml "$WHEEL_PY" tests/install/test_wheel.py -q
   mark "Wheel"
   section "Python suite (tests/python) against the wheel: libmongo_odm on libmongoc 2.5.0"
-  # test_packaging.py builds the source tree into venvs of its own: it ran above.
+  # test_packaging.py builds the source tree into venvs of its own: it ran above. The suite
+  # works in a database of its own: FerretDB keeps one SQLite file and connection pool per
+  # database, and a pool the first run left in a bad state (a stray SQLite interrupt, FerretDB's
+  # own race) would otherwise fail this run too.
+  MONGO_ODM_PYTEST_DB="${MONGO_DB_NAME:-odm_test}_python_wheel" \
   run_pytest "Python (pytest) against the wheel, libmongoc 2.5.0, without test_packaging.py" pytest.python-wheel \
     build/python-wheel-junit.xml "$WHEEL_PY" tests/python -q --ignore=tests/python/test_packaging.py
   mark "Python on the wheel"

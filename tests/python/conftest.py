@@ -99,6 +99,21 @@ def new_name(admin_db) -> Callable[[], str]:
 
 
 @pytest.fixture
+def scratch_db(admin_client, settings):
+    """A database of the test's own (dropped afterwards), for a test that makes FerretDB cancel
+    a running statement: an expiring max_time_ms. FerretDB 1.24 (SQLite backend) can leave the
+    SQLite connection pool of that database broken after such a cancellation when another
+    request writes to the database at about the same time: from then on collection creation and
+    writes there fail ("interrupted (9)", "database is locked (517)") until FerretDB restarts
+    (measured 2026-12-04: a 30 s loop of expiring finds beside writers broke the database every
+    time; either alone never did). FerretDB keeps a pool per database, so the harm stays in this
+    one instead of failing the rest of the suite."""
+    name = f"{settings.db_name}_scratch_{uuid4().hex[:8]}"
+    yield admin_client[name]
+    admin_client.drop_database(name)
+
+
+@pytest.fixture
 def coll_name(new_name) -> str:
     return new_name()
 

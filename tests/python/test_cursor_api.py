@@ -144,8 +144,9 @@ def test_options_after_the_query_started_raise_invalid_operation(coll, pm_coll, 
     assert len(list(ours)) == N - 1  # the cursor goes on unchanged
 
 
-def test_max_time_ms_reaches_the_server(coll, raw):
-    raw.insert_many([{"n": 1000 + i, "pad": "x" * 200} for i in range(6000)])
+def test_max_time_ms_reaches_the_server(scratch_db):
+    coll = scratch_db["scan"]
+    coll.insert_many([{"n": 1000 + i, "pad": "x" * 200} for i in range(6000)])
     with pytest.raises(ExecutionTimeout) as info:
         list(coll.find({"pad": {"$regex": "y$"}}).max_time_ms(1))
     assert info.value.code == 50

@@ -141,7 +141,8 @@ def test_operation_failure_from_aggregate():
         list(get_database()["whatever"].aggregate([{"$notAStage": {}}]))
 
 
-def test_execution_timeout(raw):
+def test_execution_timeout(scratch_db):
+    raw = scratch_db["scan"]
     raw.insert_many([{"s": "x" * 200} for _ in range(6000)])
     with pytest.raises(ExecutionTimeout) as info:
         list(raw.find({"s": {"$regex": "y$"}}, max_time_ms=1))

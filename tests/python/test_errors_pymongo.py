@@ -122,8 +122,8 @@ def test_bad_option_value_raises_configuration_error(settings):
         MongoClient(settings.url, serverSelectionTimeoutMS="abc")
 
 
-def test_execution_timeout_code_50(admin_db, new_name):
-    coll = admin_db[new_name()]
+def test_execution_timeout_code_50(scratch_db):
+    coll = scratch_db["scan"]
     coll.insert_many([{"n": i, "pad": "x" * 200} for i in range(6000)])
     e = caught(lambda: list(coll.find({"pad": {"$regex": "y$"}}).max_time_ms(1)))
     assert isinstance(e, ExecutionTimeout) and e.code == 50 and e.details["code"] == 50 and e.timeout

@@ -166,24 +166,34 @@ def test_max_time_ms_generous_limit(Item):
 
 
 @pytest.fixture
-def big(raw):
-    """Enough documents that an unindexed regex scan takes well over a millisecond."""
-    raw.insert_many([{"n": 1000 + i, "s": "x" * 200} for i in range(6000)])
-    return raw
+def Big(scratch_db, monkeypatch):
+    """A model on enough documents that an unindexed regex scan takes well over a millisecond,
+    in a database of the test's own (conftest.scratch_db says why)."""
+    scratch_db["scan"].insert_many([{"n": 1000 + i, "s": "x" * 200} for i in range(6000)])
+    monkeypatch.setenv("MONGO_DB_NAME", scratch_db.name)
+
+    class Big(MongoBaseModel):
+        class Settings:
+            name = "scan"
+
+        n: int
+        s: str
+
+    return Big
 
 
-def test_max_time_ms_reaches_the_server(Item, big):
+def test_max_time_ms_reaches_the_server(Big):
     with pytest.raises(ExecutionTimeout) as info:
-        Item.find({"s": {"$regex": "y$"}}, max_time_ms=1)
+        Big.find({"s": {"$regex": "y$"}}, max_time_ms=1)
     assert info.value.code == 50
     assert isinstance(info.value, OperationFailure)
     with pytest.raises(ExecutionTimeout):
-        list(Item.find_iter({"s": {"$regex": "y$"}}, max_time_ms=1))
+        list(Big.find_iter({"s": {"$regex": "y$"}}, max_time_ms=1))
 
 
-async def test_async_max_time_ms_reaches_the_server(Item, big):
+async def test_async_max_time_ms_reaches_the_server(Big):
     with pytest.raises(ExecutionTimeout):
-        await Item.afind({"s": {"$regex": "y$"}}, max_time_ms=1)
+        await Big.afind({"s": {"$regex": "y$"}}, max_time_ms=1)
 
 
 # ------------------------------------------------------------------------------ aggregate options
@@ -213,9 +223,9 @@ def test_aggregate_batch_size_many_documents(Item):
     assert out == [{"n": n} for n in range(20)]
 
 
-def test_aggregate_max_time_ms_reaches_the_server(Item, big):
+def test_aggregate_max_time_ms_reaches_the_server(Big):
     with pytest.raises(ExecutionTimeout):
-        Item.aggregate([{"$match": {"s": {"$regex": "y$"}}}], maxTimeMS=1)
+        Big.aggregate([{"$match": {"s": {"$regex": "y$"}}}], maxTimeMS=1)
 
 
 # ------------------------------------------------------------------------------ unknown kwargs

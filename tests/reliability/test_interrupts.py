@@ -36,7 +36,7 @@ import pytest
 from mongo_odm import MongoBaseModel, connect
 from mongo_odm._async import AsyncMongoClient
 from mongo_odm.client import MongoClient
-from mongo_odm.errors import ExecutionTimeout, NetworkTimeout, PyMongoError
+from mongo_odm.errors import ExecutionTimeout, NetworkTimeout, OperationFailure, PyMongoError
 from netfaults import HungServer, StallProxy, parse_host_port
 from odm_state import make_model
 
@@ -386,17 +386,35 @@ def test_max_time_ms_on_every_read(server, use_server, db_name, report):
     # FerretDB must scan for, through find_one (what get() calls).
     calls.pop("get")
     calls.pop("aget")
+    misreported = []
     for name, call in calls.items():
-        with pytest.raises(ExecutionTimeout) as info:
-            call()
-        assert info.value.code == 50 and info.value.timeout, name
+        # FerretDB 1.24 races its own deadline: when SQLite sees the interrupt before Go sees
+        # the cancelled context, the reply is code 1 "[... handleMaxTimeMSError] ... interrupted
+        # (9)" instead of code 50 (its msg_find.go; seen once in six test runs). That reply
+        # proves the limit reached the server but says nothing about our mapping, so the call is
+        # made again (at most twice more): each call must end in ExecutionTimeout code 50 once.
+        for attempt in range(3):
+            try:
+                call()
+            except ExecutionTimeout as e:
+                assert e.code == 50 and e.timeout, name
+                break
+            except OperationFailure as e:
+                if not (e.code == 1 and "handleMaxTimeMSError" in str(e) and "interrupted (9)" in str(e)):
+                    raise
+                misreported.append(name)
+            else:
+                pytest.fail(f"{name}: max_time_ms=1 did not time out")
+        else:
+            pytest.fail(f"{name}: FerretDB misreported its deadline three times in a row")
     # get() and aget() pass max_time_ms on: a bad one is refused by the option's check, a
     # generous one does not get in the way
     with pytest.raises(TypeError, match="max_time_ms"):
         Scan.get("none", max_time_ms="soon")
     assert Scan.get("none", max_time_ms=60000) is None
     assert asyncio.run(Scan.aget("none", max_time_ms=60000)) is None
-    report(f"deadlines: max_time_ms=1 raised ExecutionTimeout (code 50) for {', '.join(calls)}")
+    report(f"deadlines: max_time_ms=1 raised ExecutionTimeout (code 50) for {', '.join(calls)}"
+           + (f"; FerretDB answered code 1 'interrupted' first for {misreported}" if misreported else ""))
 
 
 @pytest.mark.watchdog(120)
