@@ -527,8 +527,29 @@ class MongoBaseModel(BaseModel, metaclass=_ModelMeta):
         """Inserts the models; returns their ids (an empty list in, an empty list out)."""
         if not documents:
             return []
-        result = cls.get_collection().insert_many(cls._mongo_dicts(documents))
+        collection = cls.get_collection()
+        result = cls._insert_values(collection, documents)
+        if result is None:
+            result = collection.insert_many(cls._mongo_dicts(documents))
         return [str(i) for i in result.inserted_ids]
+
+    @classmethod
+    def _insert_values(cls, collection: Any, documents: Any) -> Any:
+        """insert_many of models of a scalar-only class (``_ClassPlan.scalar_names``) encoded
+        straight from their ``__dict__`` by the native collection, without making a dict per
+        model (about a third of insert_many's client CPU on 10,000 flat models); what it stores
+        is what ``_mongo_dicts`` gives. None, with nothing sent, for anything else: a collection
+        of the user's own, models of another class or with extra fields, an instance holding
+        other keys."""
+        names = _plan(cls).scalar_names
+        if names is None or type(collection) is not _core.Collection or type(documents) is not list:
+            return None
+        values = []
+        for model in documents:
+            if type(model) is not cls or model.__pydantic_extra__:
+                return None
+            values.append(model.__dict__)
+        return collection._insert_model_values(values, names)
 
     # ------------------------------------------------------------------ async CRUD
     @classmethod

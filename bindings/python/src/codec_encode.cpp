@@ -72,6 +72,7 @@ class Encoder {
   void dict_items(bson_t *out, PyObject *dict, bool top_level);
   void mapping_items(bson_t *out, PyObject *mapping, bool top_level);
   void value(bson_t *out, const char *key, int key_len, PyObject *v);
+  void model_values(bson_t *out, PyObject *dict);
 
  private:
   void slow_value(bson_t *out, const char *key, int key_len, PyObject *v);
@@ -147,6 +148,23 @@ void Encoder::dict_items(bson_t *out, PyObject *dict, bool top_level) {
     }
     append_key_value(out, key, v);
   }
+}
+
+// A model's values (encode_model_values): the first under "_id", the others under their keys.
+void Encoder::model_values(bson_t *out, PyObject *dict) {
+  enter(dict);
+  PyObject *key, *v;
+  Py_ssize_t pos = 0;
+  bool first = true;
+  while (PyDict_Next(dict, &pos, &key, &v)) {
+    if (first) {
+      value(out, "_id", 3, v);
+      first = false;
+    } else {
+      append_key_value(out, key, v);
+    }
+  }
+  leave();
 }
 
 // Any other Mapping, read through its items().
@@ -474,6 +492,31 @@ void encode_document(py::handle mapping, bson_t *out) {
                                         " bytes) - the connected server supports BSON document sizes up to " +
                                         std::to_string(kMaxDocument) + " bytes.");
   }
+}
+
+bool encode_model_values(py::handle values, py::handle names, bson_t *out) {
+  PyObject *dict = values.ptr(), *tuple = names.ptr();
+  if (!PyDict_Check(dict) || !PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) == 0 ||
+      PyDict_GET_SIZE(dict) != PyTuple_GET_SIZE(tuple)) {
+    return false;
+  }
+  PyObject *key, *v;
+  Py_ssize_t pos = 0, i = 0;
+  while (PyDict_Next(dict, &pos, &key, &v)) {
+    PyObject *name = PyTuple_GET_ITEM(tuple, i++);
+    if (key == name) continue;  // pydantic fills __dict__ with the field names' own str objects
+    const int same = PyUnicode_Check(key) ? PyObject_RichCompareBool(key, name, Py_EQ) : 0;
+    if (same < 0) throw py::error_already_set();
+    if (!same) return false;
+  }
+  Encoder encoder;
+  encoder.model_values(out, dict);
+  if (out->len > kMaxDocument) {
+    raise_named("DocumentTooLarge", "BSON document too large (" + std::to_string(out->len) +
+                                        " bytes) - the connected server supports BSON document sizes up to " +
+                                        std::to_string(kMaxDocument) + " bytes.");
+  }
+  return true;
 }
 
 void encode_update(py::handle update, bson_t *out) {

@@ -45,6 +45,31 @@ class EncodedBatch {
     }
   }
 
+  // Each of `values` by encode_model_values; false (the batch then unusable) at the first
+  // whose keys are not `names`.
+  bool encode_model_values(const py::list &values, py::handle names) {
+    const Py_ssize_t n = PyList_GET_SIZE(values.ptr());
+    offsets_.reserve(static_cast<size_t>(n));
+    for (Py_ssize_t i = 0; i < n; ++i) {
+      offsets_.push_back(bson_writer_get_length(writer_));
+      bson_t *doc = nullptr;
+      if (!bson_writer_begin(writer_, &doc)) throw std::bad_alloc();
+      bool encoded = false;
+      try {
+        encoded = mongo_odm_py::encode_model_values(PyList_GET_ITEM(values.ptr(), i), names, doc);
+      } catch (...) {
+        bson_writer_rollback(writer_);
+        throw;
+      }
+      if (!encoded) {
+        bson_writer_rollback(writer_);
+        return false;
+      }
+      bson_writer_end(writer_);
+    }
+    return true;
+  }
+
   // Read-only views of the encoded documents, valid while this batch lives.
   std::vector<bson_t> views() const {
     std::vector<bson_t> out(offsets_.size());
@@ -231,6 +256,32 @@ InsertManyResult PyCollection::insert_many(py::object documents, bool ordered) {
   return InsertManyResult{ids};
 }
 
+py::object PyCollection::insert_model_values(py::list values, py::tuple names) {
+  CodecScope codec_scope(codec_);
+  if (PyList_GET_SIZE(values.ptr()) == 0) throw py::type_error("values must be a non-empty list");
+  EncodedBatch batch;
+  if (!batch.encode_model_values(values, names)) return py::none();
+  // The ids as encoded (the call below lets other threads run, which may change the models).
+  py::list ids;
+  for (py::handle d : values) {
+    PyObject *key, *v;
+    Py_ssize_t pos = 0;
+    if (!PyDict_Next(d.ptr(), &pos, &key, &v)) throw std::logic_error("insert_model_values: empty values");
+    ids.append(py::handle(v));
+  }
+  std::vector<bson_t> views = batch.views();
+  std::vector<const bson_t *> ptrs(views.size());
+  for (size_t i = 0; i < views.size(); ++i) ptrs[i] = &views[i];
+  mongo_odm::Bson opts;
+  BSON_APPEND_BOOL(opts.get(), "ordered", true);
+  call_with_reply(
+      [&](bson_t *r, mongo_odm_error_t *e) {
+        return mongo_odm_collection_insert_many(raw(), ptrs.data(), ptrs.size(), opts.get(), r, e);
+      },
+      /*bulk=*/true);
+  return py::cast(InsertManyResult{ids});
+}
+
 UpdateResult PyCollection::replace_one(py::object filter, py::object replacement, bool upsert, py::kwargs kwargs) {
   CodecScope codec_scope(codec_);
   mongo_odm::Bson f, opts;
@@ -379,6 +430,10 @@ exceptions of mongo_odm.errors.)doc",
            "find_one() calls; errors read as find_one()'s.")
       .def("insert_one", &PyCollection::insert_one, py::arg("document"))
       .def("insert_many", &PyCollection::insert_many, py::arg("documents"), py::kw_only(), py::arg("ordered") = true)
+      .def("_insert_model_values", &PyCollection::insert_model_values, py::arg("values"), py::arg("names"),
+           "insert_many of models of scalar fields from their __dict__s (keys exactly `names`, the id "
+           "first, stored as _id); None, with nothing sent, when a dict's keys differ. Private: "
+           "MongoBaseModel.insert_many.")
       .def("replace_one", &PyCollection::replace_one, py::arg("filter"), py::arg("replacement"),
            py::arg("upsert") = false,
            "Replaces the first match (kwargs: bypass_document_validation, collation, hint, let, comment).")

@@ -34,6 +34,10 @@ class PyCollection {
   py::list find_one_batch(py::list ids);
   InsertOneResult insert_one(py::object document);
   InsertManyResult insert_many(py::object documents, bool ordered);
+  // insert_many of models straight from their values (MongoBaseModel.insert_many): `values`,
+  // the instances' __dict__s, each encoded by encode_model_values with `names`; the inserted
+  // ids are the id values. None, with nothing sent, when a dict's keys are not `names`.
+  py::object insert_model_values(py::list values, py::tuple names);
   // `kwargs`: pymongo's keyword options of each method (write_options(), options.hpp).
   UpdateResult replace_one(py::object filter, py::object replacement, bool upsert, py::kwargs kwargs);
   UpdateResult update_one(py::object filter, py::object update, bool upsert, py::kwargs kwargs);

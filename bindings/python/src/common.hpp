@@ -68,6 +68,12 @@ class CodecScope {
 // Encodes a mapping as a top-level document ("_id" first, as the server stores it) into `out`
 // (initialized, empty). Raises InvalidDocument / OverflowError / TypeError.
 void encode_document(py::handle mapping, bson_t *out);
+// Encodes a model's values as the document that stores it, into `out` (initialized, empty):
+// `values` is an instance's __dict__ whose keys are exactly `names` (a tuple of str), in that
+// order, the id field first; its value goes under "_id", the others under their names. Returns
+// false, with nothing appended, when the keys are not exactly `names`. Raises as
+// encode_document.
+bool encode_model_values(py::handle values, py::handle names, bson_t *out);
 // Encodes an update argument into `out` (initialized, empty): an update document, or an
 // aggregation pipeline (a list or tuple of stages) as the BSON array shape libmongo_odm takes
 // for pipeline updates (keys "0", "1", ...). Raises ValueError for an empty pipeline.
