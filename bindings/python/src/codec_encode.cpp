@@ -475,6 +475,15 @@ void Encoder::slow_value(bson_t *out, const char *key, int key_len, PyObject *v)
   if (PyErr_Occurred()) throw py::error_already_set();
 }
 
+// DocumentTooLarge, with pymongo's message, for a document over the size a server takes.
+void check_document_size(const bson_t *out) {
+  if (out->len > kMaxDocument) {
+    raise_named("DocumentTooLarge", "BSON document too large (" + std::to_string(out->len) +
+                                        " bytes) - the connected server supports BSON document sizes up to " +
+                                        std::to_string(kMaxDocument) + " bytes.");
+  }
+}
+
 }  // namespace
 
 void encode_document(py::handle mapping, bson_t *out) {
@@ -487,11 +496,7 @@ void encode_document(py::handle mapping, bson_t *out) {
   }
   Encoder encoder;
   encoder.document(out, obj, true);
-  if (out->len > kMaxDocument) {
-    raise_named("DocumentTooLarge", "BSON document too large (" + std::to_string(out->len) +
-                                        " bytes) - the connected server supports BSON document sizes up to " +
-                                        std::to_string(kMaxDocument) + " bytes.");
-  }
+  check_document_size(out);
 }
 
 bool encode_model_values(py::handle values, py::handle names, bson_t *out) {
@@ -511,11 +516,7 @@ bool encode_model_values(py::handle values, py::handle names, bson_t *out) {
   }
   Encoder encoder;
   encoder.model_values(out, dict);
-  if (out->len > kMaxDocument) {
-    raise_named("DocumentTooLarge", "BSON document too large (" + std::to_string(out->len) +
-                                        " bytes) - the connected server supports BSON document sizes up to " +
-                                        std::to_string(kMaxDocument) + " bytes.");
-  }
+  check_document_size(out);
   return true;
 }
 

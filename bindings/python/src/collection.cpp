@@ -89,6 +89,21 @@ class EncodedBatch {
   std::vector<size_t> offsets_;
 };
 
+// Sends an encoded batch as one insert_many; the server's reply (errors raised as
+// call_with_reply raises them for bulk writes).
+mongo_odm::Bson insert_batch(mongo_odm_collection_t *coll, const EncodedBatch &batch, bool ordered) {
+  std::vector<bson_t> views = batch.views();
+  std::vector<const bson_t *> ptrs(views.size());
+  for (size_t i = 0; i < views.size(); ++i) ptrs[i] = &views[i];
+  mongo_odm::Bson opts;
+  BSON_APPEND_BOOL(opts.get(), "ordered", ordered);
+  return call_with_reply(
+      [&](bson_t *r, mongo_odm_error_t *e) {
+        return mongo_odm_collection_insert_many(coll, ptrs.data(), ptrs.size(), opts.get(), r, e);
+      },
+      /*bulk=*/true);
+}
+
 bool has_id_key(py::handle doc) { return PyDict_Check(doc.ptr()) && PyDict_GetItemString(doc.ptr(), "_id") != nullptr; }
 
 // A cursor from a C call (creating one may wait for a pooled connection); its fetch size is
@@ -222,16 +237,7 @@ InsertManyResult PyCollection::insert_many(py::object documents, bool ordered) {
   if (py::len(docs_list) == 0) throw py::type_error("documents must be a non-empty list");
   EncodedBatch batch;
   batch.encode(docs_list);
-  std::vector<bson_t> views = batch.views();
-  std::vector<const bson_t *> ptrs(views.size());
-  for (size_t i = 0; i < views.size(); ++i) ptrs[i] = &views[i];
-  mongo_odm::Bson opts;
-  BSON_APPEND_BOOL(opts.get(), "ordered", ordered);
-  mongo_odm::Bson reply = call_with_reply(
-      [&](bson_t *r, mongo_odm_error_t *e) {
-        return mongo_odm_collection_insert_many(raw(), ptrs.data(), ptrs.size(), opts.get(), r, e);
-      },
-      /*bulk=*/true);
+  mongo_odm::Bson reply = insert_batch(raw(), batch, ordered);
   // As pymongo: a dict's own _id is its inserted id (the same object); a dict without one gets
   // the ObjectId the library generated, which is added to it.
   bson_iter_t iter, item;
@@ -239,9 +245,10 @@ InsertManyResult PyCollection::insert_many(py::object documents, bool ordered) {
                         bson_iter_recurse(&iter, &item);
   static PyObject *const id_key = PyUnicode_InternFromString("_id");
   py::list ids;
-  for (size_t i = 0; i < ptrs.size(); ++i) {
+  const Py_ssize_t n = PyList_GET_SIZE(docs_list.ptr());
+  for (Py_ssize_t i = 0; i < n; ++i) {
     const bool next = have_ids && bson_iter_next(&item);
-    py::handle d = PyList_GET_ITEM(docs_list.ptr(), static_cast<Py_ssize_t>(i));  // borrowed from the list
+    py::handle d = PyList_GET_ITEM(docs_list.ptr(), i);  // borrowed from the list
     PyObject *own = PyDict_Check(d.ptr()) ? PyDict_GetItemWithError(d.ptr(), id_key) : nullptr;  // borrowed
     if (own) {
       ids.append(py::handle(own));
@@ -269,16 +276,7 @@ py::object PyCollection::insert_model_values(py::list values, py::tuple names) {
     if (!PyDict_Next(d.ptr(), &pos, &key, &v)) throw std::logic_error("insert_model_values: empty values");
     ids.append(py::handle(v));
   }
-  std::vector<bson_t> views = batch.views();
-  std::vector<const bson_t *> ptrs(views.size());
-  for (size_t i = 0; i < views.size(); ++i) ptrs[i] = &views[i];
-  mongo_odm::Bson opts;
-  BSON_APPEND_BOOL(opts.get(), "ordered", true);
-  call_with_reply(
-      [&](bson_t *r, mongo_odm_error_t *e) {
-        return mongo_odm_collection_insert_many(raw(), ptrs.data(), ptrs.size(), opts.get(), r, e);
-      },
-      /*bulk=*/true);
+  insert_batch(raw(), batch, /*ordered=*/true);
   return py::cast(InsertManyResult{ids});
 }
 
