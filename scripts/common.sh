@@ -140,8 +140,27 @@ run_pytest() {
   local rc=0 start line
   rm -f "$junit"
   start=$(date +%s)
-  "$py" -m pytest -p no:cacheprovider "$@" --junitxml="$junit" || rc=$?
+  # xfail_strict: a test marked xfail that passes fails (a skip of its own kind otherwise)
+  "$py" -m pytest -p no:cacheprovider -o xfail_strict=true "$@" --junitxml="$junit" || rc=$?
   line=$("${PYTHON:-python3}" "$ROOT/tests/verdict.py" junit "$junit" "$label" --key "$key" \
+           --since "$start" --exit-status "$rc" --counts-file "${VERDICT_COUNTS_FILE:-$ROOT/tests/expected-counts.txt}") ||
+    FAILED=1
+  SUMMARY+=("$line")
+}
+
+# run_logged LABEL KEY LOG COMMAND...: runs a runner that is neither CTest nor pytest (fuzz,
+# valgrind, the README's install blocks, the documentation site) with its output shown and
+# written to LOG (deleted first). Its verdict needs its exit status 0, its own summary line
+# "LABEL: passed|clean ..." in this run's LOG and the `count: NAME N` lines it printed equal to
+# the counts recorded for KEY and KEY.* (tests/verdict.py log). Appends the verdict to SUMMARY,
+# sets FAILED=1 unless it passed.
+run_logged() {
+  local label=$1 key=$2 log=$3; shift 3
+  local rc=0 start line
+  rm -f "$log"
+  start=$(date +%s)
+  "$@" 2>&1 | tee "$log" || rc=$?
+  line=$("${PYTHON:-python3}" "$ROOT/tests/verdict.py" log "$log" "$label" --key "$key" \
            --since "$start" --exit-status "$rc" --counts-file "${VERDICT_COUNTS_FILE:-$ROOT/tests/expected-counts.txt}") ||
     FAILED=1
   SUMMARY+=("$line")

@@ -2,6 +2,7 @@
 
     python tests/verdict.py junit REPORT.xml LABEL --key KEY --since EPOCH --exit-status RC
     python tests/verdict.py ctest BUILD_DIR LABEL --key KEY --since EPOCH --exit-status RC
+    python tests/verdict.py log LOG LABEL --key KEY --since EPOCH --exit-status RC
 
 A suite passes only when everything it could have hidden was seen:
   - the runner's exit status RC is 0 (a crashed or killed runner fails, whatever its report says);
@@ -13,6 +14,11 @@ A suite passes only when everything it could have hidden was seen:
     filter that matched nothing or a suite that lost tests fails; a suite that gained tests
     fails until the file is updated with them, in the same commit).
 For CTest, KEY counts CTest tests and KEY.cmocka the cmocka test cases passed inside them.
+A runner of another kind (fuzz, valgrind, the README's install blocks, the documentation site)
+writes its output to LOG and its counts there as lines `count: NAME N`; every NAME that is KEY
+or starts with KEY + "." must be recorded, every recorded one must be in the log with that
+number, and the log's last line starting with "LABEL:" is the runner's own summary, which must
+say "passed" or "clean" right after it.
 The summary line always starts with LABEL; it says FAILED and why when the suite did not pass.
 """
 
@@ -75,6 +81,44 @@ def ctest_counts(log: Path) -> dict[str, int]:
     return counts
 
 
+_COUNT_LINE = re.compile(r"^count: ([a-z0-9.-]+) (\d+)$", re.M)
+
+
+def log_counts(log: Path, key: str) -> dict[str, int]:
+    """NAME -> N of the log's `count: NAME N` lines for KEY (the last line of a NAME wins)."""
+    found = {}
+    for name, n in _COUNT_LINE.findall(log.read_text(errors="replace")):
+        if name == key or name.startswith(key + "."):
+            found[name] = int(n)
+    return found
+
+
+def log_verdict(log: Path, label: str, key: str, expected: dict[str, int], counts_name: str,
+                problems: list[str]) -> tuple[bool, str]:
+    prefix = label + ":"
+    lines = [line for line in log.read_text(errors="replace").splitlines() if line.startswith(prefix)]
+    said = lines[-1] if lines else ""
+    if not lines:
+        problems.append(f"the runner wrote no summary line starting with {prefix!r}")
+    elif not re.match(re.escape(prefix) + r"\s*(passed|clean)\b", said):
+        problems.append(f"the runner said: {said}")
+    got = log_counts(log, key)
+    wanted = {name: n for name, n in expected.items() if name == key or name.startswith(key + ".")}
+    if not wanted:
+        problems.append(f"{counts_name} has no count for {key} or {key}.*")
+    for name, n in sorted(wanted.items()):
+        if name not in got:
+            problems.append(f"the log has no count of {name} ({counts_name} expects {n})")
+        elif got[name] != n:
+            problems.append(f"{got[name]} {name} counted, {counts_name} expects {n}")
+    for name in sorted(set(got) - set(wanted)):
+        problems.append(f"{counts_name} has no count for {name} (this run: {got[name]})")
+    shown = ", ".join(f"{name} {n}" for name, n in sorted(got.items())) or "none"
+    if problems:
+        return False, f"{label}: FAILED - {'; '.join(problems)} (counts: {shown})"
+    return True, f"{said} [counts as recorded: {shown}]"
+
+
 def verdict(kind: str, report: Path, label: str, key: str, since: float, exit_status: int,
             counts_file: Path = COUNTS_FILE) -> tuple[bool, str]:
     """(passed, summary line) of one suite; see the module's docstring."""
@@ -87,6 +131,8 @@ def verdict(kind: str, report: Path, label: str, key: str, since: float, exit_st
         problems.append(f"the report {report} is older than this run (a previous run's)")
         return False, f"{label}: FAILED - {'; '.join(problems)}"
     expected = expected_counts(counts_file)
+    if kind == "log":
+        return log_verdict(report, label, key, expected, counts_file.name, problems)
     try:
         counts = junit_counts(report) if kind == "junit" else ctest_counts(report)
     except ET.ParseError as e:
@@ -126,8 +172,8 @@ def verdict(kind: str, report: Path, label: str, key: str, since: float, exit_st
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("kind", choices=("junit", "ctest"))
-    parser.add_argument("report", help="JUnit XML file, or the CTest build directory")
+    parser.add_argument("kind", choices=("junit", "ctest", "log"))
+    parser.add_argument("report", help="JUnit XML file, the CTest build directory, or the runner's log")
     parser.add_argument("label")
     parser.add_argument("--key", required=True, help="the suite's key in tests/expected-counts.txt")
     parser.add_argument("--since", type=float, required=True, help="the run's start (seconds since the epoch)")

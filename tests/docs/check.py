@@ -99,6 +99,7 @@ def check_c_symbols(html_dir: Path, lib: Path) -> list:
     lines = [f"c-symbols: {'passed' if ok else 'FAILED'} - {len(exported)} exported mongo_odm_* functions, "
              f"{len(documented)} in the C reference, {types} types, {len(inv.get('c:macro', {}))} macros, "
              f"{len(inv.get('c:enumerator', {}))} enumerators, {len(inv.get('cpp:class', {}))} C++ classes"]
+    lines += [f"count: docs.c-functions {len(exported)}", f"count: docs.c-macros {len(inv.get('c:macro', {}))}"]
     lines += [f"  exported but missing from the reference: {s}" for s in missing]
     lines += [f"  in the reference but not exported: {s}" for s in stale]
     lines += [f"  declared without a header comment: {s}" for s in no_comment]
@@ -173,7 +174,8 @@ def check_python(html_dir: Path) -> list:
         else:  # constants and __version__: described in the reference page itself
             need(f"mongo_odm.{name}", obj, doc_required=False)
     return [f"python: {'passed' if not failures else 'FAILED'} - {len(mongo_odm.__all__)} names of mongo_odm.__all__, "
-            f"{n} public names and methods checked, {len(failures)} problems", *failures]
+            f"{n} public names and methods checked, {len(failures)} problems", f"count: docs.python-names {n}",
+            *failures]
 
 
 # ---- screenshots ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@
 #   DOCS_PYTHON  the docs virtualenv's python (Sphinx, Pillow and mongo_odm installed)
 #   LIBDIR       a CMake build directory of the library (libmongo_odm.so, include/)
 # Needs MONGO_URL (and MONGO_USER, MONGO_PASSWORD, MONGO_DB_NAME) in the environment. Ends with
-# one line, "docs: N checks passed" or "docs: FAILED - ...", and exits non-zero on failure.
+# one line, "docs: passed - N checks ..." or "docs: FAILED - ...", and exits non-zero on failure.
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PY=$1
@@ -33,6 +33,7 @@ build() {
   "$PY" -m sphinx -W -n --keep-going -q -b html -d "$OUT/doctrees" "$ROOT/docs" "$HTML" 2>&1 | tee "$OUT/sphinx-warnings.log"
   local rc=${PIPESTATUS[0]}
   echo "sphinx-build -W -n: $([ "$rc" = 0 ] && echo passed || echo FAILED) - $(find "$HTML" -name '*.html' | wc -l) pages"
+  echo "count: docs.pages $(find "$HTML" -name '*.html' | wc -l)"
   return "$rc"
 }
 step "sphinx-build -W -n" build
@@ -65,12 +66,13 @@ screenshots() {
     [ -s "$OUT/screenshots/$name" ] || { echo "screenshots: FAILED - chromium wrote no $name"; return 1; }
     pngs+=("$OUT/screenshots/$name")
   done
+  echo "count: docs.screenshots ${#pngs[@]}"
   "$PY" "$ROOT/tests/docs/check.py" not-blank "${pngs[@]}"
 }
 step "screenshots" screenshots
 
 if [ "${#failed[@]}" -eq 0 ]; then
-  echo "docs: $passed checks passed (build -W -n, links, C symbols, Python reference, examples, screenshots; site: build/docs/html)"
+  echo "docs: passed - $passed checks (build -W -n, links, C symbols, Python reference, examples, screenshots; site: build/docs/html)"
 else
   echo "docs: FAILED - $(IFS=,; echo "${failed[*]}" | sed 's/,/, /g') ($passed of $((passed + ${#failed[@]})) checks passed)"
   exit 1

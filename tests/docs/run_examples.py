@@ -148,6 +148,7 @@ def main() -> int:
         problems = check_fragment(lang, code)
         bad_fragments += bool(problems)
         print(f"fragment {'checked' if not problems else 'FAILED'} {where}" + "".join(f"\n  {p}" for p in problems))
+    print(f"count: docs.examples {len(run)}")
     print(f"examples: {len(run)} run, {passed} passed; {len(fragments)} fragments checked, "
           f"{len(fragments) - bad_fragments} passed")
     return 0 if passed == len(run) and run and not bad_fragments else 1

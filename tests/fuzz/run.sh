@@ -88,5 +88,6 @@ fi
 if [ "$regress" = 1 ]; then
   echo "fuzz: passed - ${#targets[@]} targets replayed their committed corpus"
 else
+  echo "count: fuzz.targets ${#targets[@]}"
   echo "fuzz: passed - ${#targets[@]} targets, ${SECONDS_PER_TARGET} s each, no crash, leak or sanitizer report"
 fi

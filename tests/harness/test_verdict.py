@@ -156,6 +156,18 @@ def test_an_expected_failure_counts_as_a_skip_and_fails(work: Path) -> None:
     assert failed == 1 and "skipped" in lines[0]
 
 
+def test_an_expected_failure_that_passes_fails(work: Path) -> None:
+    suite = pytest_suite(work, """\
+        import pytest
+
+        @pytest.mark.xfail(reason="known")
+        def test_one():
+            assert True
+        """)
+    lines, failed = run_pytest(work, counts_file(work, pytest_sample=1), suite)
+    assert failed == 1 and "1 failed" in lines[0]
+
+
 @pytest.mark.parametrize("recorded, why", [(3, "2 tests ran, counts.txt expects 3"),
                                            (1, "2 tests ran, counts.txt expects 1"),
                                            (None, "counts.txt has no count for pytest.sample")])
@@ -259,17 +271,73 @@ def test_the_previous_ctest_log_is_not_read(work: Path) -> None:
     assert "exited with status 8" in lines[0] and "wrote no report" in lines[0]
 
 
+# --- runners of other kinds (fuzz, valgrind, README install, docs): run_logged -------------
+
+def logged_runner(work: Path, body: str) -> Path:
+    script = work / "runner.sh"
+    script.write_text("#!/usr/bin/env bash\n" + textwrap.dedent(body))
+    script.chmod(0o755)
+    return script
+
+
+def run_logged(work: Path, counts: Path, runner: Path, log: str = "runner.log") -> tuple[list[str], int]:
+    return shell(work, counts, f'run_logged sample sample "{work}/{log}" "{runner}"')
+
+
+PASSING_RUNNER = """\
+    echo "some output"
+    echo "count: sample.things 3"
+    echo "count: sample.parts 2"
+    echo "sample: passed - 3 things in 2 parts"
+    """
+
+
+def test_a_logged_runner_with_its_recorded_counts_passes(work: Path) -> None:
+    lines, failed = run_logged(work, counts_file(work, sample_things=3, sample_parts=2), logged_runner(work, PASSING_RUNNER))
+    assert failed == 0, lines
+    assert lines == ["sample: passed - 3 things in 2 parts [counts as recorded: sample.parts 2, sample.things 3]"]
+
+
+@pytest.mark.parametrize("body, why", [
+    ('echo "count: sample.things 3"; echo "count: sample.parts 2"; echo "sample: passed"; exit 3',
+     "the runner exited with status 3"),
+    ('echo "count: sample.things 3"; echo "count: sample.parts 2"; kill -SEGV $$', "the runner exited with status"),
+    ('echo "count: sample.things 3"; echo "count: sample.parts 2"', "wrote no summary line"),
+    ('echo "count: sample.things 3"; echo "count: sample.parts 2"; echo "sample: FAILED - 1 thing broke"',
+     "the runner said: sample: FAILED - 1 thing broke"),
+    ('echo "count: sample.things 2"; echo "count: sample.parts 2"; echo "sample: passed"',
+     "2 sample.things counted, counts.txt expects 3"),
+    ('echo "count: sample.parts 2"; echo "sample: passed"', "the log has no count of sample.things"),
+    ('echo "count: sample.things 3"; echo "count: sample.parts 2"; echo "count: sample.extra 1"; echo "sample: passed"',
+     "counts.txt has no count for sample.extra"),
+])
+def test_a_logged_runner_that_did_not_show_its_counts_passing_fails(work: Path, body: str, why: str) -> None:
+    lines, failed = run_logged(work, counts_file(work, sample_things=3, sample_parts=2), logged_runner(work, body))
+    assert failed == 1
+    assert lines[0].startswith("sample: FAILED - ") and why in lines[0], lines
+
+
+def test_a_logged_runner_is_never_judged_by_the_previous_runs_log(work: Path) -> None:
+    (work / "runner.log").write_text("count: sample.things 3\ncount: sample.parts 2\nsample: passed - old\n")
+    lines, failed = run_logged(work, counts_file(work, sample_things=3, sample_parts=2),
+                               logged_runner(work, 'echo "sample: FAILED - crashed early"; exit 1'))
+    assert failed == 1 and "old" not in lines[0]
+
+
 # --- the recorded counts --------------------------------------------------------------------
 
 def test_every_suite_key_the_scripts_use_has_a_recorded_count() -> None:
-    used = set()
+    used, logged = set(), []
     for script in ("scripts/test.sh", "scripts/common.sh", "tests/lightodm/run.sh"):
         text = (ROOT / script).read_text()
         used |= set(re.findall(r"\b((?:ctest|pytest)\.[a-z0-9-]+)\b", text))
+        logged += re.findall(r'run_logged (?:"[^"]*"|\S+) ([a-z0-9-]+) ', text)
     recorded = verdict.expected_counts()
     assert used, "no suite keys found: the scripts changed shape"
     missing = sorted(k for k in used if k not in recorded)
     assert not missing
+    assert sorted(logged) == ["docs", "fuzz", "readme", "valgrind"]
+    assert all(any(k.startswith(key + ".") for k in recorded) for key in logged)
     ctest_keys = sorted(k for k in used if k.startswith("ctest."))
     assert all(f"{k}.cmocka" in recorded for k in ctest_keys)
 

@@ -72,4 +72,6 @@ PKG_CONFIG_PATH="" PKG_CONFIG_LIBDIR="$empty" cmake -S "$WORK/src" -B "$WORK/noc
 grep -q "cmocka not found: the C test suites are not built" "$WORK/nocmocka/log" || fail "no message about the tests"
 [ ! -d "$WORK/nocmocka/build/tests/c" ] || fail "tests configured without cmocka"
 
+echo "count: readme.blocks $n_blocks"
+echo "count: readme.commands $n_cmds"
 echo "README install: passed - $n_blocks blocks, $n_cmds commands as written in ${took} s (C install into a prefix, pip install ., scripts/wheel.sh: $(basename "$wheel"), $(( $(stat -c %s "$wheel") / 1024 )) KiB); CMake lines match tests/install; configures without cmocka"

@@ -29,6 +29,11 @@ from mongo_odm import connect, get_mongo_connection
 from mongo_odm.errors import ConnectionFailure
 from odm_state import make_model
 
+# The timeouts below (join 30-60 s, results 60-120 s, the pre-fork app 200 s) are hang detectors,
+# not measurements: the work they wait for takes a few seconds here (the whole file ~10 s), so
+# they are 10-50x what a loaded 2-core machine needs; only a process or thread that never
+# finishes (a deadlock after fork, the failure these tests look for) reaches them.
+
 HERE = Path(__file__).resolve().parent
 FORK = multiprocessing.get_context("fork")
 

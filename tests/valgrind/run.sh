@@ -135,6 +135,8 @@ job() {
 # longest first, and collects their verdicts in RESULTS/FAILED.
 run_jobs() {
   local running=0 name
+  # no verdict of an earlier, interrupted run may be read as this run's
+  for name in "$@"; do rm -f "$LOGS/$name.result" "$LOGS/$name.log.out"; done
   for name in "$@"; do
     ( RESULTS=(); FAILED=0; job "$name"; printf '%s\n' "${RESULTS[@]}" >"$LOGS/$name.result"; exit "$FAILED" ) &
     running=$((running + 1))
@@ -180,5 +182,16 @@ esac
 
 section "valgrind summary ($(( $(date +%s) - START )) s)"
 printf '%s\n' "${RESULTS[@]}"
+# the counts scripts/test.sh checks against tests/expected-counts.txt: programs, and the cmocka
+# test cases the C suites passed under valgrind (a suite that ran fewer would still be "clean")
+if [ "$mode" = all ] || [ "$mode" = c ]; then
+  cases=0
+  for name in "${C_JOBS[@]}"; do
+    n=$(awk '/^\[  PASSED  \] [0-9]+ test/ { s += $4 } END { print s + 0 }' "$LOGS/$name.log.out" 2>/dev/null)
+    cases=$((cases + ${n:-0}))
+  done
+  echo "count: valgrind.programs ${#RESULTS[@]}"
+  echo "count: valgrind.cmocka $cases"
+fi
 if [ "$FAILED" != 0 ]; then echo "valgrind: FAILED - see the lines above"; exit 1; fi
 echo "valgrind: clean - ${#RESULTS[@]} programs under memcheck, no error, no leak of the project"
