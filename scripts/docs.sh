@@ -36,7 +36,6 @@ if [ "$(cat "$VENV/.requirements" 2>/dev/null)" != "$req" ]; then
 fi
 if [ -n "${MONGO_ODM_DOCS_WHEEL:-}" ]; then
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$MONGO_ODM_DOCS_WHEEL"
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check "pydantic>=2"
   rm -f "$VENV/.package"
 else
   pkg=$(git ls-files -z -- bindings/python src include CMakeLists.txt pyproject.toml cmake | xargs -0 sha256sum | sha256sum | cut -c1-16)

@@ -9,9 +9,11 @@
       exported; every function, macro, struct and typedef entry carries its header comment
       (c-reference.json; enums are described by their enumerators' comments).
   python tests/docs/check.py python HTML_DIR
-      every name of mongo_odm.__all__, every public method and property of its classes, and
-      every exception of mongo_odm.errors has a docstring of its own and an entry in the
-      Python reference's index (run with the interpreter mongo_odm is installed in).
+      every name of mongo_odm.__all__, every public method and property of its classes, every
+      exception of mongo_odm.errors, and the classes __all__'s functions return (clients,
+      databases, collections, cursors, sync and async: REACHED_CLASSES) with their public
+      methods have a docstring of their own and an entry in the Python reference's index (run
+      with the interpreter mongo_odm is installed in).
   python tests/docs/check.py not-blank PNG...
       each screenshot is not blank: at least 3% of its pixels are not background, in at least
       8 distinct colours (Pillow).
@@ -136,6 +138,11 @@ def public_members(cls: type) -> list:
     return out
 
 
+REACHED_CLASSES = ("mongo_odm.client.MongoClient", "mongo_odm.client.Database", "mongo_odm._core.Collection",
+                   "mongo_odm._core.Cursor", "mongo_odm._async.AsyncMongoClient", "mongo_odm._async.AsyncDatabase",
+                   "mongo_odm._async.AsyncCollection", "mongo_odm._async.AsyncCursor")
+
+
 def check_python(html_dir: Path) -> list:
     import mongo_odm
     import mongo_odm.errors
@@ -154,6 +161,18 @@ def check_python(html_dir: Path) -> list:
             failures.append(f"  missing from the reference: {qualname}")
         if doc_required and not own_doc(obj):
             failures.append(f"  no docstring: {qualname}")
+
+    # the classes __all__'s functions return (get_client(), get_collection(), find(), ...)
+    import mongo_odm._async
+    import mongo_odm._core
+    import mongo_odm.client
+
+    for cls in REACHED_CLASSES:
+        module, _, cname = cls.rpartition(".")
+        obj = getattr(sys.modules[module], cname)
+        need(cls, obj)
+        for mname, m in public_members(obj):
+            need(f"{cls}.{mname}", m)
 
     for name in mongo_odm.__all__:
         obj = getattr(mongo_odm, name)

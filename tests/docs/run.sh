@@ -4,8 +4,8 @@
 #   2. the internal link check of every page (tests/docs/check.py links)
 #   3. the C reference against `nm -D` of libmongo_odm.so (check.py c-symbols)
 #   4. the Python reference against mongo_odm.__all__ and the docstrings (check.py python)
-#   5. every example of the site run against the server of MONGO_URL, every fragment checked
-#      against the API it names (run_examples.py)
+#   5. every example of the site run against the server of MONGO_URL; a code block that is not
+#      a whole program or taken from one fails (run_examples.py)
 #   6. the index page and two reference pages rendered to PNG by headless chromium, not blank
 # Usage: tests/docs/run.sh DOCS_PYTHON LIBDIR
 #   DOCS_PYTHON  the docs virtualenv's python (Sphinx, Pillow and mongo_odm installed)

@@ -469,18 +469,22 @@ class AsyncCollection:
 
     @property
     def name(self) -> str:
+        """The collection's name."""
         return self._sync.name
 
     @property
     def full_name(self) -> str:
+        """``<database>.<collection>``."""
         return self._sync.full_name
 
     @property
     def database(self) -> AsyncDatabase:
+        """The AsyncDatabase this collection belongs to."""
         return self._database
 
     @property
     def delegate(self) -> _core.Collection:
+        """The synchronous collection this one runs on a worker thread (motor's ``delegate``)."""
         return self._sync
 
     async def find_one(self, filter: Any = None, *args: Any, **kwargs: Any) -> Optional[Dict[str, Any]]:
@@ -849,14 +853,17 @@ class AsyncDatabase:
 
     @property
     def name(self) -> str:
+        """The database's name."""
         return self._sync.name
 
     @property
     def client(self) -> AsyncMongoClient:
+        """The AsyncMongoClient this database belongs to."""
         return self._client
 
     @property
     def delegate(self) -> Database:
+        """The synchronous Database this one runs on a worker thread (motor's ``delegate``)."""
         return self._sync
 
     def get_collection(self, name: str) -> AsyncCollection:
@@ -907,6 +914,7 @@ class AsyncMongoClient:
 
     @property
     def delegate(self) -> MongoClient:
+        """The synchronous MongoClient this one runs on a worker thread (motor's ``delegate``)."""
         return self._sync
 
     def get_database(self, name: Optional[str] = None) -> AsyncDatabase:
@@ -931,6 +939,7 @@ class AsyncMongoClient:
 
     @property
     def admin(self) -> AsyncDatabase:
+        """The ``admin`` database."""
         return self.get_database("admin")
 
     async def list_database_names(self) -> List[str]:

@@ -240,6 +240,8 @@ class MongoClient:
 
     # --- navigation ---------------------------------------------------------------------
     def get_database(self, name: Optional[str] = None) -> Database:
+        """The database ``name`` (the URL's default database when None; ConfigurationError when the
+        URL names none), one object per name. Also ``client[name]`` and ``client.name``."""
         if name is None:
             name = self._native.default_database_name
             if name is None:
@@ -251,6 +253,7 @@ class MongoClient:
         return db
 
     def get_default_database(self, default: Optional[str] = None) -> Database:
+        """The URL's default database, else ``default``; ConfigurationError when neither is set."""
         name = self._native.default_database_name or default
         if name is None:
             raise ConfigurationError("No default database defined")
@@ -268,14 +271,17 @@ class MongoClient:
 
     @property
     def admin(self) -> Database:
+        """The ``admin`` database."""
         return self.get_database("admin")
 
     # --- operations ---------------------------------------------------------------------
     def list_database_names(self) -> List[str]:
+        """The names of the deployment's databases (``listDatabases`` with ``nameOnly``)."""
         reply = self._native.command("admin", {"listDatabases": 1, "nameOnly": True})
         return [d["name"] for d in reply.get("databases", [])]
 
     def drop_database(self, name_or_database: Any) -> None:
+        """Drops a database, given by name or as a Database."""
         name = name_or_database.name if isinstance(name_or_database, Database) else name_or_database
         self._native.drop_database(name)
 
@@ -313,13 +319,17 @@ class Database:
 
     @property
     def name(self) -> str:
+        """The database's name."""
         return self._name
 
     @property
     def client(self) -> MongoClient:
+        """The MongoClient this database belongs to."""
         return self._client
 
     def get_collection(self, name: str) -> _core.Collection:
+        """The collection ``name`` (also ``db[name]`` and ``db.name``), one object per name: the
+        native collection, with pymongo's methods."""
         coll = self._collections.get(name)
         if coll is None:
             coll = self._client._native.collection(self._name, name, self)
@@ -347,16 +357,19 @@ class Database:
         return self._client._native.command(self._name, document)
 
     def list_collection_names(self, filter: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> List[str]:
+        """The names of the database's collections (those matching ``filter`` when given)."""
         if kwargs:
             raise TypeError(f"list_collection_names() got an unexpected keyword argument {next(iter(kwargs))!r}")
         return self._client._native.list_collection_names(self._name, filter)
 
     def drop_collection(self, name_or_collection: Any) -> None:
+        """Drops a collection, given by name or as a collection object."""
         name = getattr(name_or_collection, "name", name_or_collection)
         self.get_collection(name).drop()
         self._collections.pop(name, None)
 
     def create_collection(self, name: str) -> _core.Collection:
+        """Creates the collection ``name`` (the ``create`` command) and returns it."""
         self.command({"create": name})
         return self.get_collection(name)
 

@@ -404,10 +404,11 @@ exceptions of mongo_odm.errors.)doc",
                                 return 0;
                               };
                             }))
-      .def_property_readonly("name", &PyCollection::name)
-      .def_property_readonly("full_name", &PyCollection::full_name)
-      .def_property_readonly("database_name", &PyCollection::database_name)
-      .def_property_readonly("database", &PyCollection::database)
+      .def_property_readonly("name", &PyCollection::name, "The collection's name.")
+      .def_property_readonly("full_name", &PyCollection::full_name, "``<database>.<collection>``.")
+      .def_property_readonly("database_name", &PyCollection::database_name, "The database's name.")
+      .def_property_readonly("database", &PyCollection::database,
+                             "The Database this collection belongs to (None for one made without a client).")
       .def("__repr__", [](const PyCollection &c) { return "Collection('" + c.database_name() + "', '" + c.name() + "')"; })
       .def("__eq__",
            [](const PyCollection &a, py::object b) {
@@ -416,13 +417,17 @@ exceptions of mongo_odm.errors.)doc",
              return a.name() == other.name() && a.database_name() == other.database_name();
            })
       .def("__hash__", [](const PyCollection &c) { return py::hash(py::str(c.full_name())); })
-      .def("find_one", &PyCollection::find_one, py::arg("filter") = py::none())
+      .def("find_one", &PyCollection::find_one, py::arg("filter") = py::none(),
+           "The first document matching ``filter`` (None, a dict, or an _id value), or None (kwargs: "
+           "find()'s).")
       .def(
           "find",
           [](py::object self, py::object filter, py::args args, py::kwargs kwargs) {
             return self.cast<PyCollection &>().find(self, std::move(filter), std::move(args), std::move(kwargs));
           },
-          py::arg("filter") = py::none())
+          py::arg("filter") = py::none(),
+          "A Cursor over the documents matching ``filter``, not started (kwargs: projection, sort, skip, "
+          "limit, batch_size, max_time_ms, hint, comment, collation, allow_disk_use, as pymongo's).")
       .def("_find_one_batch", &PyCollection::find_one_batch, py::arg("ids"),
            "The documents whose _id is in ids (one $in query), for the async collection's coalesced "
            "find_one() calls; errors read as find_one()'s.")
@@ -443,10 +448,16 @@ exceptions of mongo_odm.errors.)doc",
       .def("delete_one", &PyCollection::delete_one, py::arg("filter"),
            "Deletes the first match (kwargs: collation, hint, let, comment).")
       .def("delete_many", &PyCollection::delete_many, py::arg("filter"), "Deletes every match (kwargs as delete_one).")
-      .def("count_documents", &PyCollection::count_documents, py::arg("filter"))
-      .def("aggregate", &PyCollection::aggregate, py::arg("pipeline"))
-      .def("create_index", &PyCollection::create_index, py::arg("keys"))
-      .def("drop", &PyCollection::drop);
+      .def("count_documents", &PyCollection::count_documents, py::arg("filter"),
+           "The number of documents matching ``filter`` (kwargs: skip, limit, hint, collation, comment, "
+           "max_time_ms).")
+      .def("aggregate", &PyCollection::aggregate, py::arg("pipeline"),
+           "A Cursor over the results of the aggregation ``pipeline`` (a list of stages; kwargs: "
+           "batch_size, max_time_ms, allow_disk_use, collation, hint, comment, let).")
+      .def("create_index", &PyCollection::create_index, py::arg("keys"),
+           "Creates an index (a field name, a list of (field, direction) pairs, or an IndexModel; "
+           "kwargs: its options, as pymongo's) and returns its name.")
+      .def("drop", &PyCollection::drop, "Drops the collection (nothing happens when it does not exist).");
 }
 
 }  // namespace mongo_odm_py

@@ -258,41 +258,49 @@ cursor and pooled connection.)doc")
       .def("__iter__", [](py::object self) { return self; })
       .def("__next__", &PyCursor::next)
       .def("next", &PyCursor::next, "The next document; StopIteration at the end.")
-      .def("fetch", &PyCursor::fetch, py::arg("max_docs") = kDefaultFetch)
-      .def("to_list", &PyCursor::to_list, py::arg("length") = py::none())
-      .def("close", &PyCursor::close)
-      .def_property_readonly("alive", &PyCursor::alive)
-      .def_property_readonly("collection", &PyCursor::collection)
-      .def_property_readonly("cursor_id", &PyCursor::cursor_id)
+      .def("fetch", &PyCursor::fetch, py::arg("max_docs") = kDefaultFetch,
+           "The next documents, at most ``max_docs`` (a list; empty at the end).")
+      .def("to_list", &PyCursor::to_list, py::arg("length") = py::none(),
+           "The remaining documents as a list (at most ``length`` when given).")
+      .def("close", &PyCursor::close, "Releases the server cursor and the pooled connection; idempotent.")
+      .def_property_readonly("alive", &PyCursor::alive,
+                             "False once the cursor is exhausted or closed (True before the query ran).")
+      .def_property_readonly("collection", &PyCursor::collection, "The collection the cursor reads from.")
+      .def_property_readonly("cursor_id", &PyCursor::cursor_id,
+                             "The server's cursor id (0 when the server has no cursor open for it).")
       .def("sort", [](py::object self, py::object key_or_list, py::object direction) {
              self.cast<PyCursor &>().set_sort(std::move(key_or_list), std::move(direction));
              return self;
-           }, py::arg("key_or_list"), py::arg("direction") = py::none())
+           }, py::arg("key_or_list"), py::arg("direction") = py::none(),
+           "Sorts by ``key_or_list`` (a field and ``direction``, or a list of (field, direction) pairs); "
+           "returns the cursor.")
       .def("limit", chained([](PyCursor &c, py::object v) {
              if (v.is_none()) throw py::type_error("limit must be an integer");
              check_int(v, "limit");
              c.set_option("limit", v.cast<int64_t>() == 0 ? py::none() : v);  // 0: no limit
-           }), py::arg("limit"))
+           }), py::arg("limit"), "At most ``limit`` documents (0: no limit); returns the cursor.")
       .def("skip", chained([](PyCursor &c, py::object v) {
              if (v.is_none()) throw py::type_error("skip must be an integer");
              check_int(v, "skip");
              c.set_option("skip", v.cast<int64_t>() == 0 ? py::none() : v);
-           }), py::arg("skip"))
+           }), py::arg("skip"), "Skips the first ``skip`` documents; returns the cursor.")
       .def("batch_size", chained([](PyCursor &c, py::object v) { c.set_batch_size(std::move(v)); }),
-           py::arg("batch_size"))
+           py::arg("batch_size"), "Documents per batch from the server; returns the cursor.")
       .def("max_time_ms", chained([](PyCursor &c, py::object v) {
              check_int(v, "max_time_ms");
              c.set_option("max_time_ms", std::move(v));
-           }), py::arg("max_time_ms"))
-      .def("hint", chained([](PyCursor &c, py::object v) { c.set_option("hint", std::move(v)); }), py::arg("index"))
+           }), py::arg("max_time_ms"),
+           "The server's time limit for the query, in ms (ExecutionTimeout when exceeded); returns the cursor.")
+      .def("hint", chained([](PyCursor &c, py::object v) { c.set_option("hint", std::move(v)); }), py::arg("index"),
+           "The index to use (its name or its keys); returns the cursor.")
       .def("comment", chained([](PyCursor &c, py::object v) { c.set_option("comment", std::move(v)); }),
-           py::arg("comment"))
+           py::arg("comment"), "A comment sent with the query (server logs, profiler); returns the cursor.")
       .def("collation", chained([](PyCursor &c, py::object v) { c.set_option("collation", std::move(v)); }),
-           py::arg("collation"))
+           py::arg("collation"), "The collation of the query (a dict); returns the cursor.")
       .def("allow_disk_use", chained([](PyCursor &c, py::object v) {
              check_bool(v, "allow_disk_use");
              c.set_option("allow_disk_use", std::move(v));
-           }), py::arg("allow_disk_use"))
+           }), py::arg("allow_disk_use"), "Lets the server sort on disk; returns the cursor.")
       .def("clone", &PyCursor::clone, "A new cursor of the same query and options, not started.")
       .def("__copy__", &PyCursor::clone)
       .def("rewind", [](py::object self) {
