@@ -560,11 +560,12 @@ def main() -> None:
             f"Targets met: {met} of {len(verdicts)}. Raw numbers: `{os.path.relpath(args.out)}`.",
             "",
         ]
+        # The protocol and the notes are included (MyST), not copied: one text, in bench/.
         for name in ("PROTOCOL.md", "NOTES.md"):
             path = os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
             if os.path.exists(path):
-                with open(path) as f:
-                    doc += ["", f.read()]
+                rel = os.path.relpath(path, os.path.dirname(os.path.abspath(args.doc)))
+                doc += ["", f"```{{include}} {rel}", "```"]
         os.makedirs(os.path.dirname(os.path.abspath(args.doc)), exist_ok=True)
         with open(args.doc, "w") as f:
             f.write("\n".join(doc))
