@@ -5,7 +5,9 @@
  *   mongo_odm_bulk_insert_doc(bulk, doc, &error);
  *   mongo_odm_bulk_update_one(bulk, filter, update, false, &error);
  *   bson_t reply;
- *   if (!mongo_odm_bulk_execute(bulk, &reply, &error)) { ... the reply says what was written }
+ *   if (!mongo_odm_bulk_execute(bulk, &reply, &error)) {
+ *     // failed: error.message says why, the reply what was written
+ *   }
  *   bson_destroy(&reply);
  *   mongo_odm_bulk_destroy(bulk);
  *

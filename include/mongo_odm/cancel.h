@@ -22,7 +22,7 @@
  *
  *   mongo_odm_cancel_t *token = mongo_odm_cancel_new();
  *   mongo_odm_cancel_t *previous = mongo_odm_cancel_attach(token);
- *   ... calls; another thread may call mongo_odm_cancel_trigger(token) ...
+ *   // calls; another thread may call mongo_odm_cancel_trigger(token)
  *   mongo_odm_cancel_attach(previous);
  *   mongo_odm_cancel_destroy(token);
  *

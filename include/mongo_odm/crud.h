@@ -44,9 +44,14 @@ MONGO_ODM_API(bool) mongo_odm_doc_delete(const mongo_odm_doc_t *doc, bool *delet
  *
  *   mongo_odm_doc_t *doc;
  *   bool found;
- *   if (!mongo_odm_try_get(model, "42", &doc, &found, &error)) { ... failed: error.message ... }
- *   else if (!found) { ... not found ... }
- *   else { ... use doc ...; mongo_odm_doc_destroy(doc); }
+ *   if (!mongo_odm_try_get(model, "42", &doc, &found, &error)) {
+ *     // failed: error.message says why
+ *   } else if (!found) {
+ *     // not found
+ *   } else {
+ *     // use doc, then:
+ *     mongo_odm_doc_destroy(doc);
+ *   }
  *
  * `out` and `found` are required (INVALID_ARGUMENT). Errors: VALIDATION when the stored document
  * does not fit the model, and the shared ones. (Since 0.2.) */

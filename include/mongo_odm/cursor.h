@@ -8,8 +8,12 @@
  * memory stays bounded by one batch whatever the size of the result.
  *
  *   const mongo_odm_doc_t *doc;
- *   while (mongo_odm_cursor_next(cursor, &doc)) { ... }
- *   if (mongo_odm_cursor_error(cursor, &error)) { ... the iteration stopped on an error ... }
+ *   while (mongo_odm_cursor_next(cursor, &doc)) {
+ *     // use doc (borrowed until the next call)
+ *   }
+ *   if (mongo_odm_cursor_error(cursor, &error)) {
+ *     // the iteration stopped on an error: error.message says why
+ *   }
  *   mongo_odm_cursor_destroy(cursor);
  *
  * After fork(), a cursor opened before it belongs to the parent (it reads from the parent's
@@ -58,7 +62,11 @@ MONGO_ODM_API(bool) mongo_odm_cursor_next(mongo_odm_cursor_t *cursor, const mong
  *   const bson_t *raw;
  *   mongo_odm_error_t why;
  *   while (mongo_odm_cursor_next_or_raw(cursor, &doc, &raw, &why)) {
- *     if (doc) { ... a model document ... } else { ... raw BSON; why.message says what is wrong ... }
+ *     if (doc) {
+ *       // a model document
+ *     } else {
+ *       // raw BSON; why.message says what is wrong
+ *     }
  *   }
  *
  * For one document by id, the raw form is mongo_odm_collection_find_one() on the model's

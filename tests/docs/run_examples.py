@@ -8,7 +8,9 @@ Examples are found in the site's sources (docs/**/*.md, docs/**/*.rst):
     library in LIBDIR with the project's warnings as errors, and run;
   - literalinclude of examples/ files (whole or a part, :start-after:/:pyobject:...): the whole
     file is run once (.py) or compiled and run (.c/.cpp), so that the part shown is code of a
-    program that runs.
+    program that runs;
+  - the code examples of the C headers' comments (shown on the C reference pages): each is set
+    in a program that makes what it uses (HEADER_MAIN) and run.
 A Python, C or C++ block that is none of these (a fragment) fails: every example on the site
 runs. Shell blocks are the README's install commands, run as written by tests/install/readme.sh.
 Prints one line per example, a `count: docs.examples N` line and a last line "examples: ...".
@@ -57,7 +59,81 @@ def collect():
                 run.append((where, lang, code, None))
             elif lang in ("c", "cpp"):
                 fragments.append(where)
+    run += [(where, "c", code, None) for where, code in header_examples()]
     return run, fragments
+
+
+# A header comment's code: an indented run whose first line declares or calls as C does (the
+# other indented runs of the headers are tables and lists).
+HEADER_CODE = re.compile(r"^(?:const\s+)?(?:mongo_odm_\w+_t|bson_t|bool|int)\s*\*?\s*\w+|^(?:if|while|for)\s*\(")
+# What a header's example may use, made against the server: a model of the collection
+# "docs_header_examples" with a document, a filter, an update and a cursor over the model.
+HEADER_MAIN = """#include <mongo_odm.h>
+
+#include <stdio.h>
+
+int main(void) {
+  mongo_odm_error_t error = {0};
+  if (mongo_odm_init_checked(&error) <= 0 || !mongo_odm_connect(NULL, NULL, NULL, NULL, &error)) {
+    fprintf(stderr, "setup: %s\\n", error.message);
+    return 1;
+  }
+  mongo_odm_model_t *model = mongo_odm_model_new("docs_header_examples", &error);
+  mongo_odm_doc_t *stored = model ? mongo_odm_doc_new(model) : NULL;  /* in the collection */
+  mongo_odm_doc_t *doc = model ? mongo_odm_doc_new(model) : NULL;     /* a new one, not saved */
+  bson_t *filter = BCON_NEW("name", BCON_UTF8("a"));
+  bson_t *update = BCON_NEW("$set", "{", "n", BCON_INT32(1), "}");
+  if (!stored || !doc || !mongo_odm_doc_set_utf8(stored, "name", "a", &error) ||
+      !mongo_odm_doc_save(stored, false, &error) || !mongo_odm_doc_set_utf8(doc, "name", "b", &error)) {
+    fprintf(stderr, "setup: %s\\n", error.message);
+    return 1;
+  }
+  mongo_odm_cursor_t *cursor = mongo_odm_find(model, NULL, NULL, &error);
+  if (!cursor) {
+    fprintf(stderr, "setup: %s\\n", error.message);
+    return 1;
+  }
+  {
+@SNIPPET@
+  }
+  if (error.code != MONGO_ODM_OK) {
+    fprintf(stderr, "the example failed: %s\\n", error.message);
+    return 1;
+  }
+@CURSOR_DESTROY@
+  bson_destroy(filter);
+  bson_destroy(update);
+  mongo_odm_delete_many(model, NULL, NULL, &error);
+  mongo_odm_doc_destroy(stored);
+  mongo_odm_doc_destroy(doc);
+  mongo_odm_model_destroy(model);
+  mongo_odm_cleanup();
+  return 0;
+}
+"""
+
+
+def header_examples():
+    """(where, C program) for each distinct code example of the header comments (the C reference
+    pages show them), set in HEADER_MAIN."""
+    sys.path.insert(0, str(DOCS / "_ext"))
+    import c_headers
+    from docutils import nodes
+
+    seen, out = set(), []
+    for rel, header in c_headers.load_all().items():
+        texts = [header.intro] + [e.doc for e in header.entries] + [m.doc for e in header.entries for m in e.members]
+        for text in texts:
+            for node in c_headers.comment_nodes(text or ""):
+                code = node.astext() if isinstance(node, nodes.literal_block) else ""
+                if not HEADER_CODE.match(code) or code in seen:
+                    continue
+                seen.add(code)
+                body = "\n".join("    " + ln if ln else "" for ln in code.splitlines())
+                destroy = "" if "mongo_odm_cursor_destroy(cursor)" in code else "  mongo_odm_cursor_destroy(cursor);"
+                out.append((f"include/{rel}: example {len(out) + 1}",
+                            HEADER_MAIN.replace("@SNIPPET@", body).replace("@CURSOR_DESTROY@", destroy)))
+    return out
 
 
 def compile_program(lang: str, code: str, src: Path | None, libdir: Path, out: Path) -> list:
