@@ -1,8 +1,7 @@
 """Exceptions raised by mongo_odm, named and arranged like pymongo's.
 
-Code written against pymongo ports by changing the import::
-
-    from pymongo.errors import DuplicateKeyError   ->   from mongo_odm.errors import DuplicateKeyError
+Code written against pymongo ports by changing the import: ``from pymongo.errors import
+DuplicateKeyError`` becomes ``from mongo_odm.errors import DuplicateKeyError``.
 
 Differences from pymongo, on purpose: ConnectionFailure is also the builtin ConnectionError
 (lightodm raises ConnectionError when the connection cannot be initialized), and
