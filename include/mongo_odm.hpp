@@ -42,6 +42,7 @@
 #include <mongo_odm.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <iterator>
 #include <limits>
 #include <memory>
@@ -176,6 +177,80 @@ Bson with_reply(F &&call) {
   check(ok, error);
   return owned;
 }
+
+/* Borrowed documents for the C calls that take an array of `const bson_t *` and a count
+ * (Collection::insert_many, ensure_indexes(Collection &, ...)). Holds the pointers only: the
+ * documents stay the caller's and must outlive the call. Built from a braced list of
+ * `const bson_t *` or Bson ({&doc, reply.get(), bson}) or from any range whose elements convert
+ * to `const bson_t *` (a std::vector<const bson_t *>, a std::array<bson_t *, N>, ...).
+ * Not a std::vector<const bson_t *> itself: libbson declares bson_t with an alignment attribute
+ * that a template argument drops, which g++ reports under -Wall (-Wignored-attributes). */
+class BsonList {
+ public:
+  /* One element of a braced list: a pointer to a document, or a Bson (borrowed). */
+  class Item {
+   public:
+    Item(const bson_t *doc) noexcept : doc_(doc) {}  // NOLINT(google-explicit-constructor)
+    Item(const Bson &doc) noexcept : doc_(doc.get()) {}  // NOLINT(google-explicit-constructor)
+    const bson_t *get() const noexcept { return doc_; }
+
+   private:
+    const bson_t *doc_;
+  };
+
+  BsonList() noexcept = default;
+  BsonList(std::initializer_list<Item> items) {
+    reserve(items.size());
+    for (const Item &item : items) docs_[size_++] = item.get();
+  }
+  template <typename Range, typename = decltype(std::begin(std::declval<const Range &>())),
+            typename = std::enable_if_t<!std::is_same_v<std::decay_t<Range>, BsonList>>>
+  BsonList(const Range &range) {  // NOLINT(google-explicit-constructor)
+    reserve(static_cast<size_t>(std::distance(std::begin(range), std::end(range))));
+    for (const auto &doc : range) docs_[size_++] = static_cast<const bson_t *>(doc);
+  }
+  BsonList(const BsonList &other) {
+    reserve(other.size_);
+    for (size_t i = 0; i < other.size_; i++) docs_[size_++] = other.docs_[i];
+  }
+  BsonList(BsonList &&other) noexcept : docs_(other.docs_), size_(other.size_), capacity_(other.capacity_) {
+    other.docs_ = nullptr;
+    other.size_ = other.capacity_ = 0;
+  }
+  BsonList &operator=(BsonList other) noexcept {
+    std::swap(docs_, other.docs_);
+    std::swap(size_, other.size_);
+    std::swap(capacity_, other.capacity_);
+    return *this;
+  }
+  ~BsonList() { delete[] docs_; }
+
+  void push_back(const bson_t *doc) {
+    if (size_ == capacity_) {
+      const size_t capacity = capacity_ ? 2 * capacity_ : 4;
+      const bson_t **grown = new const bson_t *[capacity];
+      for (size_t i = 0; i < size_; i++) grown[i] = docs_[i];
+      delete[] docs_;
+      docs_ = grown;
+      capacity_ = capacity;
+    }
+    docs_[size_++] = doc;
+  }
+  /* What the C calls take: size() pointers (nullptr when empty). */
+  const bson_t *const *data() const noexcept { return docs_; }
+  size_t size() const noexcept { return size_; }
+  bool empty() const noexcept { return size_ == 0; }
+  const bson_t *operator[](size_t i) const noexcept { return docs_[i]; }
+
+ private:
+  void reserve(size_t n) {
+    if (n > 0) docs_ = new const bson_t *[n];
+    capacity_ = n;
+  }
+  const bson_t **docs_ = nullptr;
+  size_t size_ = 0;
+  size_t capacity_ = 0;
+};
 
 /* ---- library ----------------------------------------------------------------------------- */
 
@@ -534,7 +609,7 @@ class Collection {
   Bson insert_one(const bson_t *doc, const bson_t *opts = nullptr) {
     return with_reply([&](bson_t *r, mongo_odm_error_t *e) { return mongo_odm_collection_insert_one(ptr_.get(), doc, opts, r, e); });
   }
-  Bson insert_many(const std::vector<const bson_t *> &docs, const bson_t *opts = nullptr) {
+  Bson insert_many(const BsonList &docs, const bson_t *opts = nullptr) {
     return with_reply([&](bson_t *r, mongo_odm_error_t *e) {
       return mongo_odm_collection_insert_many(ptr_.get(), docs.data(), docs.size(), opts, r, e);
     });
@@ -910,7 +985,7 @@ inline SaveResult save(Collection &collection, const bson_t *document, const bso
 inline Bson ensure_indexes(const Model &model) {
   return with_reply([&](bson_t *r, mongo_odm_error_t *e) { return mongo_odm_ensure_indexes(model.get(), r, e); });
 }
-inline Bson ensure_indexes(Collection &collection, const std::vector<const bson_t *> &specs) {
+inline Bson ensure_indexes(Collection &collection, const BsonList &specs) {
   return with_reply([&](bson_t *r, mongo_odm_error_t *e) {
     return mongo_odm_collection_ensure_indexes(collection.get(), specs.data(), specs.size(), r, e);
   });

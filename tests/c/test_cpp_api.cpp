@@ -257,6 +257,39 @@ void test_cursor_range_for(void **state) {
   assert_int_equal(skipping.skipped_count(), 1);
 }
 
+
+// insert_many and ensure_indexes(Collection &, ...) take a BsonList, not a
+// std::vector<const bson_t *> (which -Wignored-attributes reports under -Wall): braced lists
+// of pointers and Bson, C arrays, push_back.
+void test_bson_lists(void **state) {
+  auto &f = *static_cast<Fixture *>(*state);
+  mongo_odm::Collection coll = mongo_odm::Collection::adopt(tu_collection(f.model.get()));
+  mongo_odm::Bson a, b, c;
+  BSON_APPEND_UTF8(a.get(), "name", "la");
+  BSON_APPEND_UTF8(b.get(), "name", "lb");
+  BSON_APPEND_UTF8(c.get(), "name", "lc");
+  mongo_odm::Bson reply = coll.insert_many({a.get(), b});
+  assert_int_equal(mongo_odm::count(f.model), 2);
+  const bson_t *array[] = {c.get()};
+  reply = coll.insert_many(array);
+  assert_int_equal(mongo_odm::count(f.model), 3);
+  mongo_odm::BsonList list;
+  assert_true(list.empty() && list.data() == nullptr);
+  for (int i = 0; i < 9; ++i) list.push_back(a.get());
+  mongo_odm::BsonList copied = list;
+  assert_int_equal(copied.size(), 9);
+  assert_true(copied[8] == a.get() && copied.data() != list.data());
+  mongo_odm::BsonList moved = std::move(copied);
+  assert_int_equal(moved.size(), 9);
+  mongo_odm::Bson spec, keys;
+  BSON_APPEND_INT32(keys.get(), "name", 1);
+  BSON_APPEND_DOCUMENT(spec.get(), "key", keys.get());
+  BSON_APPEND_UTF8(spec.get(), "name", "by_name");
+  reply = mongo_odm::ensure_indexes(coll, {spec});
+  reply = coll.insert_many({});
+  assert_int_equal(mongo_odm::count(f.model), 3);
+}
+
 }  // namespace
 
 int main(void) {
@@ -267,6 +300,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_not_found_is_nullopt_and_failure_throws, setup, teardown),
       cmocka_unit_test_setup_teardown(test_document_value_semantics, setup, teardown),
       cmocka_unit_test_setup_teardown(test_cursor_range_for, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_bson_lists, setup, teardown),
   };
   return cmocka_run_group_tests_name(MONGO_ODM_TEST_GROUP, tests, tu_setup_connected, tu_teardown_connected);
 }
