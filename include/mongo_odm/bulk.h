@@ -52,7 +52,8 @@ MONGO_ODM_API(mongo_odm_bulk_t *) mongo_odm_collection_bulk_new(mongo_odm_collec
 
 /* A writer on the model's collection (crud.h: its own, or the default connection's, connecting
  * from the environment on first use; resolved now). The model must outlive the writer when
- * model documents are queued. Errors: INVALID_ARGUMENT (NULL model), NOT_IMPLEMENTED (no
+ * model documents or updates are queued (updates are checked against it, see update_* below).
+ * Errors: INVALID_ARGUMENT (NULL model), NOT_IMPLEMENTED (no
  * collection name), CONFIGURATION / CONNECTION (the default connection could not be opened). */
 MONGO_ODM_API(mongo_odm_bulk_t *) mongo_odm_bulk_new(const mongo_odm_model_t *model, bool ordered,
                                                      mongo_odm_error_t *error);
@@ -67,7 +68,12 @@ MONGO_ODM_API(size_t) mongo_odm_bulk_size(const mongo_odm_bulk_t *bulk);
  *  insert:      ENCODING for a document that cannot be stored (collection.h's rules); one
  *               without "_id" gets an ObjectId.
  *  replace_one: ENCODING as for insert (the replacement).
- *  update_*:    INVALID_ARGUMENT when `update` is neither operators nor a pipeline.
+ *  update_*:    INVALID_ARGUMENT when `update` is neither operators nor a pipeline. A writer
+ *               of mongo_odm_bulk_new() also checks the update against its model, as
+ *               mongo_odm_update_one/_many do (model.h, mongo_odm_model_check_update(); off
+ *               with mongo_odm_model_set_check_updates(model, false), read at queue time):
+ *               VALIDATION naming the operator, the field and the operation's position in the
+ *               queue. Writers of mongo_odm_collection_bulk_new() do not check (no model).
  *  delete_*:    a filter is required (pass {} to mean all). */
 MONGO_ODM_API(bool) mongo_odm_bulk_insert(mongo_odm_bulk_t *bulk, const bson_t *document, mongo_odm_error_t *error);
 MONGO_ODM_API(bool) mongo_odm_bulk_replace_one(mongo_odm_bulk_t *bulk, const bson_t *filter,

@@ -29,12 +29,15 @@
 namespace mongo_odm::core {
 
 class Document;
+class Model;
 
 class Bulk {
  public:
   static constexpr size_t kMaxBatch = 1000;
 
-  Bulk(Collection coll, bool ordered);
+  // `model` (may be null; borrowed, must outlive the writer): the model of mongo_odm_bulk_new,
+  // whose update check (update_check.hpp) update() applies while its switch is on.
+  Bulk(Collection coll, bool ordered, const Model *model = nullptr);
   ~Bulk();
   Bulk(const Bulk &) = delete;
   Bulk &operator=(const Bulk &) = delete;
@@ -47,7 +50,8 @@ class Bulk {
   // document without "_id" an ObjectId.
   void insert(const bson_t *document);
   void replace_one(const bson_t *filter, const bson_t *replacement, bool upsert);
-  // INVALID_ARGUMENT when `update` is neither an operator document nor a pipeline.
+  // INVALID_ARGUMENT when `update` is neither an operator document nor a pipeline; VALIDATION
+  // when the writer has a model with update checks on and `update` would not fit it.
   void update(const bson_t *filter, const bson_t *update, bool upsert, bool many);
   void remove(const bson_t *filter, bool many);
   // A model document: its to_bson(false) inserted, or upserted whole by _id (lightodm's save,
@@ -62,6 +66,7 @@ class Bulk {
   struct Op;
   Collection coll_;
   bool ordered_;
+  const Model *model_;
   std::vector<std::unique_ptr<Op>> ops_;
 };
 
