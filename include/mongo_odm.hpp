@@ -273,12 +273,29 @@ inline std::string generate_id() {
   return std::string(buf, 24);
 }
 
-inline std::string generate_composite_id(const std::vector<std::string> &values) {
+namespace detail {
+
+/* The strings of the list overloads below (std::string, std::string_view, `const char *`);
+ * a NULL `const char *` is INVALID_ARGUMENT, as in the C API. */
+inline std::string_view list_item(std::string_view s, const char *what) {
+  (void)what;
+  return s;
+}
+inline std::string_view list_item(const char *s, const char *what) {
+  if (!s) throw Error(MONGO_ODM_ERROR_INVALID_ARGUMENT, std::string(what) + ": NULL string in the list");
+  return std::string_view(s);
+}
+inline std::string_view list_item(const std::string &s, const char *what) {
+  (void)what;
+  return std::string_view(s);
+}
+
+template <typename It>
+std::string composite_id(It first, It last) {
   std::vector<const char *> ptrs;
   std::vector<size_t> lengths;
-  ptrs.reserve(values.size());
-  lengths.reserve(values.size());
-  for (const auto &v : values) {
+  for (; first != last; ++first) {
+    const std::string_view v = list_item(*first, "generate_composite_id");
     ptrs.push_back(v.data());
     lengths.push_back(v.size());
   }
@@ -288,21 +305,57 @@ inline std::string generate_composite_id(const std::vector<std::string> &values)
   return std::string(out, 32);
 }
 
-inline std::string generate_id_from_pairs(const std::vector<std::pair<std::string, std::string>> &pairs) {
+template <typename It>
+std::string id_from_pairs(It first, It last) {
   std::vector<const char *> keys, values;
   std::vector<size_t> key_lengths, value_lengths;
-  for (const auto &p : pairs) {
-    keys.push_back(p.first.data());
-    key_lengths.push_back(p.first.size());
-    values.push_back(p.second.data());
-    value_lengths.push_back(p.second.size());
+  for (; first != last; ++first) {
+    const std::string_view k = list_item(first->first, "generate_id_from_pairs");
+    const std::string_view v = list_item(first->second, "generate_id_from_pairs");
+    keys.push_back(k.data());
+    key_lengths.push_back(k.size());
+    values.push_back(v.data());
+    value_lengths.push_back(v.size());
   }
   char out[33];
   mongo_odm_error_t error;
   check(mongo_odm_generate_id_from_pairs_n(keys.data(), key_lengths.data(), values.data(), value_lengths.data(),
-                                           pairs.size(), out, &error),
+                                           keys.size(), out, &error),
         error);
   return std::string(out, 32);
+}
+
+}  // namespace detail
+
+/* mongo_odm_generate_composite_id_n() of the values, in order: a braced list of any strings
+ * ({"acme", name, view}), or a vector of std::string, std::string_view or `const char *`. */
+inline std::string generate_composite_id(std::initializer_list<std::string_view> values) {
+  return detail::composite_id(values.begin(), values.end());
+}
+inline std::string generate_composite_id(const std::vector<std::string> &values) {
+  return detail::composite_id(values.begin(), values.end());
+}
+inline std::string generate_composite_id(const std::vector<std::string_view> &values) {
+  return detail::composite_id(values.begin(), values.end());
+}
+inline std::string generate_composite_id(const std::vector<const char *> &values) {
+  return detail::composite_id(values.begin(), values.end());
+}
+
+/* mongo_odm_generate_id_from_pairs_n() of (key, value) pairs: a braced list
+ * ({{"b", "2"}, {"a", "1"}}), or a vector of pairs of std::string, std::string_view or
+ * `const char *`. */
+inline std::string generate_id_from_pairs(std::initializer_list<std::pair<std::string_view, std::string_view>> pairs) {
+  return detail::id_from_pairs(pairs.begin(), pairs.end());
+}
+inline std::string generate_id_from_pairs(const std::vector<std::pair<std::string, std::string>> &pairs) {
+  return detail::id_from_pairs(pairs.begin(), pairs.end());
+}
+inline std::string generate_id_from_pairs(const std::vector<std::pair<std::string_view, std::string_view>> &pairs) {
+  return detail::id_from_pairs(pairs.begin(), pairs.end());
+}
+inline std::string generate_id_from_pairs(const std::vector<std::pair<const char *, const char *>> &pairs) {
+  return detail::id_from_pairs(pairs.begin(), pairs.end());
 }
 
 /* ---- cancellation (cancel.h) ----------------------------------------------------------------- */
@@ -704,12 +757,19 @@ class Model {
     check(mongo_odm_model_add_field(ptr_.get(), name.c_str(), type, flags, &error), error);
     return *this;
   }
+  /* mongo_odm_model_set_composite_key(): a braced list of any strings ({"tenant", "number"}),
+   * or a vector of std::string, std::string_view or `const char *`. */
+  Model &set_composite_key(std::initializer_list<std::string_view> fields) {
+    return set_composite_key_of(fields.begin(), fields.end());
+  }
   Model &set_composite_key(const std::vector<std::string> &fields) {
-    std::vector<const char *> ptrs;
-    for (const auto &f : fields) ptrs.push_back(f.c_str());
-    mongo_odm_error_t error;
-    check(mongo_odm_model_set_composite_key(ptr_.get(), ptrs.data(), ptrs.size(), &error), error);
-    return *this;
+    return set_composite_key_of(fields.begin(), fields.end());
+  }
+  Model &set_composite_key(const std::vector<std::string_view> &fields) {
+    return set_composite_key_of(fields.begin(), fields.end());
+  }
+  Model &set_composite_key(const std::vector<const char *> &fields) {
+    return set_composite_key_of(fields.begin(), fields.end());
   }
   Model &set_collection(Collection *collection) {
     mongo_odm_error_t error;
@@ -736,6 +796,17 @@ class Model {
   mongo_odm_model_t *get() const noexcept { return ptr_.get(); }
 
  private:
+  template <typename It>
+  Model &set_composite_key_of(It first, It last) {
+    std::vector<std::string> owned;  // NUL-terminated copies (a string_view may not be)
+    for (; first != last; ++first) owned.emplace_back(detail::list_item(*first, "set_composite_key"));
+    std::vector<const char *> ptrs;
+    for (const auto &f : owned) ptrs.push_back(f.c_str());
+    mongo_odm_error_t error;
+    check(mongo_odm_model_set_composite_key(ptr_.get(), ptrs.data(), ptrs.size(), &error), error);
+    return *this;
+  }
+
   ModelPtr ptr_;
 };
 

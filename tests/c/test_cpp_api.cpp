@@ -290,6 +290,47 @@ void test_bson_lists(void **state) {
   assert_int_equal(mongo_odm::count(f.model), 3);
 }
 
+// set_composite_key, generate_composite_id and generate_id_from_pairs take braced lists of any
+// strings and vectors of std::string, std::string_view and const char *, with one result.
+void test_string_lists(void **) {
+  const std::string acme = "acme";
+  const std::string_view amount = std::string_view("100.0xyz").substr(0, 5);  // not NUL-terminated
+  const std::string expected = mongo_odm::generate_composite_id(std::vector<std::string>{"acme", "100.0"});
+  assert_string_equal(mongo_odm::generate_composite_id({"acme", "100.0"}).c_str(), expected.c_str());
+  assert_string_equal(mongo_odm::generate_composite_id({acme, amount}).c_str(), expected.c_str());
+  assert_string_equal(mongo_odm::generate_composite_id(std::vector<std::string_view>{acme, amount}).c_str(),
+                      expected.c_str());
+  assert_string_equal(mongo_odm::generate_composite_id(std::vector<const char *>{"acme", "100.0"}).c_str(),
+                      expected.c_str());
+  expect_error(MONGO_ODM_ERROR_INVALID_ARGUMENT,
+               [] { mongo_odm::generate_composite_id(std::vector<const char *>{"a", nullptr}); });
+
+  const std::string pairs = mongo_odm::generate_id_from_pairs(
+      std::vector<std::pair<std::string, std::string>>{{"b", "2"}, {"a", "1"}});
+  assert_string_equal(mongo_odm::generate_id_from_pairs({{"b", "2"}, {"a", "1"}}).c_str(), pairs.c_str());
+  const std::string_view b = std::string_view("bx").substr(0, 1);
+  assert_string_equal(
+      mongo_odm::generate_id_from_pairs(std::vector<std::pair<std::string_view, std::string_view>>{{b, "2"}, {"a", "1"}})
+          .c_str(),
+      pairs.c_str());
+  assert_string_equal(
+      mongo_odm::generate_id_from_pairs(std::vector<std::pair<const char *, const char *>>{{"b", "2"}, {"a", "1"}})
+          .c_str(),
+      pairs.c_str());
+
+  mongo_odm::Model orders("orders_keys");
+  orders.add_field("tenant", MONGO_ODM_TYPE_UTF8).add_field("number", MONGO_ODM_TYPE_UTF8);
+  const std::string_view number = std::string_view("numberXYZ").substr(0, 6);
+  orders.set_composite_key({"tenant", number});
+  orders.set_composite_key(std::vector<std::string_view>{"tenant", number});
+  orders.set_composite_key(std::vector<const char *>{"tenant", "number"});
+  orders.set_composite_key(std::vector<std::string>{"tenant", "number"});
+  assert_int_equal(mongo_odm_model_composite_key_size(orders.get()), 2);
+  assert_string_equal(mongo_odm_model_composite_key_field(orders.get(), 1), "number");
+  expect_error(MONGO_ODM_ERROR_INVALID_ARGUMENT,
+               [&] { orders.set_composite_key(std::vector<const char *>{"tenant", nullptr}); });
+}
+
 }  // namespace
 
 int main(void) {
@@ -301,6 +342,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_document_value_semantics, setup, teardown),
       cmocka_unit_test_setup_teardown(test_cursor_range_for, setup, teardown),
       cmocka_unit_test_setup_teardown(test_bson_lists, setup, teardown),
+      cmocka_unit_test(test_string_lists),
   };
   return cmocka_run_group_tests_name(MONGO_ODM_TEST_GROUP, tests, tu_setup_connected, tu_teardown_connected);
 }
