@@ -8,10 +8,16 @@
  * Strings: every string argument takes `const char *`, `std::string` or `std::string_view`
  * (a string_view is copied to add the NUL the C API needs); optional ones also take
  * std::nullopt or a std::optional<std::string>.
- * Integers: Document::set() takes every integer type without ambiguity. int32_t (int) and
- * smaller signed types are stored as int32, int64_t (long, long long) as int64; unsigned types
- * (unsigned, unsigned long, size_t, ...) as int32 when the value fits, else int64 when it fits,
- * else set() throws Error(MONGO_ODM_ERROR_INVALID_ARGUMENT) and the document is unchanged.
+ * Integers: Document::set() takes every integer type without ambiguity. A value outside int64
+ * throws Error(MONGO_ODM_ERROR_INVALID_ARGUMENT). A field the document's model declares gets
+ * its declared type whatever the C++ type: INT32 an int32 (a value outside int32 throws
+ * Error(MONGO_ODM_ERROR_VALIDATION) naming the field), INT64 an int64, DOUBLE a double (a value
+ * beyond +-2^53, which a double does not hold exactly, throws VALIDATION); so
+ * doc.set("age", 5L) stores int32 5 in an INT32 field. Other keys (extra fields, ANY fields)
+ * keep the C++ type: int32_t (int) and smaller signed types are stored as int32, int64_t (long,
+ * long long) as int64; unsigned types (unsigned, unsigned long, size_t, ...) as int32 when the
+ * value fits, else int64. Declared fields of other types refuse integers (VALIDATION, from the
+ * C setter). On any error the document is unchanged.
  * Not found: get() and find_one() return std::optional<Document> (nullopt = not found; a
  * failure throws); typed getters return std::optional<T> (nullopt = absent or of another type).
  * Value semantics: Document is move-only (it owns one C document; a moved-from Document may
@@ -820,6 +826,47 @@ template <> struct is_char_type<char32_t> : std::true_type {};
 #if defined(__cpp_char8_t)
 template <> struct is_char_type<char8_t> : std::true_type {};
 #endif
+/* Whether the integer `value` fits the signed integer type To. */
+template <typename To, typename T>
+constexpr bool fits(T value) noexcept {
+  if constexpr (std::is_signed_v<T>) {
+    if constexpr (sizeof(T) <= sizeof(To)) {
+      return true;
+    } else {
+      return value >= static_cast<T>(std::numeric_limits<To>::min()) &&
+             value <= static_cast<T>(std::numeric_limits<To>::max());
+    }
+  } else {
+    if constexpr (sizeof(T) < sizeof(To)) {
+      return true;
+    } else {
+      return value <= static_cast<T>(std::numeric_limits<To>::max());
+    }
+  }
+}
+/* Whether a double holds the integer `value` exactly (|value| <= 2^53). */
+template <typename T>
+constexpr bool exact_in_double(T value) noexcept {
+  if constexpr (sizeof(T) < sizeof(int64_t)) {
+    return true;
+  } else {
+    constexpr T limit = static_cast<T>(int64_t{1} << 53);
+    if constexpr (std::is_signed_v<T>) {
+      return value >= -limit && value <= limit;
+    } else {
+      return value <= limit;
+    }
+  }
+}
+/* An integer that fits int64 (or uint64) as text, for error messages. */
+template <typename T>
+std::string integer_text(T value) {
+  if constexpr (std::is_signed_v<T>) {
+    return std::to_string(static_cast<long long>(value));
+  } else {
+    return std::to_string(static_cast<unsigned long long>(value));
+  }
+}
 /* The integer types Document::set() takes: every integral type but bool and the characters. */
 template <typename T>
 constexpr bool is_settable_integer_v =
@@ -856,32 +903,33 @@ class Document : public detail::Reader<Document> {
   Document &set(const detail::StringArg &key, const char *value) { return done(mongo_odm_doc_set_utf8(ptr_.get(), key.c_str(), value, &error_)); }
   Document &set(const detail::StringArg &key, const std::string &value) { return set(key, value.c_str()); }
   Document &set(const detail::StringArg &key, std::string_view value) { return set(key, std::string(value)); }
-  /* Integers of every type (see the top of this header for the BSON type chosen). */
+  /* Integers of every type (see the top of this header for the BSON type chosen): a field the
+   * model declares INT32, INT64 or DOUBLE gets that type; any other key the type of T. */
   template <typename T, std::enable_if_t<detail::is_settable_integer_v<T>, int> = 0>
   Document &set(const detail::StringArg &key, T value) {
-    if constexpr (std::is_signed_v<T>) {
-      if constexpr (sizeof(T) <= sizeof(int32_t)) {
-        return set_int32(key, static_cast<int32_t>(value));
-      } else if constexpr (sizeof(T) <= sizeof(int64_t)) {
-        return set_int64(key, static_cast<int64_t>(value));
-      } else {
-        if (value < static_cast<T>(std::numeric_limits<int64_t>::min()) ||
-            value > static_cast<T>(std::numeric_limits<int64_t>::max()))
-          out_of_range(key);
-        return set_int64(key, static_cast<int64_t>(value));
-      }
-    } else {
-      if constexpr (sizeof(T) < sizeof(int32_t)) {
-        return set_int32(key, static_cast<int32_t>(value));
-      } else {
-        if (value <= static_cast<T>(std::numeric_limits<int32_t>::max())) return set_int32(key, static_cast<int32_t>(value));
-        if constexpr (sizeof(T) < sizeof(int64_t)) {
+    if (!detail::fits<int64_t>(value)) out_of_range(key);
+    mongo_odm_field_type_t declared = MONGO_ODM_TYPE_ANY;
+    if (mongo_odm_model_field_type(mongo_odm_doc_model(ptr_.get()), key.c_str(), &declared, nullptr)) {
+      switch (declared) {
+        case MONGO_ODM_TYPE_INT32:
+          if (!detail::fits<int32_t>(value)) refuse(key, "int32", detail::integer_text(value));
+          return set_int32(key, static_cast<int32_t>(value));
+        case MONGO_ODM_TYPE_INT64:
           return set_int64(key, static_cast<int64_t>(value));
-        } else {
-          if (value > static_cast<T>(std::numeric_limits<int64_t>::max())) out_of_range(key);
-          return set_int64(key, static_cast<int64_t>(value));
-        }
+        case MONGO_ODM_TYPE_DOUBLE:
+          if (!detail::exact_in_double(value)) refuse(key, "double", detail::integer_text(value) + " (not exact as a double)");
+          return done(mongo_odm_doc_set_double(ptr_.get(), key.c_str(), static_cast<double>(value), &error_));
+        default:
+          break;  // other types refuse integers as they always did; ANY takes the type of T
       }
+    }
+    if constexpr (std::is_signed_v<T> ? sizeof(T) <= sizeof(int32_t) : sizeof(T) < sizeof(int32_t)) {
+      return set_int32(key, static_cast<int32_t>(value));
+    } else if constexpr (std::is_signed_v<T>) {
+      return set_int64(key, static_cast<int64_t>(value));
+    } else {  // unsigned: int32 when it fits
+      if (detail::fits<int32_t>(value)) return set_int32(key, static_cast<int32_t>(value));
+      return set_int64(key, static_cast<int64_t>(value));
     }
   }
   /* Floating point: stored as double. */
@@ -944,6 +992,10 @@ class Document : public detail::Reader<Document> {
   Document &done(bool ok) {
     check(ok, error_);
     return *this;
+  }
+  [[noreturn]] static void refuse(const detail::StringArg &key, const char *type, const std::string &value) {
+    throw Error(MONGO_ODM_ERROR_VALIDATION,
+                std::string("field '") + key.c_str() + "' is declared " + type + ": " + value + " does not fit");
   }
   [[noreturn]] static void out_of_range(const detail::StringArg &key) {
     throw Error(MONGO_ODM_ERROR_INVALID_ARGUMENT,

@@ -331,12 +331,64 @@ void test_string_lists(void **) {
                [&] { orders.set_composite_key(std::vector<const char *>{"tenant", nullptr}); });
 }
 
+// A declared INT32 / INT64 / DOUBLE field gets its declared type whatever the C++ integer type;
+// extra and ANY fields keep the C++ type (issue 17).
+void test_integer_setters_follow_declared_type(void **state) {
+  auto &f = *static_cast<Fixture *>(*state);
+  mongo_odm::Model m(std::optional<std::string>(unique_name("cpp_api_int")));
+  m.add_field("name", MONGO_ODM_TYPE_UTF8)
+      .add_field("age", MONGO_ODM_TYPE_INT32)
+      .add_field("big", MONGO_ODM_TYPE_INT64)
+      .add_field("score", MONGO_ODM_TYPE_DOUBLE)
+      .add_field("any", MONGO_ODM_TYPE_ANY);
+  (void)f;
+  mongo_odm::Document d(m);
+  auto type_of = [&](const char *key) { return mongo_odm_doc_get(d.get(), key)->value_type; };
+  d.set("age", 5L);  // long on an INT32 field: int32, not a VALIDATION error
+  assert_int_equal(type_of("age"), BSON_TYPE_INT32);
+  assert_int_equal(d.get_int32("age").value(), 5);
+  d.set("age", 6LL).set("age", std::size_t{7}).set("age", int64_t{-2147483648LL});
+  assert_int_equal(d.get_int32("age").value(), INT32_MIN);
+  std::string msg = expect_error(MONGO_ODM_ERROR_VALIDATION, [&] { d.set("age", 2147483648LL); });
+  assert_non_null(std::strstr(msg.c_str(), "'age'"));
+  assert_non_null(std::strstr(msg.c_str(), "2147483648"));
+  assert_int_equal(d.get_int32("age").value(), INT32_MIN);  // unchanged
+  expect_error(MONGO_ODM_ERROR_INVALID_ARGUMENT, [&] { d.set("age", ULLONG_MAX); });
+  d.set("big", 5);  // int on an INT64 field: int64
+  assert_int_equal(type_of("big"), BSON_TYPE_INT64);
+  assert_int_equal(d.get_int64("big").value(), 5);
+  d.set("score", 3);  // an integer on a DOUBLE field: a double when exact
+  assert_int_equal(type_of("score"), BSON_TYPE_DOUBLE);
+  assert_true(d.get_double("score").value() == 3.0);
+  d.set("score", 9007199254740992LL);  // 2^53
+  assert_true(d.get_double("score").value() == 9007199254740992.0);
+  msg = expect_error(MONGO_ODM_ERROR_VALIDATION, [&] { d.set("score", 9007199254740993LL); });
+  assert_non_null(std::strstr(msg.c_str(), "'score'"));
+  expect_error(MONGO_ODM_ERROR_VALIDATION, [&] { d.set("name", 1); });  // not an integer field
+  // ANY and extra fields: the C++ type, as before
+  d.set("any", 5L).set("extra", 5L).set("small", 5).set("u", 5u).set("ubig", 3000000000u);
+  assert_int_equal(type_of("any"), BSON_TYPE_INT64);
+  assert_int_equal(type_of("extra"), BSON_TYPE_INT64);
+  assert_int_equal(type_of("small"), BSON_TYPE_INT32);
+  assert_int_equal(type_of("u"), BSON_TYPE_INT32);
+  assert_int_equal(type_of("ubig"), BSON_TYPE_INT64);
+  // and it round-trips through the server
+  d.set("name", "ints").set_id("ints");
+  d.save();
+  auto back = mongo_odm::get(m, "ints");
+  assert_true(back.has_value());
+  assert_int_equal(back->get_int32("age").value(), INT32_MIN);
+  assert_int_equal(back->get_int64("big").value(), 5);
+  tu_drop(m.get());
+}
+
 }  // namespace
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_string_arguments_of_every_kind, setup, teardown),
       cmocka_unit_test_setup_teardown(test_integer_setters_are_unambiguous_and_checked, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_integer_setters_follow_declared_type, setup, teardown),
       cmocka_unit_test_setup_teardown(test_typed_getters_return_optional, setup, teardown),
       cmocka_unit_test_setup_teardown(test_not_found_is_nullopt_and_failure_throws, setup, teardown),
       cmocka_unit_test_setup_teardown(test_document_value_semantics, setup, teardown),
