@@ -39,8 +39,9 @@
  * Features of changes.h, index.h, bulk.h and projection.h are free functions and classes at the
  * end of this header (diff(), save(Collection&, ...), ensure_indexes(), list_indexes(),
  * BulkWriter, projection_of(), find_as(), find_one_as()) and members of Model
- * (set_use_state_management(), set_use_revision(), add_index()) and Document (get_changes(),
- * is_changed(), saved_state(), set_saved_state()).
+ * (set_use_state_management(), set_use_revision(), add_index(), set_check_updates(),
+ * check_update()), Document (get_changes(), is_changed(), saved_state(), set_saved_state())
+ * and Cursor (set_skip_invalid(), next_or_raw() for documents that no longer fit the model).
  */
 #ifndef MONGO_ODM_HPP
 #define MONGO_ODM_HPP
@@ -58,6 +59,7 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace mongo_odm {
@@ -509,6 +511,15 @@ class DocumentView : public detail::Reader<DocumentView> {
   const mongo_odm_doc_t *doc_;
 };
 
+/* A stored document that does not fit the cursor's model (Cursor::next_or_raw()): its BSON as
+ * stored (borrowed until the cursor advances) and the VALIDATION error that says why. */
+struct InvalidDocument {
+  const bson_t *raw;
+  Error error;
+};
+/* What Cursor::next_or_raw() yields: a model document, or one that does not fit. */
+using DocumentOrRaw = std::variant<DocumentView, InvalidDocument>;
+
 /* A cursor: raw documents with next_bson(), model documents with next_document() or range-for.
  * Move-only. */
 class Cursor {
@@ -581,6 +592,25 @@ class Cursor {
     return *this;
   }
   int64_t skipped_count() const noexcept { return mongo_odm_cursor_skipped_count(ptr_.get()); }
+  /* The next document either way (mongo_odm_cursor_next_or_raw()): a DocumentView when it
+   * fits the model, an InvalidDocument (raw BSON and the VALIDATION error) when it does not;
+   * both valid until the cursor advances. nullopt at the end; other errors throw (a raw cursor,
+   * without a model: INVALID_ARGUMENT).
+   *   while (auto next = cursor.next_or_raw()) {
+   *     if (auto *doc = std::get_if<mongo_odm::DocumentView>(&*next)) { ... }
+   *     else { const auto &bad = std::get<mongo_odm::InvalidDocument>(*next); ... bad.error.what() }
+   *   } */
+  std::optional<DocumentOrRaw> next_or_raw() {
+    const mongo_odm_doc_t *doc = nullptr;
+    const bson_t *raw = nullptr;
+    mongo_odm_error_t why{};
+    if (!mongo_odm_cursor_next_or_raw(ptr_.get(), &doc, &raw, &why)) {
+      throw_if_failed();
+      return std::nullopt;
+    }
+    if (doc) return DocumentOrRaw(std::in_place_type<DocumentView>, doc);
+    return DocumentOrRaw(std::in_place_type<InvalidDocument>, InvalidDocument{raw, Error(why)});
+  }
 
   mongo_odm_cursor_t *get() const noexcept { return ptr_.get(); }
 
@@ -781,6 +811,21 @@ class Model {
     mongo_odm_error_t error;
     check(mongo_odm_model_set_collection(ptr_.get(), collection ? collection->get() : nullptr, &error), error);
     return *this;
+  }
+  /* Checked updates (model.h): update_one/update_many (and bulk writers of the model) check
+   * update operators against the declared fields; on by default. */
+  Model &set_check_updates(bool enabled) {
+    mongo_odm_error_t error;
+    check(mongo_odm_model_set_check_updates(ptr_.get(), enabled, &error), error);
+    return *this;
+  }
+  bool check_updates() const noexcept { return mongo_odm_model_check_updates(ptr_.get()); }
+  /* The verdict without sending (mongo_odm_model_check_update(), whatever check_updates()
+   * says): returns when `update` fits, throws Error (VALIDATION naming the operator and the
+   * field; ENCODING for corrupt BSON) when it does not. */
+  void check_update(const bson_t *update) const {
+    mongo_odm_error_t error;
+    check(mongo_odm_model_check_update(ptr_.get(), update, &error), error);
   }
   /* changes.h */
   Model &set_use_state_management(bool enabled) {

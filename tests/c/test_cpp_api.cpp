@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "test_util.h"
@@ -382,6 +383,77 @@ void test_integer_setters_follow_declared_type(void **state) {
   tu_drop(m.get());
 }
 
+// Checked updates from C++: the model's switch, the verdict without sending, and the update
+// calls refusing (issue 17).
+void test_checked_updates(void **state) {
+  auto &f = *static_cast<Fixture *>(*state);
+  assert_true(f.model.check_updates());  // the default
+  mongo_odm::Bson bad, good;
+  bson_t child;
+  BSON_APPEND_DOCUMENT_BEGIN(bad.get(), "$set", &child);
+  BSON_APPEND_UTF8(&child, "age", "thirty");
+  bson_append_document_end(bad.get(), &child);
+  BSON_APPEND_DOCUMENT_BEGIN(good.get(), "$inc", &child);
+  BSON_APPEND_INT32(&child, "age", 1);
+  bson_append_document_end(good.get(), &child);
+  f.model.check_update(good.get());
+  std::string msg = expect_error(MONGO_ODM_ERROR_VALIDATION, [&] { f.model.check_update(bad.get()); });
+  assert_non_null(std::strstr(msg.c_str(), "$set"));
+  assert_non_null(std::strstr(msg.c_str(), "'age'"));
+  mongo_odm::Document d(f.model);
+  d.set("name", "checked").set("age", 1).set_id("checked");
+  d.save();
+  mongo_odm::Bson filter;
+  BSON_APPEND_UTF8(filter.get(), "_id", "checked");
+  expect_error(MONGO_ODM_ERROR_VALIDATION, [&] { (void)mongo_odm::update_one(f.model, filter.get(), bad.get()); });
+  assert_true(&f.model.set_check_updates(false) == &f.model);
+  assert_false(f.model.check_updates());
+  expect_error(MONGO_ODM_ERROR_VALIDATION, [&] { f.model.check_update(bad.get()); });  // still answers
+  (void)mongo_odm::update_one(f.model, filter.get(), bad.get());                      // sent unchecked
+  f.model.set_check_updates(true);
+  expect_error(MONGO_ODM_ERROR_VALIDATION, [&] { (void)mongo_odm::get(f.model, "checked"); });
+}
+
+// Cursor::next_or_raw(): model documents and the ones that no longer fit, in one pass.
+void test_cursor_next_or_raw(void **state) {
+  auto &f = *static_cast<Fixture *>(*state);
+  mongo_odm::Collection coll = mongo_odm::Collection::adopt(tu_collection(f.model.get()));
+  mongo_odm::Bson fits, unfit;
+  BSON_APPEND_UTF8(fits.get(), "_id", "a");
+  BSON_APPEND_UTF8(fits.get(), "name", "fits");
+  BSON_APPEND_INT32(fits.get(), "age", 1);
+  BSON_APPEND_UTF8(unfit.get(), "_id", "b");
+  BSON_APPEND_UTF8(unfit.get(), "name", "unfit");
+  BSON_APPEND_UTF8(unfit.get(), "age", "two");
+  (void)coll.insert_many({fits, unfit});
+  mongo_odm::Bson opts;
+  bson_t sort;
+  BSON_APPEND_DOCUMENT_BEGIN(opts.get(), "sort", &sort);
+  BSON_APPEND_INT32(&sort, "_id", 1);
+  bson_append_document_end(opts.get(), &sort);
+  mongo_odm::Cursor cursor = mongo_odm::find(f.model, nullptr, opts.get());
+  int models = 0, raws = 0;
+  while (auto next = cursor.next_or_raw()) {
+    if (auto *doc = std::get_if<mongo_odm::DocumentView>(&*next)) {
+      assert_string_equal(doc->get_string("name")->c_str(), "fits");
+      ++models;
+    } else {
+      const auto &bad = std::get<mongo_odm::InvalidDocument>(*next);
+      assert_int_equal(bad.error.code(), MONGO_ODM_ERROR_VALIDATION);
+      assert_non_null(std::strstr(bad.error.what(), "'age'"));
+      bson_iter_t it;
+      assert_true(bson_iter_init_find(&it, bad.raw, "age") && BSON_ITER_HOLDS_UTF8(&it));
+      ++raws;
+    }
+  }
+  assert_int_equal(models, 1);
+  assert_int_equal(raws, 1);
+  assert_false(cursor.next_or_raw().has_value());
+  // a raw cursor (no model) throws INVALID_ARGUMENT
+  mongo_odm::Cursor raw_cursor = coll.find();
+  expect_error(MONGO_ODM_ERROR_INVALID_ARGUMENT, [&] { (void)raw_cursor.next_or_raw(); });
+}
+
 }  // namespace
 
 int main(void) {
@@ -395,6 +467,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_cursor_range_for, setup, teardown),
       cmocka_unit_test_setup_teardown(test_bson_lists, setup, teardown),
       cmocka_unit_test(test_string_lists),
+      cmocka_unit_test_setup_teardown(test_checked_updates, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_cursor_next_or_raw, setup, teardown),
   };
   return cmocka_run_group_tests_name(MONGO_ODM_TEST_GROUP, tests, tu_setup_connected, tu_teardown_connected);
 }
