@@ -1237,11 +1237,10 @@ inline Cursor find_as(const Model &model, const Model &projection, const bson_t 
 inline std::optional<Document> find_one_as(const Model &model, const Model &projection, const bson_t *filter = nullptr,
                                            const bson_t *opts = nullptr) {
   mongo_odm_error_t error;
-  mongo_odm_doc_t *doc = mongo_odm_find_one_as(model.get(), projection.get(), filter, opts, &error);
-  if (!doc) {
-    check(error.code == MONGO_ODM_OK, error);
-    return std::nullopt;
-  }
+  mongo_odm_doc_t *doc = nullptr;
+  bool found = false;
+  check(mongo_odm_try_find_one_as(model.get(), projection.get(), filter, opts, &doc, &found, &error), error);
+  if (!found) return std::nullopt;
   return std::optional<Document>(Document(doc));
 }
 

@@ -75,6 +75,7 @@
  *               mongo_odm_bulk_delete_many mongo_odm_bulk_insert_doc mongo_odm_bulk_save_doc
  *               mongo_odm_bulk_execute
  * projection.h: mongo_odm_model_projection mongo_odm_find_as mongo_odm_find_one_as
+ *               mongo_odm_try_find_one_as
  */
 #include "test_util.h"
 
@@ -856,6 +857,16 @@ static void test_projection(void **state) {
   EXPECT_INVALID(mongo_odm_find_as(f->model, f->model, NULL, NULL, ERR));
   EXPECT_INVALID(mongo_odm_find_one_as(NULL, f->model, NULL, NULL, ERR));
   EXPECT_INVALID(mongo_odm_find_one_as(f->model, NULL, NULL, NULL, ERR));
+  {
+    mongo_odm_doc_t *out = (mongo_odm_doc_t *)f->doc; /* must be reset to NULL */
+    bool found = true;
+    EXPECT_INVALID(mongo_odm_try_find_one_as(NULL, f->model, NULL, NULL, &out, &found, ERR));
+    assert_null(out);
+    assert_false(found);
+    EXPECT_INVALID(mongo_odm_try_find_one_as(f->model, NULL, NULL, NULL, &out, &found, ERR));
+    EXPECT_INVALID(mongo_odm_try_find_one_as(f->model, f->model, NULL, NULL, NULL, &found, ERR));
+    EXPECT_INVALID(mongo_odm_try_find_one_as(f->model, f->model, NULL, NULL, &out, NULL, ERR));
+  }
   assert_false(mongo_odm_is_connected());
 }
 
