@@ -133,6 +133,17 @@ inline const char *c_str_or_null(const OptionalStringArg &s) noexcept { return s
 
 }  // namespace detail
 
+namespace detail {
+/* Whether Range (not Self) can be iterated (BsonList's range constructor). */
+template <typename Range, typename Self, typename = void>
+struct is_pointer_range : std::false_type {};
+template <typename Range, typename Self>
+struct is_pointer_range<Range, Self, std::void_t<decltype(std::begin(std::declval<const Range &>()))>>
+    : std::bool_constant<!std::is_same_v<std::decay_t<Range>, Self>> {};
+template <typename Range, typename Self>
+constexpr bool is_pointer_range_v = is_pointer_range<Range, Self>::value;
+}  // namespace detail
+
 /* ---- BSON ownership -------------------------------------------------------------------- */
 
 /* An owned bson_t: what reply/out parameters are received into. Movable, not copyable. */
@@ -207,12 +218,13 @@ class BsonList {
   };
 
   BsonList() noexcept = default;
+  /* From a braced list: {&doc, reply.get(), bson}. */
   BsonList(std::initializer_list<Item> items) {
     reserve(items.size());
     for (const Item &item : items) docs_[size_++] = item.get();
   }
-  template <typename Range, typename = decltype(std::begin(std::declval<const Range &>())),
-            typename = std::enable_if_t<!std::is_same_v<std::decay_t<Range>, BsonList>>>
+  /* From any range of `const bson_t *` (a std::vector<const bson_t *>, a C array, ...). */
+  template <typename Range, std::enable_if_t<detail::is_pointer_range_v<Range, BsonList>, int> = 0>
   BsonList(const Range &range) {  // NOLINT(google-explicit-constructor)
     reserve(static_cast<size_t>(std::distance(std::begin(range), std::end(range))));
     for (const auto &doc : range) docs_[size_++] = static_cast<const bson_t *>(doc);
@@ -221,9 +233,10 @@ class BsonList {
     reserve(other.size_);
     for (size_t i = 0; i < other.size_; i++) docs_[size_++] = other.docs_[i];
   }
-  BsonList(BsonList &&other) noexcept : docs_(other.docs_), size_(other.size_), capacity_(other.capacity_) {
-    other.docs_ = nullptr;
-    other.size_ = other.capacity_ = 0;
+  BsonList(BsonList &&other) noexcept {
+    std::swap(docs_, other.docs_);
+    std::swap(size_, other.size_);
+    std::swap(capacity_, other.capacity_);
   }
   BsonList &operator=(BsonList other) noexcept {
     std::swap(docs_, other.docs_);
