@@ -179,8 +179,16 @@ struct Bulk::Op {
   }
 };
 
-Bulk::Bulk(Collection coll, bool ordered, const Model *model)
-    : coll_(std::move(coll)), ordered_(ordered), model_(model) {}
+Bulk::Bulk(Collection coll, bool ordered, const Model *model) : coll_(std::move(coll)), ordered_(ordered) {
+  if (model && model->check_updates() && !model->fields().empty()) {
+    // A copy of the declarations (not of the Model: its index holds views into its own fields).
+    checked_ = std::make_unique<Model>(nullptr);
+    for (const Field &f : model->fields()) {
+      checked_->add_field(f.name.c_str(), static_cast<int>(f.type),
+                          (f.required ? kFieldRequired : 0u) | (f.nullable ? kFieldNullable : 0u));
+    }
+  }
+}
 
 Bulk::~Bulk() = default;
 
@@ -204,9 +212,9 @@ void Bulk::update(const bson_t *filter, const bson_t *update, bool upsert, bool 
   check_update_shape(update, op);
   // The same check as update_one/update_many on the model (issue 17): VALIDATION naming the
   // operator and the field, with the operation's position in the queue.
-  if (model_ && model_->check_updates()) {
+  if (checked_) {
     try {
-      check_update(*model_, update);
+      check_update(*checked_, update);
     } catch (const Error &e) {
       if (e.code() != Code::validation) throw;
       fail(Code::validation, std::string(op) + " (operation " + std::to_string(ops_.size()) + "): " + e.message());

@@ -311,12 +311,24 @@ static void test_bulk_updates_are_checked(void **state) {
   assert_contains(err.message, "$inc");
   assert_contains(err.message, "'name'");
   assert_int_equal(mongo_odm_bulk_size(bulk), 1); /* the refused ones were not queued */
-  /* the model's switch is read at queue time */
+  mongo_odm_bulk_destroy(bulk);                   /* dropped unsent */
+  /* the model's switch is read when the writer is made */
   assert_true(mongo_odm_model_set_check_updates(f->m, false, &err));
+  bulk = mongo_odm_bulk_new(f->m, true, &err);
+  assert_true(mongo_odm_model_set_check_updates(f->m, true, &err));
   assert_true(mongo_odm_bulk_update_many(bulk, filter, bad_inc, false, &err));
   assert_ok(err);
-  assert_true(mongo_odm_model_set_check_updates(f->m, true, &err));
-  mongo_odm_bulk_destroy(bulk); /* dropped unsent */
+  mongo_odm_bulk_destroy(bulk);
+  /* the writer keeps its own copy of the declarations: the model may go first (as in 0.1) */
+  mongo_odm_model_t *twin = mongo_odm_model_new(mongo_odm_model_collection_name(f->m), &err);
+  assert_true(mongo_odm_model_add_field(twin, "age", MONGO_ODM_TYPE_INT32, 0, &err));
+  bulk = mongo_odm_bulk_new(twin, true, &err);
+  assert_non_null(bulk);
+  mongo_odm_model_destroy(twin);
+  assert_false(mongo_odm_bulk_update_one(bulk, filter, bad_set, false, &err));
+  assert_code(err, MONGO_ODM_ERROR_VALIDATION);
+  assert_contains(err.message, "'age'");
+  mongo_odm_bulk_destroy(bulk);
   bulk = mongo_odm_bulk_new(f->m, true, &err);
   assert_true(mongo_odm_bulk_update_one(bulk, filter, good, false, &err));
   bson_t reply;
