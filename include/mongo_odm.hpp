@@ -131,9 +131,6 @@ class OptionalStringArg {
 
 inline const char *c_str_or_null(const OptionalStringArg &s) noexcept { return s.c_str_or_null(); }
 
-}  // namespace detail
-
-namespace detail {
 /* Whether Range (not Self) can be iterated (BsonList's range constructor). */
 template <typename Range, typename Self, typename = void>
 struct is_pointer_range : std::false_type {};
@@ -142,6 +139,7 @@ struct is_pointer_range<Range, Self, std::void_t<decltype(std::begin(std::declva
     : std::bool_constant<!std::is_same_v<std::decay_t<Range>, Self>> {};
 template <typename Range, typename Self>
 constexpr bool is_pointer_range_v = is_pointer_range<Range, Self>::value;
+
 }  // namespace detail
 
 /* ---- BSON ownership -------------------------------------------------------------------- */
