@@ -8,10 +8,16 @@
  * Strings: every string argument takes `const char *`, `std::string` or `std::string_view`
  * (a string_view is copied to add the NUL the C API needs); optional ones also take
  * std::nullopt or a std::optional<std::string>.
- * Integers: Document::set() takes every integer type without ambiguity. int32_t (int) and
- * smaller signed types are stored as int32, int64_t (long, long long) as int64; unsigned types
- * (unsigned, unsigned long, size_t, ...) as int32 when the value fits, else int64 when it fits,
- * else set() throws Error(MONGO_ODM_ERROR_INVALID_ARGUMENT) and the document is unchanged.
+ * Integers: Document::set() takes every integer type without ambiguity. A value outside int64
+ * throws Error(MONGO_ODM_ERROR_INVALID_ARGUMENT). A field the document's model declares gets
+ * its declared type whatever the C++ type: INT32 an int32 (a value outside int32 throws
+ * Error(MONGO_ODM_ERROR_VALIDATION) naming the field), INT64 an int64, DOUBLE a double (a value
+ * beyond +-2^53, which a double does not hold exactly, throws VALIDATION); so
+ * doc.set("age", 5L) stores int32 5 in an INT32 field. Other keys (extra fields, ANY fields)
+ * keep the C++ type: int32_t (int) and smaller signed types are stored as int32, int64_t (long,
+ * long long) as int64; unsigned types (unsigned, unsigned long, size_t, ...) as int32 when the
+ * value fits, else int64. Declared fields of other types refuse integers (VALIDATION, from the
+ * C setter). On any error the document is unchanged.
  * Not found: get() and find_one() return std::optional<Document> (nullopt = not found; a
  * failure throws); typed getters return std::optional<T> (nullopt = absent or of another type).
  * Value semantics: Document is move-only (it owns one C document; a moved-from Document may
@@ -33,8 +39,9 @@
  * Features of changes.h, index.h, bulk.h and projection.h are free functions and classes at the
  * end of this header (diff(), save(Collection&, ...), ensure_indexes(), list_indexes(),
  * BulkWriter, projection_of(), find_as(), find_one_as()) and members of Model
- * (set_use_state_management(), set_use_revision(), add_index()) and Document (get_changes(),
- * is_changed(), saved_state(), set_saved_state()).
+ * (set_use_state_management(), set_use_revision(), add_index(), set_check_updates(),
+ * check_update()), Document (get_changes(), is_changed(), saved_state(), set_saved_state())
+ * and Cursor (set_skip_invalid(), next_or_raw() for documents that no longer fit the model).
  */
 #ifndef MONGO_ODM_HPP
 #define MONGO_ODM_HPP
@@ -42,6 +49,7 @@
 #include <mongo_odm.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <iterator>
 #include <limits>
 #include <memory>
@@ -51,6 +59,7 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace mongo_odm {
@@ -122,6 +131,15 @@ class OptionalStringArg {
 
 inline const char *c_str_or_null(const OptionalStringArg &s) noexcept { return s.c_str_or_null(); }
 
+/* Whether Range (not Self) can be iterated (BsonList's range constructor). */
+template <typename Range, typename Self, typename = void>
+struct is_pointer_range : std::false_type {};
+template <typename Range, typename Self>
+struct is_pointer_range<Range, Self, std::void_t<decltype(std::begin(std::declval<const Range &>()))>>
+    : std::bool_constant<!std::is_same_v<std::decay_t<Range>, Self>> {};
+template <typename Range, typename Self>
+constexpr bool is_pointer_range_v = is_pointer_range<Range, Self>::value;
+
 }  // namespace detail
 
 /* ---- BSON ownership -------------------------------------------------------------------- */
@@ -177,6 +195,82 @@ Bson with_reply(F &&call) {
   return owned;
 }
 
+/* Borrowed documents for the C calls that take an array of `const bson_t *` and a count
+ * (Collection::insert_many, ensure_indexes(Collection &, ...)). Holds the pointers only: the
+ * documents stay the caller's and must outlive the call. Built from a braced list of
+ * `const bson_t *` or Bson ({&doc, reply.get(), bson}) or from any range whose elements convert
+ * to `const bson_t *` (a std::vector<const bson_t *>, a std::array<bson_t *, N>, ...).
+ * Not a std::vector<const bson_t *> itself: libbson declares bson_t with an alignment attribute
+ * that a template argument drops, which g++ reports under -Wall (-Wignored-attributes). */
+class BsonList {
+ public:
+  /* One element of a braced list: a pointer to a document, or a Bson (borrowed). */
+  class Item {
+   public:
+    Item(const bson_t *doc) noexcept : doc_(doc) {}  // NOLINT(google-explicit-constructor)
+    Item(const Bson &doc) noexcept : doc_(doc.get()) {}  // NOLINT(google-explicit-constructor)
+    const bson_t *get() const noexcept { return doc_; }
+
+   private:
+    const bson_t *doc_;
+  };
+
+  BsonList() noexcept = default;
+  /* From a braced list: {&doc, reply.get(), bson}. */
+  BsonList(std::initializer_list<Item> items) {
+    reserve(items.size());
+    for (const Item &item : items) docs_[size_++] = item.get();
+  }
+  /* From any range of `const bson_t *` (a std::vector<const bson_t *>, a C array, ...). */
+  template <typename Range, std::enable_if_t<detail::is_pointer_range_v<Range, BsonList>, int> = 0>
+  BsonList(const Range &range) {  // NOLINT(google-explicit-constructor)
+    reserve(static_cast<size_t>(std::distance(std::begin(range), std::end(range))));
+    for (const auto &doc : range) docs_[size_++] = static_cast<const bson_t *>(doc);
+  }
+  BsonList(const BsonList &other) {
+    reserve(other.size_);
+    for (size_t i = 0; i < other.size_; i++) docs_[size_++] = other.docs_[i];
+  }
+  BsonList(BsonList &&other) noexcept {
+    std::swap(docs_, other.docs_);
+    std::swap(size_, other.size_);
+    std::swap(capacity_, other.capacity_);
+  }
+  BsonList &operator=(BsonList other) noexcept {
+    std::swap(docs_, other.docs_);
+    std::swap(size_, other.size_);
+    std::swap(capacity_, other.capacity_);
+    return *this;
+  }
+  ~BsonList() { delete[] docs_; }
+
+  void push_back(const bson_t *doc) {
+    if (size_ == capacity_) {
+      const size_t capacity = capacity_ ? 2 * capacity_ : 4;
+      const bson_t **grown = new const bson_t *[capacity];
+      for (size_t i = 0; i < size_; i++) grown[i] = docs_[i];
+      delete[] docs_;
+      docs_ = grown;
+      capacity_ = capacity;
+    }
+    docs_[size_++] = doc;
+  }
+  /* What the C calls take: size() pointers (nullptr when empty). */
+  const bson_t *const *data() const noexcept { return docs_; }
+  size_t size() const noexcept { return size_; }
+  bool empty() const noexcept { return size_ == 0; }
+  const bson_t *operator[](size_t i) const noexcept { return docs_[i]; }
+
+ private:
+  void reserve(size_t n) {
+    if (n > 0) docs_ = new const bson_t *[n];
+    capacity_ = n;
+  }
+  const bson_t **docs_ = nullptr;
+  size_t size_ = 0;
+  size_t capacity_ = 0;
+};
+
 /* ---- library ----------------------------------------------------------------------------- */
 
 /* mongo_odm_init() for the lifetime of the object, mongo_odm_cleanup() at its end. Throws Error
@@ -198,12 +292,29 @@ inline std::string generate_id() {
   return std::string(buf, 24);
 }
 
-inline std::string generate_composite_id(const std::vector<std::string> &values) {
+namespace detail {
+
+/* The strings of the list overloads below (std::string, std::string_view, `const char *`);
+ * a NULL `const char *` is INVALID_ARGUMENT, as in the C API. */
+inline std::string_view list_item(std::string_view s, const char *what) {
+  (void)what;
+  return s;
+}
+inline std::string_view list_item(const char *s, const char *what) {
+  if (!s) throw Error(MONGO_ODM_ERROR_INVALID_ARGUMENT, std::string(what) + ": NULL string in the list");
+  return std::string_view(s);
+}
+inline std::string_view list_item(const std::string &s, const char *what) {
+  (void)what;
+  return std::string_view(s);
+}
+
+template <typename It>
+std::string composite_id(It first, It last) {
   std::vector<const char *> ptrs;
   std::vector<size_t> lengths;
-  ptrs.reserve(values.size());
-  lengths.reserve(values.size());
-  for (const auto &v : values) {
+  for (; first != last; ++first) {
+    const std::string_view v = list_item(*first, "generate_composite_id");
     ptrs.push_back(v.data());
     lengths.push_back(v.size());
   }
@@ -213,21 +324,57 @@ inline std::string generate_composite_id(const std::vector<std::string> &values)
   return std::string(out, 32);
 }
 
-inline std::string generate_id_from_pairs(const std::vector<std::pair<std::string, std::string>> &pairs) {
+template <typename It>
+std::string id_from_pairs(It first, It last) {
   std::vector<const char *> keys, values;
   std::vector<size_t> key_lengths, value_lengths;
-  for (const auto &p : pairs) {
-    keys.push_back(p.first.data());
-    key_lengths.push_back(p.first.size());
-    values.push_back(p.second.data());
-    value_lengths.push_back(p.second.size());
+  for (; first != last; ++first) {
+    const std::string_view k = list_item(first->first, "generate_id_from_pairs");
+    const std::string_view v = list_item(first->second, "generate_id_from_pairs");
+    keys.push_back(k.data());
+    key_lengths.push_back(k.size());
+    values.push_back(v.data());
+    value_lengths.push_back(v.size());
   }
   char out[33];
   mongo_odm_error_t error;
   check(mongo_odm_generate_id_from_pairs_n(keys.data(), key_lengths.data(), values.data(), value_lengths.data(),
-                                           pairs.size(), out, &error),
+                                           keys.size(), out, &error),
         error);
   return std::string(out, 32);
+}
+
+}  // namespace detail
+
+/* mongo_odm_generate_composite_id_n() of the values, in order: a braced list of any strings
+ * ({"acme", name, view}), or a vector of std::string, std::string_view or `const char *`. */
+inline std::string generate_composite_id(std::initializer_list<std::string_view> values) {
+  return detail::composite_id(values.begin(), values.end());
+}
+inline std::string generate_composite_id(const std::vector<std::string> &values) {
+  return detail::composite_id(values.begin(), values.end());
+}
+inline std::string generate_composite_id(const std::vector<std::string_view> &values) {
+  return detail::composite_id(values.begin(), values.end());
+}
+inline std::string generate_composite_id(const std::vector<const char *> &values) {
+  return detail::composite_id(values.begin(), values.end());
+}
+
+/* mongo_odm_generate_id_from_pairs_n() of (key, value) pairs: a braced list
+ * ({{"b", "2"}, {"a", "1"}}), or a vector of pairs of std::string, std::string_view or
+ * `const char *`. */
+inline std::string generate_id_from_pairs(std::initializer_list<std::pair<std::string_view, std::string_view>> pairs) {
+  return detail::id_from_pairs(pairs.begin(), pairs.end());
+}
+inline std::string generate_id_from_pairs(const std::vector<std::pair<std::string, std::string>> &pairs) {
+  return detail::id_from_pairs(pairs.begin(), pairs.end());
+}
+inline std::string generate_id_from_pairs(const std::vector<std::pair<std::string_view, std::string_view>> &pairs) {
+  return detail::id_from_pairs(pairs.begin(), pairs.end());
+}
+inline std::string generate_id_from_pairs(const std::vector<std::pair<const char *, const char *>> &pairs) {
+  return detail::id_from_pairs(pairs.begin(), pairs.end());
 }
 
 /* ---- cancellation (cancel.h) ----------------------------------------------------------------- */
@@ -375,6 +522,15 @@ class DocumentView : public detail::Reader<DocumentView> {
   const mongo_odm_doc_t *doc_;
 };
 
+/* A stored document that does not fit the cursor's model (Cursor::next_or_raw()): its BSON as
+ * stored (borrowed until the cursor advances) and the VALIDATION error that says why. */
+struct InvalidDocument {
+  const bson_t *raw;
+  Error error;
+};
+/* What Cursor::next_or_raw() yields: a model document, or one that does not fit. */
+using DocumentOrRaw = std::variant<DocumentView, InvalidDocument>;
+
 /* A cursor: raw documents with next_bson(), model documents with next_document() or range-for.
  * Move-only. */
 class Cursor {
@@ -447,6 +603,25 @@ class Cursor {
     return *this;
   }
   int64_t skipped_count() const noexcept { return mongo_odm_cursor_skipped_count(ptr_.get()); }
+  /* The next document either way (mongo_odm_cursor_next_or_raw()): a DocumentView when it
+   * fits the model, an InvalidDocument (raw BSON and the VALIDATION error) when it does not;
+   * both valid until the cursor advances. nullopt at the end; other errors throw (a raw cursor,
+   * without a model: INVALID_ARGUMENT).
+   *   while (auto next = cursor.next_or_raw()) {
+   *     if (auto *doc = std::get_if<mongo_odm::DocumentView>(&*next)) { ... }
+   *     else { const auto &bad = std::get<mongo_odm::InvalidDocument>(*next); ... bad.error.what() }
+   *   } */
+  std::optional<DocumentOrRaw> next_or_raw() {
+    const mongo_odm_doc_t *doc = nullptr;
+    const bson_t *raw = nullptr;
+    mongo_odm_error_t why{};
+    if (!mongo_odm_cursor_next_or_raw(ptr_.get(), &doc, &raw, &why)) {
+      throw_if_failed();
+      return std::nullopt;
+    }
+    if (doc) return DocumentOrRaw(std::in_place_type<DocumentView>, doc);
+    return DocumentOrRaw(std::in_place_type<InvalidDocument>, InvalidDocument{raw, Error(why)});
+  }
 
   mongo_odm_cursor_t *get() const noexcept { return ptr_.get(); }
 
@@ -534,7 +709,7 @@ class Collection {
   Bson insert_one(const bson_t *doc, const bson_t *opts = nullptr) {
     return with_reply([&](bson_t *r, mongo_odm_error_t *e) { return mongo_odm_collection_insert_one(ptr_.get(), doc, opts, r, e); });
   }
-  Bson insert_many(const std::vector<const bson_t *> &docs, const bson_t *opts = nullptr) {
+  Bson insert_many(const BsonList &docs, const bson_t *opts = nullptr) {
     return with_reply([&](bson_t *r, mongo_odm_error_t *e) {
       return mongo_odm_collection_insert_many(ptr_.get(), docs.data(), docs.size(), opts, r, e);
     });
@@ -629,17 +804,39 @@ class Model {
     check(mongo_odm_model_add_field(ptr_.get(), name.c_str(), type, flags, &error), error);
     return *this;
   }
+  /* mongo_odm_model_set_composite_key(): a braced list of any strings ({"tenant", "number"}),
+   * or a vector of std::string, std::string_view or `const char *`. */
+  Model &set_composite_key(std::initializer_list<std::string_view> fields) {
+    return set_composite_key_of(fields.begin(), fields.end());
+  }
   Model &set_composite_key(const std::vector<std::string> &fields) {
-    std::vector<const char *> ptrs;
-    for (const auto &f : fields) ptrs.push_back(f.c_str());
-    mongo_odm_error_t error;
-    check(mongo_odm_model_set_composite_key(ptr_.get(), ptrs.data(), ptrs.size(), &error), error);
-    return *this;
+    return set_composite_key_of(fields.begin(), fields.end());
+  }
+  Model &set_composite_key(const std::vector<std::string_view> &fields) {
+    return set_composite_key_of(fields.begin(), fields.end());
+  }
+  Model &set_composite_key(const std::vector<const char *> &fields) {
+    return set_composite_key_of(fields.begin(), fields.end());
   }
   Model &set_collection(Collection *collection) {
     mongo_odm_error_t error;
     check(mongo_odm_model_set_collection(ptr_.get(), collection ? collection->get() : nullptr, &error), error);
     return *this;
+  }
+  /* Checked updates (model.h): update_one/update_many (and bulk writers of the model) check
+   * update operators against the declared fields; on by default. */
+  Model &set_check_updates(bool enabled) {
+    mongo_odm_error_t error;
+    check(mongo_odm_model_set_check_updates(ptr_.get(), enabled, &error), error);
+    return *this;
+  }
+  bool check_updates() const noexcept { return mongo_odm_model_check_updates(ptr_.get()); }
+  /* The verdict without sending (mongo_odm_model_check_update(), whatever check_updates()
+   * says): returns when `update` fits, throws Error (VALIDATION naming the operator and the
+   * field; ENCODING for corrupt BSON) when it does not. */
+  void check_update(const bson_t *update) const {
+    mongo_odm_error_t error;
+    check(mongo_odm_model_check_update(ptr_.get(), update, &error), error);
   }
   /* changes.h */
   Model &set_use_state_management(bool enabled) {
@@ -661,6 +858,17 @@ class Model {
   mongo_odm_model_t *get() const noexcept { return ptr_.get(); }
 
  private:
+  template <typename It>
+  Model &set_composite_key_of(It first, It last) {
+    std::vector<std::string> owned;  // NUL-terminated copies (a string_view may not be)
+    for (; first != last; ++first) owned.emplace_back(detail::list_item(*first, "set_composite_key"));
+    std::vector<const char *> ptrs;
+    for (const auto &f : owned) ptrs.push_back(f.c_str());
+    mongo_odm_error_t error;
+    check(mongo_odm_model_set_composite_key(ptr_.get(), ptrs.data(), ptrs.size(), &error), error);
+    return *this;
+  }
+
   ModelPtr ptr_;
 };
 
@@ -674,6 +882,47 @@ template <> struct is_char_type<char32_t> : std::true_type {};
 #if defined(__cpp_char8_t)
 template <> struct is_char_type<char8_t> : std::true_type {};
 #endif
+/* Whether the integer `value` fits the signed integer type To. */
+template <typename To, typename T>
+constexpr bool fits(T value) noexcept {
+  if constexpr (std::is_signed_v<T>) {
+    if constexpr (sizeof(T) <= sizeof(To)) {
+      return true;
+    } else {
+      return value >= static_cast<T>(std::numeric_limits<To>::min()) &&
+             value <= static_cast<T>(std::numeric_limits<To>::max());
+    }
+  } else {
+    if constexpr (sizeof(T) < sizeof(To)) {
+      return true;
+    } else {
+      return value <= static_cast<T>(std::numeric_limits<To>::max());
+    }
+  }
+}
+/* Whether a double holds the integer `value` exactly (|value| <= 2^53). */
+template <typename T>
+constexpr bool exact_in_double(T value) noexcept {
+  if constexpr (sizeof(T) < sizeof(int64_t)) {
+    return true;
+  } else {
+    constexpr T limit = static_cast<T>(int64_t{1} << 53);
+    if constexpr (std::is_signed_v<T>) {
+      return value >= -limit && value <= limit;
+    } else {
+      return value <= limit;
+    }
+  }
+}
+/* An integer that fits int64 (or uint64) as text, for error messages. */
+template <typename T>
+std::string integer_text(T value) {
+  if constexpr (std::is_signed_v<T>) {
+    return std::to_string(static_cast<long long>(value));
+  } else {
+    return std::to_string(static_cast<unsigned long long>(value));
+  }
+}
 /* The integer types Document::set() takes: every integral type but bool and the characters. */
 template <typename T>
 constexpr bool is_settable_integer_v =
@@ -710,32 +959,33 @@ class Document : public detail::Reader<Document> {
   Document &set(const detail::StringArg &key, const char *value) { return done(mongo_odm_doc_set_utf8(ptr_.get(), key.c_str(), value, &error_)); }
   Document &set(const detail::StringArg &key, const std::string &value) { return set(key, value.c_str()); }
   Document &set(const detail::StringArg &key, std::string_view value) { return set(key, std::string(value)); }
-  /* Integers of every type (see the top of this header for the BSON type chosen). */
+  /* Integers of every type (see the top of this header for the BSON type chosen): a field the
+   * model declares INT32, INT64 or DOUBLE gets that type; any other key the type of T. */
   template <typename T, std::enable_if_t<detail::is_settable_integer_v<T>, int> = 0>
   Document &set(const detail::StringArg &key, T value) {
-    if constexpr (std::is_signed_v<T>) {
-      if constexpr (sizeof(T) <= sizeof(int32_t)) {
-        return set_int32(key, static_cast<int32_t>(value));
-      } else if constexpr (sizeof(T) <= sizeof(int64_t)) {
-        return set_int64(key, static_cast<int64_t>(value));
-      } else {
-        if (value < static_cast<T>(std::numeric_limits<int64_t>::min()) ||
-            value > static_cast<T>(std::numeric_limits<int64_t>::max()))
-          out_of_range(key);
-        return set_int64(key, static_cast<int64_t>(value));
-      }
-    } else {
-      if constexpr (sizeof(T) < sizeof(int32_t)) {
-        return set_int32(key, static_cast<int32_t>(value));
-      } else {
-        if (value <= static_cast<T>(std::numeric_limits<int32_t>::max())) return set_int32(key, static_cast<int32_t>(value));
-        if constexpr (sizeof(T) < sizeof(int64_t)) {
+    if (!detail::fits<int64_t>(value)) out_of_range(key);
+    mongo_odm_field_type_t declared = MONGO_ODM_TYPE_ANY;
+    if (mongo_odm_model_field_type(mongo_odm_doc_model(ptr_.get()), key.c_str(), &declared, nullptr)) {
+      switch (declared) {
+        case MONGO_ODM_TYPE_INT32:
+          if (!detail::fits<int32_t>(value)) refuse(key, "int32", detail::integer_text(value));
+          return set_int32(key, static_cast<int32_t>(value));
+        case MONGO_ODM_TYPE_INT64:
           return set_int64(key, static_cast<int64_t>(value));
-        } else {
-          if (value > static_cast<T>(std::numeric_limits<int64_t>::max())) out_of_range(key);
-          return set_int64(key, static_cast<int64_t>(value));
-        }
+        case MONGO_ODM_TYPE_DOUBLE:
+          if (!detail::exact_in_double(value)) refuse(key, "double", detail::integer_text(value) + " (not exact as a double)");
+          return done(mongo_odm_doc_set_double(ptr_.get(), key.c_str(), static_cast<double>(value), &error_));
+        default:
+          break;  // other types refuse integers as they always did; ANY takes the type of T
       }
+    }
+    if constexpr (std::is_signed_v<T> ? sizeof(T) <= sizeof(int32_t) : sizeof(T) < sizeof(int32_t)) {
+      return set_int32(key, static_cast<int32_t>(value));
+    } else if constexpr (std::is_signed_v<T>) {
+      return set_int64(key, static_cast<int64_t>(value));
+    } else {  // unsigned: int32 when it fits
+      if (detail::fits<int32_t>(value)) return set_int32(key, static_cast<int32_t>(value));
+      return set_int64(key, static_cast<int64_t>(value));
     }
   }
   /* Floating point: stored as double. */
@@ -798,6 +1048,10 @@ class Document : public detail::Reader<Document> {
   Document &done(bool ok) {
     check(ok, error_);
     return *this;
+  }
+  [[noreturn]] static void refuse(const detail::StringArg &key, const char *type, const std::string &value) {
+    throw Error(MONGO_ODM_ERROR_VALIDATION,
+                std::string("field '") + key.c_str() + "' is declared " + type + ": " + value + " does not fit");
   }
   [[noreturn]] static void out_of_range(const detail::StringArg &key) {
     throw Error(MONGO_ODM_ERROR_INVALID_ARGUMENT,
@@ -910,7 +1164,7 @@ inline SaveResult save(Collection &collection, const bson_t *document, const bso
 inline Bson ensure_indexes(const Model &model) {
   return with_reply([&](bson_t *r, mongo_odm_error_t *e) { return mongo_odm_ensure_indexes(model.get(), r, e); });
 }
-inline Bson ensure_indexes(Collection &collection, const std::vector<const bson_t *> &specs) {
+inline Bson ensure_indexes(Collection &collection, const BsonList &specs) {
   return with_reply([&](bson_t *r, mongo_odm_error_t *e) {
     return mongo_odm_collection_ensure_indexes(collection.get(), specs.data(), specs.size(), r, e);
   });
@@ -994,11 +1248,10 @@ inline Cursor find_as(const Model &model, const Model &projection, const bson_t 
 inline std::optional<Document> find_one_as(const Model &model, const Model &projection, const bson_t *filter = nullptr,
                                            const bson_t *opts = nullptr) {
   mongo_odm_error_t error;
-  mongo_odm_doc_t *doc = mongo_odm_find_one_as(model.get(), projection.get(), filter, opts, &error);
-  if (!doc) {
-    check(error.code == MONGO_ODM_OK, error);
-    return std::nullopt;
-  }
+  mongo_odm_doc_t *doc = nullptr;
+  bool found = false;
+  check(mongo_odm_try_find_one_as(model.get(), projection.get(), filter, opts, &doc, &found, &error), error);
+  if (!found) return std::nullopt;
   return std::optional<Document>(Document(doc));
 }
 

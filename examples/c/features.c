@@ -17,9 +17,23 @@ static void check(bool ok, const mongo_odm_error_t *error, const char *what) {
   }
 }
 
+/* mongo_odm_doc_new() returns NULL only for a NULL model or when memory is exhausted. */
+static mongo_odm_doc_t *new_doc(const mongo_odm_model_t *model) {
+  mongo_odm_doc_t *doc = mongo_odm_doc_new(model);
+  if (!doc) {
+    fprintf(stderr, "doc_new failed: out of memory\n");
+    exit(1);
+  }
+  return doc;
+}
+
+/* Borrowed strings (mongo_odm_doc_id(), mongo_odm_doc_get_utf8(), ...) are NULL when the value
+ * is absent or of another type: never hand NULL to printf's %s. */
+static const char *or_missing(const char *s) { return s ? s : "(missing)"; }
+
 static void print_json(const char *label, const bson_t *doc) {
-  char *json = bson_as_relaxed_extended_json(doc, NULL);
-  printf("%s %s\n", label, json);
+  char *json = bson_as_relaxed_extended_json(doc, NULL); /* NULL for corrupt BSON */
+  printf("%s %s\n", label, or_missing(json));
   bson_free(json);
 }
 
@@ -51,16 +65,21 @@ int main(void) {
   bson_destroy(&reply);
 
   /* 2. A new document is saved whole; a loaded one sends only its changes. */
-  mongo_odm_doc_t *ada = mongo_odm_doc_new(accounts);
+  mongo_odm_doc_t *ada = new_doc(accounts);
   check(mongo_odm_doc_set_utf8(ada, "email", "ada@example.com", &error), &error, "set email");
   check(mongo_odm_doc_set_int32(ada, "balance", 0, &error), &error, "set balance");
   check(mongo_odm_doc_save(ada, false, &error), &error, "save");
-  printf("saved with revision %s\n", mongo_odm_doc_get_utf8(ada, MONGO_ODM_REVISION_FIELD));
+  printf("saved with revision %s\n", or_missing(mongo_odm_doc_get_utf8(ada, MONGO_ODM_REVISION_FIELD)));
 
+  const char *ada_id = mongo_odm_doc_id(ada); /* NULL for an id that is not an ObjectId string */
+  if (!ada_id) {
+    fprintf(stderr, "save: the document has no ObjectId string id\n");
+    return 1;
+  }
   mongo_odm_doc_t *first = NULL, *second = NULL;
   bool found_first = false, found_second = false;
-  check(mongo_odm_try_get(accounts, mongo_odm_doc_id(ada), &first, &found_first, &error), &error, "get");
-  check(mongo_odm_try_get(accounts, mongo_odm_doc_id(ada), &second, &found_second, &error), &error, "get");
+  check(mongo_odm_try_get(accounts, ada_id, &first, &found_first, &error), &error, "get");
+  check(mongo_odm_try_get(accounts, ada_id, &second, &found_second, &error), &error, "get");
   if (!found_first || !found_second) {
     fprintf(stderr, "get: the document just saved is not found\n");
     return 1;
@@ -87,7 +106,7 @@ int main(void) {
   for (int i = 0; i < 5; ++i) {
     char address[32];
     snprintf(address, sizeof address, "user%d@example.com", i);
-    mongo_odm_doc_t *doc = mongo_odm_doc_new(accounts);
+    mongo_odm_doc_t *doc = new_doc(accounts);
     check(mongo_odm_doc_set_utf8(doc, "email", address, &error), &error, "set");
     check(mongo_odm_doc_set_int32(doc, "balance", i, &error), &error, "set");
     check(mongo_odm_bulk_insert_doc(bulk, doc, &error), &error, "bulk insert");
@@ -107,7 +126,7 @@ int main(void) {
   mongo_odm_cursor_t *cursor = mongo_odm_find_as(accounts, emails, NULL, NULL, &error);
   check(cursor != NULL, &error, "find_as");
   const mongo_odm_doc_t *doc;
-  while (mongo_odm_cursor_next(cursor, &doc)) printf("email: %s\n", mongo_odm_doc_get_utf8(doc, "email"));
+  while (mongo_odm_cursor_next(cursor, &doc)) printf("email: %s\n", or_missing(mongo_odm_doc_get_utf8(doc, "email")));
   check(!mongo_odm_cursor_error(cursor, &error), &error, "cursor");
   mongo_odm_cursor_destroy(cursor);
 

@@ -18,14 +18,28 @@ static void check(bool ok, const mongo_odm_error_t *error, const char *what) {
   }
 }
 
+/* mongo_odm_doc_new() returns NULL only for a NULL model or when memory is exhausted. */
+static mongo_odm_doc_t *new_doc(const mongo_odm_model_t *model) {
+  mongo_odm_doc_t *doc = mongo_odm_doc_new(model);
+  if (!doc) {
+    fprintf(stderr, "doc_new failed: out of memory\n");
+    exit(1);
+  }
+  return doc;
+}
+
+/* Borrowed strings (mongo_odm_doc_id(), mongo_odm_doc_get_utf8(), ...) are NULL when the value
+ * is absent or of another type: never hand NULL to printf's %s. */
+static const char *or_missing(const char *s) { return s ? s : "(missing)"; }
+
 int main(void) {
   mongo_odm_error_t error;
   check(mongo_odm_init_checked(&error) > 0, &error, "init");
-  printf("libmongo_odm %s\n", mongo_odm_get_version());
+  printf("libmongo_odm %s\n", or_missing(mongo_odm_get_version()));
 
   /* 1. Connect: NULL arguments come from MONGO_URL, MONGO_USER, MONGO_PASSWORD, MONGO_DB_NAME. */
   check(mongo_odm_connect(NULL, NULL, NULL, NULL, &error), &error, "connect");
-  printf("connected, database '%s'\n", mongo_odm_default_database_name());
+  printf("connected, database '%s'\n", or_missing(mongo_odm_default_database_name()));
 
   /* 2. A model: the collection "quickstart_users" with two declared fields. */
   mongo_odm_model_t *users = mongo_odm_model_new("quickstart_users", &error);
@@ -45,12 +59,19 @@ int main(void) {
   const int ages[] = {34, 27, 41};
   char alice_id[25] = "";
   for (int i = 0; i < 3; ++i) {
-    mongo_odm_doc_t *user = mongo_odm_doc_new(users);
+    mongo_odm_doc_t *user = new_doc(users);
     check(mongo_odm_doc_set_utf8(user, "name", names[i], &error), &error, "set name");
     check(mongo_odm_doc_set_int32(user, "age", ages[i], &error), &error, "set age");
     check(mongo_odm_doc_set_utf8(user, "city", i == 1 ? "Berlin" : "Zurich", &error), &error, "set city");
     check(mongo_odm_doc_save(user, false, &error), &error, "save"); /* an upsert by _id */
-    if (i == 0) snprintf(alice_id, sizeof alice_id, "%s", mongo_odm_doc_id(user));
+    if (i == 0) {
+      const char *id = mongo_odm_doc_id(user); /* NULL for an id that is not an ObjectId string */
+      if (!id) {
+        fprintf(stderr, "save: Alice has no ObjectId string id\n");
+        return 1;
+      }
+      snprintf(alice_id, sizeof alice_id, "%s", id);
+    }
     mongo_odm_doc_destroy(user);
   }
   printf("saved 3 users, Alice has id %s\n", alice_id);
@@ -68,8 +89,9 @@ int main(void) {
     fprintf(stderr, "get: the age field is missing\n");
     return 1;
   }
-  printf("get: %s, %lld, city %s (extra field: %s)\n", mongo_odm_doc_get_utf8(alice, "name"), (long long)age,
-         mongo_odm_doc_get_utf8(alice, "city"), mongo_odm_doc_is_extra(alice, "city") ? "yes" : "no");
+  printf("get: %s, %lld, city %s (extra field: %s)\n", or_missing(mongo_odm_doc_get_utf8(alice, "name")),
+         (long long)age, or_missing(mongo_odm_doc_get_utf8(alice, "city")),
+         mongo_odm_doc_is_extra(alice, "city") ? "yes" : "no");
   mongo_odm_doc_destroy(alice);
 
   /* 5. Query with a filter and options: who lives in Zurich, oldest first. */
@@ -79,7 +101,7 @@ int main(void) {
   check(cursor != NULL, &error, "find");
   const mongo_odm_doc_t *doc;
   printf("find city=Zurich sorted by age desc:");
-  while (mongo_odm_cursor_next(cursor, &doc)) printf(" %s", mongo_odm_doc_get_utf8(doc, "name"));
+  while (mongo_odm_cursor_next(cursor, &doc)) printf(" %s", or_missing(mongo_odm_doc_get_utf8(doc, "name")));
   printf("\n");
   check(!mongo_odm_cursor_error(cursor, &error), &error, "cursor");
   mongo_odm_cursor_destroy(cursor);
@@ -108,12 +130,12 @@ int main(void) {
   check(mongo_odm_model_set_composite_key(memberships, key, 2, &error), &error, "composite_key");
   check(mongo_odm_delete_many(memberships, &all, &removed, &error), &error, "delete_many");
   for (int i = 0; i < 2; ++i) {
-    mongo_odm_doc_t *m = mongo_odm_doc_new(memberships);
+    mongo_odm_doc_t *m = new_doc(memberships);
     check(mongo_odm_doc_set_utf8(m, "tenant", "tenant1", &error), &error, "set tenant");
     check(mongo_odm_doc_set_utf8(m, "user", "user1", &error), &error, "set user");
     check(mongo_odm_doc_set_utf8(m, "role", i == 0 ? "member" : "admin", &error), &error, "set role");
     check(mongo_odm_doc_save(m, false, &error), &error, "save");
-    if (i == 1) printf("composite id: %s\n", mongo_odm_doc_id(m));
+    if (i == 1) printf("composite id: %s\n", or_missing(mongo_odm_doc_id(m)));
     mongo_odm_doc_destroy(m);
   }
   check(mongo_odm_count(memberships, NULL, &n, &error), &error, "count");

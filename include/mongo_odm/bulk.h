@@ -54,7 +54,9 @@ MONGO_ODM_API(mongo_odm_bulk_t *) mongo_odm_collection_bulk_new(mongo_odm_collec
 
 /* A writer on the model's collection (crud.h: its own, or the default connection's, connecting
  * from the environment on first use; resolved now). The model must outlive the writer when
- * model documents are queued. Errors: INVALID_ARGUMENT (NULL model), NOT_IMPLEMENTED (no
+ * model documents are queued. When the model checks updates (model.h,
+ * mongo_odm_model_check_updates(), read now), the writer keeps a copy of its declared fields
+ * and checks every queued update against it (see update_* below). Errors: INVALID_ARGUMENT (NULL model), NOT_IMPLEMENTED (no
  * collection name), CONFIGURATION / CONNECTION (the default connection could not be opened). */
 MONGO_ODM_API(mongo_odm_bulk_t *) mongo_odm_bulk_new(const mongo_odm_model_t *model, bool ordered,
                                                      mongo_odm_error_t *error);
@@ -69,7 +71,14 @@ MONGO_ODM_API(size_t) mongo_odm_bulk_size(const mongo_odm_bulk_t *bulk);
  *  insert:      ENCODING for a document that cannot be stored (collection.h's rules); one
  *               without "_id" gets an ObjectId.
  *  replace_one: ENCODING as for insert (the replacement).
- *  update_*:    INVALID_ARGUMENT when `update` is neither operators nor a pipeline.
+ *  update_*:    INVALID_ARGUMENT when `update` is neither operators nor a pipeline. A writer
+ *               of mongo_odm_bulk_new() on a model that checks updates (the default; off with
+ *               mongo_odm_model_set_check_updates(model, false) before mongo_odm_bulk_new())
+ *               also checks the update against the model's declared fields, as
+ *               mongo_odm_update_one/_many do (model.h, mongo_odm_model_check_update()):
+ *               VALIDATION naming the operator, the field and the operation's position in the
+ *               queue (since 0.2; programs built against 0.1 get the check too, as for
+ *               update_one). Writers of mongo_odm_collection_bulk_new() do not check.
  *  delete_*:    a filter is required (pass {} to mean all). */
 MONGO_ODM_API(bool) mongo_odm_bulk_insert(mongo_odm_bulk_t *bulk, const bson_t *document, mongo_odm_error_t *error);
 MONGO_ODM_API(bool) mongo_odm_bulk_replace_one(mongo_odm_bulk_t *bulk, const bson_t *filter,

@@ -81,6 +81,16 @@ MONGO_ODM_API(bool) mongo_odm_model_add_field(mongo_odm_model_t *model, const ch
 /* The number of declared fields. */
 MONGO_ODM_API(size_t) mongo_odm_model_field_count(const mongo_odm_model_t *model);
 
+/* The declaration of the field `name` (top-level, as given to mongo_odm_model_add_field();
+ * borrowed for the call). Returns true and writes its type to *type and its flags
+ * (MONGO_ODM_FIELD_*) to *flags (when not NULL) if the model declares it; returns false and
+ * writes nothing for an undeclared ("extra") field or a dotted path, and for a NULL model, name
+ * or type. No error struct: there is no other failure. Thread-safe on a configured model (see
+ * the top of this header). The C++ wrapper's integer setters use it to pick int32 or int64.
+ * Since 0.2. */
+MONGO_ODM_API(bool) mongo_odm_model_field_type(const mongo_odm_model_t *model, const char *name,
+                                               mongo_odm_field_type_t *type, unsigned *flags);
+
 /* Bring your own connection: the model's operations use `collection` (borrowed: it must
  * outlive the model, or be replaced first) instead of the default client's database.
  * NULL restores the default. Errors: INVALID_ARGUMENT for a NULL model. */

@@ -47,7 +47,7 @@ mongo_odm_bulk_t *mongo_odm_collection_bulk_new(mongo_odm_collection_t *collecti
 mongo_odm_bulk_t *mongo_odm_bulk_new(const mongo_odm_model_t *model, bool ordered, mongo_odm_error_t *error) {
   return guard(error, static_cast<mongo_odm_bulk_t *>(nullptr), [&] {
     require(model, "model");
-    return wrap_bulk(new mongo_odm::core::Bulk(mongo_odm::core::crud::resolve(*unwrap(model)), ordered));
+    return wrap_bulk(new mongo_odm::core::Bulk(mongo_odm::core::crud::resolve(*unwrap(model)), ordered, unwrap(model)));
   });
 }
 

@@ -56,6 +56,19 @@ size_t mongo_odm_model_field_count(const mongo_odm_model_t *model) {
   return model ? unwrap(model)->fields().size() : 0;
 }
 
+bool mongo_odm_model_field_type(const mongo_odm_model_t *model, const char *name, mongo_odm_field_type_t *type,
+                                unsigned *flags) {
+  if (!model || !name || !type) return false;
+  const mongo_odm::core::Field *field = unwrap(model)->field(name);
+  if (!field) return false;
+  *type = static_cast<mongo_odm_field_type_t>(field->type);
+  if (flags) {
+    *flags = (field->required ? static_cast<unsigned>(MONGO_ODM_FIELD_REQUIRED) : 0u) |
+             (field->nullable ? static_cast<unsigned>(MONGO_ODM_FIELD_NULLABLE) : 0u);
+  }
+  return true;
+}
+
 bool mongo_odm_model_set_collection(mongo_odm_model_t *model, mongo_odm_collection_t *collection,
                                     mongo_odm_error_t *error) {
   return guard(error, false, [&] {

@@ -39,4 +39,21 @@ mongo_odm_doc_t *mongo_odm_find_one_as(const mongo_odm_model_t *model, const mon
   });
 }
 
+bool mongo_odm_try_find_one_as(const mongo_odm_model_t *model, const mongo_odm_model_t *as, const bson_t *filter,
+                               const bson_t *opts, mongo_odm_doc_t **out, bool *found, mongo_odm_error_t *error) {
+  // crud.cpp's try_lookup: failed (false), not found (true, *found false), found (true).
+  if (out) *out = nullptr;
+  if (found) *found = false;
+  return guard(error, false, [&] {
+    require(model, "model");
+    require(as, "projection");
+    require(out, "out");
+    require(found, "found");
+    auto doc = projection::find_one_as(*unwrap(model), *unwrap(as), filter, opts);
+    *found = static_cast<bool>(doc);
+    *out = wrap(doc.release());
+    return true;
+  });
+}
+
 }  // extern "C"

@@ -11,6 +11,7 @@
 #include "document.hpp"
 #include "error.hpp"
 #include "model.hpp"
+#include "update_check.hpp"
 
 namespace mongo_odm::core {
 
@@ -21,7 +22,7 @@ using BsonPtr = std::unique_ptr<bson_t, void (*)(bson_t *)>;
 BsonPtr copy_of(const bson_t *doc) { return BsonPtr(doc ? bson_copy(doc) : nullptr, bson_destroy); }
 
 // Operators ({"$set": ...}) or a pipeline ({"0": {...}, ...}), as Collection::update checks.
-void check_update(const bson_t *update, const char *op) {
+void check_update_shape(const bson_t *update, const char *op) {
   bson_iter_t it;
   if (!bson_iter_init(&it, update) || !bson_iter_next(&it)) {
     fail(Code::invalid_argument, std::string(op) + ": update document is empty");
@@ -178,7 +179,16 @@ struct Bulk::Op {
   }
 };
 
-Bulk::Bulk(Collection coll, bool ordered) : coll_(std::move(coll)), ordered_(ordered) {}
+Bulk::Bulk(Collection coll, bool ordered, const Model *model) : coll_(std::move(coll)), ordered_(ordered) {
+  if (model && model->check_updates() && !model->fields().empty()) {
+    // A copy of the declarations (not of the Model: its index holds views into its own fields).
+    checked_ = std::make_unique<Model>(nullptr);
+    for (const Field &f : model->fields()) {
+      checked_->add_field(f.name.c_str(), static_cast<int>(f.type),
+                          (f.required ? kFieldRequired : 0u) | (f.nullable ? kFieldNullable : 0u));
+    }
+  }
+}
 
 Bulk::~Bulk() = default;
 
@@ -198,7 +208,18 @@ void Bulk::replace_one(const bson_t *filter, const bson_t *replacement, bool ups
 void Bulk::update(const bson_t *filter, const bson_t *update, bool upsert, bool many) {
   require(filter, "filter");
   require(update, "update");
-  check_update(update, many ? "bulk update_many" : "bulk update_one");
+  const char *op = many ? "bulk update_many" : "bulk update_one";
+  check_update_shape(update, op);
+  // The same check as update_one/update_many on the model (issue 17): VALIDATION naming the
+  // operator and the field, with the operation's position in the queue.
+  if (checked_) {
+    try {
+      check_update(*checked_, update);
+    } catch (const Error &e) {
+      if (e.code() != Code::validation) throw;
+      fail(Code::validation, std::string(op) + " (operation " + std::to_string(ops_.size()) + "): " + e.message());
+    }
+  }
   ops_.push_back(std::make_unique<Op>(
       Op{many ? Op::Kind::update_many : Op::Kind::update_one, copy_of(filter), copy_of(update), upsert}));
 }

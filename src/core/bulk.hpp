@@ -29,12 +29,17 @@
 namespace mongo_odm::core {
 
 class Document;
+class Model;
 
 class Bulk {
  public:
   static constexpr size_t kMaxBatch = 1000;
 
-  Bulk(Collection coll, bool ordered);
+  // `model` (may be null; borrowed for the call): the model of mongo_odm_bulk_new. When it
+  // checks updates (its switch, read now), the writer keeps a copy of its declared fields and
+  // update() applies the update check (update_check.hpp) with it; the model itself need not
+  // outlive the writer for that (0.1 programs may destroy it after mongo_odm_bulk_new).
+  Bulk(Collection coll, bool ordered, const Model *model = nullptr);
   ~Bulk();
   Bulk(const Bulk &) = delete;
   Bulk &operator=(const Bulk &) = delete;
@@ -47,7 +52,8 @@ class Bulk {
   // document without "_id" an ObjectId.
   void insert(const bson_t *document);
   void replace_one(const bson_t *filter, const bson_t *replacement, bool upsert);
-  // INVALID_ARGUMENT when `update` is neither an operator document nor a pipeline.
+  // INVALID_ARGUMENT when `update` is neither an operator document nor a pipeline; VALIDATION
+  // when the writer keeps a model's declarations and `update` would not fit them.
   void update(const bson_t *filter, const bson_t *update, bool upsert, bool many);
   void remove(const bson_t *filter, bool many);
   // A model document: its to_bson(false) inserted, or upserted whole by _id (lightodm's save,
@@ -62,6 +68,7 @@ class Bulk {
   struct Op;
   Collection coll_;
   bool ordered_;
+  std::unique_ptr<Model> checked_;  // the declared fields updates are checked against, or null
   std::vector<std::unique_ptr<Op>> ops_;
 };
 

@@ -287,6 +287,74 @@ static void test_cursor_next_or_raw(void **state) {
   mongo_odm_collection_destroy(coll);
 }
 
+/* Bulk writers of a model check queued updates as update_one/update_many do (issue 17);
+ * writers on a collection and the model's switch opt out. */
+static void test_bulk_updates_are_checked(void **state) {
+  fixture_t *f = *state;
+  mongo_odm_error_t err;
+  bson_t *filter = tu_bson("{\"_id\": \"a\"}");
+  bson_t *bad_set = tu_bson("{\"$set\": {\"age\": \"thirty\"}}");
+  bson_t *bad_inc = tu_bson("{\"$inc\": {\"name\": 1}}");
+  bson_t *good = tu_bson("{\"$set\": {\"age\": 31}, \"$inc\": {\"big\": 2}}");
+  mongo_odm_bulk_t *bulk = mongo_odm_bulk_new(f->m, true, &err);
+  assert_non_null(bulk);
+  assert_true(mongo_odm_bulk_update_one(bulk, filter, good, false, &err));
+  assert_ok(err);
+  assert_false(mongo_odm_bulk_update_one(bulk, filter, bad_set, false, &err));
+  assert_code(err, MONGO_ODM_ERROR_VALIDATION);
+  assert_contains(err.message, "bulk update_one (operation 1)");
+  assert_contains(err.message, "$set");
+  assert_contains(err.message, "'age'");
+  assert_false(mongo_odm_bulk_update_many(bulk, filter, bad_inc, false, &err));
+  assert_code(err, MONGO_ODM_ERROR_VALIDATION);
+  assert_contains(err.message, "bulk update_many");
+  assert_contains(err.message, "$inc");
+  assert_contains(err.message, "'name'");
+  assert_int_equal(mongo_odm_bulk_size(bulk), 1); /* the refused ones were not queued */
+  mongo_odm_bulk_destroy(bulk);                   /* dropped unsent */
+  /* the model's switch is read when the writer is made */
+  assert_true(mongo_odm_model_set_check_updates(f->m, false, &err));
+  bulk = mongo_odm_bulk_new(f->m, true, &err);
+  assert_true(mongo_odm_model_set_check_updates(f->m, true, &err));
+  assert_true(mongo_odm_bulk_update_many(bulk, filter, bad_inc, false, &err));
+  assert_ok(err);
+  mongo_odm_bulk_destroy(bulk);
+  /* the writer keeps its own copy of the declarations: the model may go first (as in 0.1) */
+  mongo_odm_model_t *twin = mongo_odm_model_new(mongo_odm_model_collection_name(f->m), &err);
+  assert_true(mongo_odm_model_add_field(twin, "age", MONGO_ODM_TYPE_INT32, 0, &err));
+  bulk = mongo_odm_bulk_new(twin, true, &err);
+  assert_non_null(bulk);
+  mongo_odm_model_destroy(twin);
+  assert_false(mongo_odm_bulk_update_one(bulk, filter, bad_set, false, &err));
+  assert_code(err, MONGO_ODM_ERROR_VALIDATION);
+  assert_contains(err.message, "'age'");
+  mongo_odm_bulk_destroy(bulk);
+  bulk = mongo_odm_bulk_new(f->m, true, &err);
+  assert_true(mongo_odm_bulk_update_one(bulk, filter, good, false, &err));
+  bson_t reply;
+  assert_true(mongo_odm_bulk_execute(bulk, &reply, &err));
+  assert_ok(err);
+  bson_destroy(&reply);
+  mongo_odm_bulk_destroy(bulk);
+  mongo_odm_doc_t *doc = NULL;
+  bool found = false;
+  assert_true(mongo_odm_try_get(f->m, "a", &doc, &found, &err));
+  assert_true(found);
+  assert_int_equal(mongo_odm_doc_get(doc, "age")->value.v_int32, 31);
+  mongo_odm_doc_destroy(doc);
+  /* a writer on the collection has no model: unchecked, like the raw collection calls */
+  mongo_odm_collection_t *coll = tu_collection(f->m);
+  bulk = mongo_odm_collection_bulk_new(coll, true, &err);
+  assert_true(mongo_odm_bulk_update_one(bulk, filter, bad_set, false, &err));
+  assert_ok(err);
+  mongo_odm_bulk_destroy(bulk);
+  mongo_odm_collection_destroy(coll);
+  bson_destroy(good);
+  bson_destroy(bad_inc);
+  bson_destroy(bad_set);
+  bson_destroy(filter);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_set_and_set_on_insert_wrong_type_refused, setup, teardown),
@@ -299,6 +367,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_cursor_stops_by_default, setup, teardown),
       cmocka_unit_test_setup_teardown(test_cursor_skip_invalid, setup, teardown),
       cmocka_unit_test_setup_teardown(test_cursor_next_or_raw, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_bulk_updates_are_checked, setup, teardown),
   };
   return cmocka_run_group_tests_name("checked_updates", tests, tu_setup_connected, tu_teardown_connected);
 }

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "test_util.h"
@@ -257,16 +258,217 @@ void test_cursor_range_for(void **state) {
   assert_int_equal(skipping.skipped_count(), 1);
 }
 
+
+// insert_many and ensure_indexes(Collection &, ...) take a BsonList, not a
+// std::vector<const bson_t *> (which -Wignored-attributes reports under -Wall): braced lists
+// of pointers and Bson, C arrays, push_back.
+void test_bson_lists(void **state) {
+  auto &f = *static_cast<Fixture *>(*state);
+  mongo_odm::Collection coll = mongo_odm::Collection::adopt(tu_collection(f.model.get()));
+  mongo_odm::Bson a, b, c;
+  BSON_APPEND_UTF8(a.get(), "name", "la");
+  BSON_APPEND_UTF8(b.get(), "name", "lb");
+  BSON_APPEND_UTF8(c.get(), "name", "lc");
+  mongo_odm::Bson reply = coll.insert_many({a.get(), b});
+  assert_int_equal(mongo_odm::count(f.model), 2);
+  const bson_t *array[] = {c.get()};
+  reply = coll.insert_many(array);
+  assert_int_equal(mongo_odm::count(f.model), 3);
+  mongo_odm::BsonList list;
+  assert_true(list.empty() && list.data() == nullptr);
+  for (int i = 0; i < 9; ++i) list.push_back(a.get());
+  mongo_odm::BsonList copied = list;
+  assert_int_equal(copied.size(), 9);
+  assert_true(copied[8] == a.get() && copied.data() != list.data());
+  mongo_odm::BsonList moved = std::move(copied);
+  assert_int_equal(moved.size(), 9);
+  mongo_odm::Bson spec, keys;
+  BSON_APPEND_INT32(keys.get(), "name", 1);
+  BSON_APPEND_DOCUMENT(spec.get(), "key", keys.get());
+  BSON_APPEND_UTF8(spec.get(), "name", "by_name");
+  reply = mongo_odm::ensure_indexes(coll, {spec});
+  reply = coll.insert_many({});
+  assert_int_equal(mongo_odm::count(f.model), 3);
+}
+
+// set_composite_key, generate_composite_id and generate_id_from_pairs take braced lists of any
+// strings and vectors of std::string, std::string_view and const char *, with one result.
+void test_string_lists(void **) {
+  const std::string acme = "acme";
+  const std::string_view amount = std::string_view("100.0xyz").substr(0, 5);  // not NUL-terminated
+  const std::string expected = mongo_odm::generate_composite_id(std::vector<std::string>{"acme", "100.0"});
+  assert_string_equal(mongo_odm::generate_composite_id({"acme", "100.0"}).c_str(), expected.c_str());
+  assert_string_equal(mongo_odm::generate_composite_id({acme, amount}).c_str(), expected.c_str());
+  assert_string_equal(mongo_odm::generate_composite_id(std::vector<std::string_view>{acme, amount}).c_str(),
+                      expected.c_str());
+  assert_string_equal(mongo_odm::generate_composite_id(std::vector<const char *>{"acme", "100.0"}).c_str(),
+                      expected.c_str());
+  expect_error(MONGO_ODM_ERROR_INVALID_ARGUMENT,
+               [] { mongo_odm::generate_composite_id(std::vector<const char *>{"a", nullptr}); });
+
+  const std::string pairs = mongo_odm::generate_id_from_pairs(
+      std::vector<std::pair<std::string, std::string>>{{"b", "2"}, {"a", "1"}});
+  assert_string_equal(mongo_odm::generate_id_from_pairs({{"b", "2"}, {"a", "1"}}).c_str(), pairs.c_str());
+  const std::string_view b = std::string_view("bx").substr(0, 1);
+  assert_string_equal(
+      mongo_odm::generate_id_from_pairs(std::vector<std::pair<std::string_view, std::string_view>>{{b, "2"}, {"a", "1"}})
+          .c_str(),
+      pairs.c_str());
+  assert_string_equal(
+      mongo_odm::generate_id_from_pairs(std::vector<std::pair<const char *, const char *>>{{"b", "2"}, {"a", "1"}})
+          .c_str(),
+      pairs.c_str());
+
+  mongo_odm::Model orders("orders_keys");
+  orders.add_field("tenant", MONGO_ODM_TYPE_UTF8).add_field("number", MONGO_ODM_TYPE_UTF8);
+  const std::string_view number = std::string_view("numberXYZ").substr(0, 6);
+  orders.set_composite_key({"tenant", number});
+  orders.set_composite_key(std::vector<std::string_view>{"tenant", number});
+  orders.set_composite_key(std::vector<const char *>{"tenant", "number"});
+  orders.set_composite_key(std::vector<std::string>{"tenant", "number"});
+  assert_int_equal(mongo_odm_model_composite_key_size(orders.get()), 2);
+  assert_string_equal(mongo_odm_model_composite_key_field(orders.get(), 1), "number");
+  expect_error(MONGO_ODM_ERROR_INVALID_ARGUMENT,
+               [&] { orders.set_composite_key(std::vector<const char *>{"tenant", nullptr}); });
+}
+
+// A declared INT32 / INT64 / DOUBLE field gets its declared type whatever the C++ integer type;
+// extra and ANY fields keep the C++ type (issue 17).
+void test_integer_setters_follow_declared_type(void **state) {
+  auto &f = *static_cast<Fixture *>(*state);
+  mongo_odm::Model m(std::optional<std::string>(unique_name("cpp_api_int")));
+  m.add_field("name", MONGO_ODM_TYPE_UTF8)
+      .add_field("age", MONGO_ODM_TYPE_INT32)
+      .add_field("big", MONGO_ODM_TYPE_INT64)
+      .add_field("score", MONGO_ODM_TYPE_DOUBLE)
+      .add_field("any", MONGO_ODM_TYPE_ANY);
+  (void)f;
+  mongo_odm::Document d(m);
+  auto type_of = [&](const char *key) { return mongo_odm_doc_get(d.get(), key)->value_type; };
+  d.set("age", 5L);  // long on an INT32 field: int32, not a VALIDATION error
+  assert_int_equal(type_of("age"), BSON_TYPE_INT32);
+  assert_int_equal(d.get_int32("age").value(), 5);
+  d.set("age", 6LL).set("age", std::size_t{7}).set("age", int64_t{-2147483648LL});
+  assert_int_equal(d.get_int32("age").value(), INT32_MIN);
+  std::string msg = expect_error(MONGO_ODM_ERROR_VALIDATION, [&] { d.set("age", 2147483648LL); });
+  assert_non_null(std::strstr(msg.c_str(), "'age'"));
+  assert_non_null(std::strstr(msg.c_str(), "2147483648"));
+  assert_int_equal(d.get_int32("age").value(), INT32_MIN);  // unchanged
+  expect_error(MONGO_ODM_ERROR_INVALID_ARGUMENT, [&] { d.set("age", ULLONG_MAX); });
+  d.set("big", 5);  // int on an INT64 field: int64
+  assert_int_equal(type_of("big"), BSON_TYPE_INT64);
+  assert_int_equal(d.get_int64("big").value(), 5);
+  d.set("score", 3);  // an integer on a DOUBLE field: a double when exact
+  assert_int_equal(type_of("score"), BSON_TYPE_DOUBLE);
+  assert_true(d.get_double("score").value() == 3.0);
+  d.set("score", 9007199254740992LL);  // 2^53
+  assert_true(d.get_double("score").value() == 9007199254740992.0);
+  msg = expect_error(MONGO_ODM_ERROR_VALIDATION, [&] { d.set("score", 9007199254740993LL); });
+  assert_non_null(std::strstr(msg.c_str(), "'score'"));
+  expect_error(MONGO_ODM_ERROR_VALIDATION, [&] { d.set("name", 1); });  // not an integer field
+  // ANY and extra fields: the C++ type, as before
+  d.set("any", 5L).set("extra", 5L).set("small", 5).set("u", 5u).set("ubig", 3000000000u);
+  assert_int_equal(type_of("any"), BSON_TYPE_INT64);
+  assert_int_equal(type_of("extra"), BSON_TYPE_INT64);
+  assert_int_equal(type_of("small"), BSON_TYPE_INT32);
+  assert_int_equal(type_of("u"), BSON_TYPE_INT32);
+  assert_int_equal(type_of("ubig"), BSON_TYPE_INT64);
+  // and it round-trips through the server
+  d.set("name", "ints").set_id("ints");
+  d.save();
+  auto back = mongo_odm::get(m, "ints");
+  assert_true(back.has_value());
+  assert_int_equal(back->get_int32("age").value(), INT32_MIN);
+  assert_int_equal(back->get_int64("big").value(), 5);
+  tu_drop(m.get());
+}
+
+// Checked updates from C++: the model's switch, the verdict without sending, and the update
+// calls refusing (issue 17).
+void test_checked_updates(void **state) {
+  auto &f = *static_cast<Fixture *>(*state);
+  assert_true(f.model.check_updates());  // the default
+  mongo_odm::Bson bad, good;
+  bson_t child;
+  BSON_APPEND_DOCUMENT_BEGIN(bad.get(), "$set", &child);
+  BSON_APPEND_UTF8(&child, "age", "thirty");
+  bson_append_document_end(bad.get(), &child);
+  BSON_APPEND_DOCUMENT_BEGIN(good.get(), "$inc", &child);
+  BSON_APPEND_INT32(&child, "age", 1);
+  bson_append_document_end(good.get(), &child);
+  f.model.check_update(good.get());
+  std::string msg = expect_error(MONGO_ODM_ERROR_VALIDATION, [&] { f.model.check_update(bad.get()); });
+  assert_non_null(std::strstr(msg.c_str(), "$set"));
+  assert_non_null(std::strstr(msg.c_str(), "'age'"));
+  mongo_odm::Document d(f.model);
+  d.set("name", "checked").set("age", 1).set_id("checked");
+  d.save();
+  mongo_odm::Bson filter;
+  BSON_APPEND_UTF8(filter.get(), "_id", "checked");
+  expect_error(MONGO_ODM_ERROR_VALIDATION, [&] { (void)mongo_odm::update_one(f.model, filter.get(), bad.get()); });
+  assert_true(&f.model.set_check_updates(false) == &f.model);
+  assert_false(f.model.check_updates());
+  expect_error(MONGO_ODM_ERROR_VALIDATION, [&] { f.model.check_update(bad.get()); });  // still answers
+  (void)mongo_odm::update_one(f.model, filter.get(), bad.get());                      // sent unchecked
+  f.model.set_check_updates(true);
+  expect_error(MONGO_ODM_ERROR_VALIDATION, [&] { (void)mongo_odm::get(f.model, "checked"); });
+}
+
+// Cursor::next_or_raw(): model documents and the ones that no longer fit, in one pass.
+void test_cursor_next_or_raw(void **state) {
+  auto &f = *static_cast<Fixture *>(*state);
+  mongo_odm::Collection coll = mongo_odm::Collection::adopt(tu_collection(f.model.get()));
+  mongo_odm::Bson fits, unfit;
+  BSON_APPEND_UTF8(fits.get(), "_id", "a");
+  BSON_APPEND_UTF8(fits.get(), "name", "fits");
+  BSON_APPEND_INT32(fits.get(), "age", 1);
+  BSON_APPEND_UTF8(unfit.get(), "_id", "b");
+  BSON_APPEND_UTF8(unfit.get(), "name", "unfit");
+  BSON_APPEND_UTF8(unfit.get(), "age", "two");
+  (void)coll.insert_many({fits, unfit});
+  mongo_odm::Bson opts;
+  bson_t sort;
+  BSON_APPEND_DOCUMENT_BEGIN(opts.get(), "sort", &sort);
+  BSON_APPEND_INT32(&sort, "_id", 1);
+  bson_append_document_end(opts.get(), &sort);
+  mongo_odm::Cursor cursor = mongo_odm::find(f.model, nullptr, opts.get());
+  int models = 0, raws = 0;
+  while (auto next = cursor.next_or_raw()) {
+    if (auto *doc = std::get_if<mongo_odm::DocumentView>(&*next)) {
+      assert_string_equal(doc->get_string("name")->c_str(), "fits");
+      ++models;
+    } else {
+      const auto &bad = std::get<mongo_odm::InvalidDocument>(*next);
+      assert_int_equal(bad.error.code(), MONGO_ODM_ERROR_VALIDATION);
+      assert_non_null(std::strstr(bad.error.what(), "'age'"));
+      bson_iter_t it;
+      assert_true(bson_iter_init_find(&it, bad.raw, "age") && BSON_ITER_HOLDS_UTF8(&it));
+      ++raws;
+    }
+  }
+  assert_int_equal(models, 1);
+  assert_int_equal(raws, 1);
+  assert_false(cursor.next_or_raw().has_value());
+  // a raw cursor (no model) throws INVALID_ARGUMENT
+  mongo_odm::Cursor raw_cursor = coll.find();
+  expect_error(MONGO_ODM_ERROR_INVALID_ARGUMENT, [&] { (void)raw_cursor.next_or_raw(); });
+}
+
 }  // namespace
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_string_arguments_of_every_kind, setup, teardown),
       cmocka_unit_test_setup_teardown(test_integer_setters_are_unambiguous_and_checked, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_integer_setters_follow_declared_type, setup, teardown),
       cmocka_unit_test_setup_teardown(test_typed_getters_return_optional, setup, teardown),
       cmocka_unit_test_setup_teardown(test_not_found_is_nullopt_and_failure_throws, setup, teardown),
       cmocka_unit_test_setup_teardown(test_document_value_semantics, setup, teardown),
       cmocka_unit_test_setup_teardown(test_cursor_range_for, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_bson_lists, setup, teardown),
+      cmocka_unit_test(test_string_lists),
+      cmocka_unit_test_setup_teardown(test_checked_updates, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_cursor_next_or_raw, setup, teardown),
   };
   return cmocka_run_group_tests_name(MONGO_ODM_TEST_GROUP, tests, tu_setup_connected, tu_teardown_connected);
 }

@@ -1215,6 +1215,26 @@ static void test_projection(void **state) {
   bson_t *none = tu_bson("{\"n\": 42}");
   assert_null(mongo_odm_find_one_as(model, sub, none, NULL, &err));
   assert_ok(err);
+  /* try_find_one_as: found, not found, failed, told apart without the error code */
+  bool found = false;
+  assert_true(mongo_odm_try_find_one_as(model, sub, filter, NULL, &one, &found, &err));
+  assert_ok(err);
+  assert_true(found);
+  assert_ptr_equal(mongo_odm_doc_model(one), sub);
+  assert_string_equal(mongo_odm_doc_id(one), "p2");
+  assert_false(mongo_odm_doc_has(one, "secret"));
+  mongo_odm_doc_destroy(one);
+  assert_true(mongo_odm_try_find_one_as(model, sub, none, NULL, &one, &found, &err));
+  assert_false(found);
+  assert_null(one);
+  one = (mongo_odm_doc_t *)1; /* reset on failure too */
+  found = true;
+  bson_t *bad_filter = tu_bson("{\"n\": {\"$nosuchop\": 1}}");
+  assert_false(mongo_odm_try_find_one_as(model, sub, bad_filter, NULL, &one, &found, &err));
+  assert_code(err, MONGO_ODM_ERROR_SERVER);
+  assert_null(one);
+  assert_false(found);
+  bson_destroy(bad_filter);
 
   /* a projection in opts, a projection model without fields */
   bson_t *with_proj = tu_bson("{\"projection\": {\"n\": 1}}");

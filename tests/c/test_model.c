@@ -287,6 +287,34 @@ static void test_set_collection_null(void **state) {
   mongo_odm_model_destroy(model);
 }
 
+/* mongo_odm_model_field_type(): the declaration of a declared field, false for the rest. */
+static void test_field_type(void **state) {
+  (void)state;
+  mongo_odm_error_t err;
+  mongo_odm_model_t *model = mongo_odm_model_new("ft", &err);
+  assert_true(mongo_odm_model_add_field(model, "age", MONGO_ODM_TYPE_INT32, MONGO_ODM_FIELD_REQUIRED, &err));
+  assert_true(mongo_odm_model_add_field(model, "note", MONGO_ODM_TYPE_UTF8, MONGO_ODM_FIELD_NULLABLE, &err));
+  assert_true(mongo_odm_model_add_field(model, "big", MONGO_ODM_TYPE_INT64, 0, &err));
+  mongo_odm_field_type_t type = MONGO_ODM_TYPE_ANY;
+  unsigned flags = 99;
+  assert_true(mongo_odm_model_field_type(model, "age", &type, &flags));
+  assert_int_equal(type, MONGO_ODM_TYPE_INT32);
+  assert_int_equal(flags, MONGO_ODM_FIELD_REQUIRED);
+  assert_true(mongo_odm_model_field_type(model, "note", &type, &flags));
+  assert_int_equal(type, MONGO_ODM_TYPE_UTF8);
+  assert_int_equal(flags, MONGO_ODM_FIELD_NULLABLE);
+  assert_true(mongo_odm_model_field_type(model, "big", &type, NULL));
+  assert_int_equal(type, MONGO_ODM_TYPE_INT64);
+  type = MONGO_ODM_TYPE_BOOL;
+  flags = 99;
+  assert_false(mongo_odm_model_field_type(model, "extra", &type, &flags));
+  assert_false(mongo_odm_model_field_type(model, "age.x", &type, &flags));
+  assert_false(mongo_odm_model_field_type(model, "_id", &type, &flags));
+  assert_int_equal(type, MONGO_ODM_TYPE_BOOL); /* untouched */
+  assert_int_equal(flags, 99);
+  mongo_odm_model_destroy(model);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_model_new_valid_names),
@@ -296,6 +324,7 @@ int main(void) {
       cmocka_unit_test(test_composite_key_set_get),
       cmocka_unit_test(test_composite_key_errors),
       cmocka_unit_test(test_add_field_and_count),
+      cmocka_unit_test(test_field_type),
       cmocka_unit_test(test_add_field_errors),
       cmocka_unit_test(test_declared_field_makes_field_not_extra),
       cmocka_unit_test(test_set_collection_null),

@@ -45,7 +45,7 @@
  *               mongo_odm_model_composite_key_field mongo_odm_model_add_field
  *               mongo_odm_model_field_count mongo_odm_model_set_collection
  *               mongo_odm_model_set_check_updates mongo_odm_model_check_updates
- *               mongo_odm_model_check_update
+ *               mongo_odm_model_check_update mongo_odm_model_field_type
  * doc.h:        mongo_odm_doc_new mongo_odm_doc_from_bson mongo_odm_doc_copy mongo_odm_doc_destroy
  *               mongo_odm_doc_model mongo_odm_doc_id mongo_odm_doc_set_id mongo_odm_doc_set_utf8
  *               mongo_odm_doc_set_int32 mongo_odm_doc_set_int64 mongo_odm_doc_set_double
@@ -75,6 +75,7 @@
  *               mongo_odm_bulk_delete_many mongo_odm_bulk_insert_doc mongo_odm_bulk_save_doc
  *               mongo_odm_bulk_execute
  * projection.h: mongo_odm_model_projection mongo_odm_find_as mongo_odm_find_one_as
+ *               mongo_odm_try_find_one_as
  */
 #include "test_util.h"
 
@@ -492,6 +493,12 @@ static void test_model(void **state) {
   EXPECT_INVALID(mongo_odm_model_add_field(NULL, "a", MONGO_ODM_TYPE_ANY, 0, ERR));
   EXPECT_INVALID(mongo_odm_model_add_field(f->model, NULL, MONGO_ODM_TYPE_ANY, 0, ERR));
   assert_int_equal(mongo_odm_model_field_count(NULL), 0);
+  mongo_odm_field_type_t type = MONGO_ODM_TYPE_UTF8;
+  unsigned flags = 7;
+  assert_false(mongo_odm_model_field_type(NULL, "a", &type, &flags));
+  assert_false(mongo_odm_model_field_type(f->model, NULL, &type, &flags));
+  assert_false(mongo_odm_model_field_type(f->model, "a", NULL, &flags));
+  assert_true(type == MONGO_ODM_TYPE_UTF8 && flags == 7); /* nothing written */
   EXPECT_INVALID(mongo_odm_model_set_collection(NULL, f->coll, ERR));
   EXPECT_INVALID(mongo_odm_model_set_collection(NULL, NULL, ERR));
   EXPECT_INVALID(mongo_odm_model_set_check_updates(NULL, false, ERR));
@@ -850,6 +857,16 @@ static void test_projection(void **state) {
   EXPECT_INVALID(mongo_odm_find_as(f->model, f->model, NULL, NULL, ERR));
   EXPECT_INVALID(mongo_odm_find_one_as(NULL, f->model, NULL, NULL, ERR));
   EXPECT_INVALID(mongo_odm_find_one_as(f->model, NULL, NULL, NULL, ERR));
+  {
+    mongo_odm_doc_t *out = (mongo_odm_doc_t *)f->doc; /* must be reset to NULL */
+    bool found = true;
+    EXPECT_INVALID(mongo_odm_try_find_one_as(NULL, f->model, NULL, NULL, &out, &found, ERR));
+    assert_null(out);
+    assert_false(found);
+    EXPECT_INVALID(mongo_odm_try_find_one_as(f->model, NULL, NULL, NULL, &out, &found, ERR));
+    EXPECT_INVALID(mongo_odm_try_find_one_as(f->model, f->model, NULL, NULL, NULL, &found, ERR));
+    EXPECT_INVALID(mongo_odm_try_find_one_as(f->model, f->model, NULL, NULL, &out, NULL, ERR));
+  }
   assert_false(mongo_odm_is_connected());
 }
 
