@@ -34,11 +34,11 @@ static void test_log_is_quiet_by_default(void **state) {
 static void test_version_matches_headers(void **state) {
   (void)state;
   assert_string_equal(mongo_odm_get_version(), MONGO_ODM_VERSION_S);
-  assert_string_equal(mongo_odm_get_version(), "0.1.0");
+  assert_string_equal(mongo_odm_get_version(), "0.2.0");
   assert_int_equal(mongo_odm_version_number(), MONGO_ODM_VERSION_NUMBER);
   assert_int_equal(MONGO_ODM_VERSION_NUMBER,
                    MONGO_ODM_VERSION_MAJOR * 10000 + MONGO_ODM_VERSION_MINOR * 100 + MONGO_ODM_VERSION_PATCH);
-  assert_int_equal(mongo_odm_version_number(), 100);
+  assert_int_equal(mongo_odm_version_number(), 200);
 
   char expected[32];
   snprintf(expected, sizeof expected, "%d.%d.%d", MONGO_ODM_VERSION_MAJOR, MONGO_ODM_VERSION_MINOR,
@@ -50,15 +50,18 @@ static void test_version_matches_headers(void **state) {
   assert_true(mongo_odm_check_version(0, 0, 0));
   assert_true(mongo_odm_check_version(0, 0, 99));
   assert_true(mongo_odm_check_version(0, 1, 0));
-  assert_false(mongo_odm_check_version(0, 1, 1));
-  assert_false(mongo_odm_check_version(0, 2, 0));
+  assert_true(mongo_odm_check_version(0, 1, 1));
+  assert_true(mongo_odm_check_version(0, 2, 0)); /* the "Since 0.2" functions are there */
+  assert_false(mongo_odm_check_version(0, 2, 1));
+  assert_false(mongo_odm_check_version(0, 3, 0));
   assert_false(mongo_odm_check_version(1, 0, 0));
   assert_false(mongo_odm_check_version(99999, 0, 0));
 
   /* the compile-time macro agrees */
   assert_true(MONGO_ODM_CHECK_VERSION(0, 1, 0));
   assert_true(MONGO_ODM_CHECK_VERSION(0, 0, 5));
-  assert_false(MONGO_ODM_CHECK_VERSION(0, 1, 1));
+  assert_true(MONGO_ODM_CHECK_VERSION(0, 2, 0));
+  assert_false(MONGO_ODM_CHECK_VERSION(0, 2, 1));
   assert_false(MONGO_ODM_CHECK_VERSION(1, 0, 0));
 }
 

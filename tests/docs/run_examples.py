@@ -143,7 +143,7 @@ def compile_program(lang: str, code: str, src: Path | None, libdir: Path, out: P
     flags = subprocess.run(["pkg-config", "--cflags", "--libs", "libbson-1.0"], check=True,
                            capture_output=True, text=True).stdout.split()
     # The project's own warning flags (CMakeLists.txt MONGO_ODM_WARNINGS), as errors.
-    compiler = ["cc", "-std=c99"] if lang == "c" else ["c++", "-std=c++17", "-Wno-ignored-attributes"]
+    compiler = ["cc", "-std=c99"] if lang == "c" else ["c++", "-std=c++17"]
     cmd = [*compiler, "-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror", "-o", str(out), str(src),
            f"-I{ROOT / 'include'}", f"-I{libdir / 'include'}", f"-L{libdir}", "-lmongo_odm",
            f"-Wl,-rpath,{libdir}", *flags]
