@@ -163,6 +163,53 @@ def test_update_and_delete_options(twin):
     assert list(ours.find().sort("_id")) == list(theirs.find().sort("_id"))
 
 
+# ------------------------------------------------------------------------------ insert options
+def test_insert_options_match_pymongo(twin):
+    """insert_one/insert_many take pymongo's bypass_document_validation, session (None) and
+    comment (issue 16), and insert_many's ordered positionally too."""
+    ours, theirs = twin
+    calls = [
+        ("insert_one", ({"_id": 100, "a": 1},), {"bypass_document_validation": True, "comment": "one"}),
+        ("insert_one", ({"_id": 101},), {"bypass_document_validation": False, "session": None, "comment": None}),
+        ("insert_many", ([{"_id": 102}, {"_id": 103}],), {"comment": {"why": "test"}}),
+        ("insert_many", ([{"_id": 104}, {"_id": 1}, {"_id": 105}], False), {"bypass_document_validation": True}),
+        ("insert_many", ([{"_id": 106}],), {"ordered": True, "session": None, "comment": "many"}),
+        ("insert_one", ({"_id": 1},), {"comment": "duplicate"}),
+        ("insert_one", ({"_id": 107},), {"bogus": 1}),
+        ("insert_many", ([{"_id": 108}],), {"upsert": True}),
+    ]
+    for name, args, kwargs in calls:
+        mine = outcome(lambda: getattr(ours, name)(*args, **kwargs))
+        want = outcome(lambda: getattr(theirs, name)(*args, **kwargs))
+        if mine[0] == "ok":
+            assert want[0] == "ok", (name, kwargs, want)
+            ids = "inserted_id" if name == "insert_one" else "inserted_ids"
+            assert getattr(mine[1], ids) == getattr(want[1], ids), (name, kwargs)
+        else:
+            assert mine[:2] == want[:2], (name, kwargs)
+    assert list(ours.find().sort("_id")) == list(theirs.find().sort("_id"))
+
+
+def test_insert_session_must_be_none(coll):
+    for call in (lambda: coll.insert_one({"_id": 700}, session=object()),
+                 lambda: coll.insert_many([{"_id": 701}], session=object())):
+        with pytest.raises(TypeError, match="sessions are not supported"):
+            call()
+    assert coll.count_documents({"_id": {"$in": [700, 701]}}) == 0
+
+
+async def test_async_insert_and_bulk_write_options(acoll):
+    assert (await acoll.insert_one({"_id": 800}, bypass_document_validation=True, comment="c")).inserted_id == 800
+    result = await acoll.insert_many([{"_id": 801}, {"_id": 802}], False, comment="m", session=None)
+    assert result.inserted_ids == [801, 802]
+    with pytest.raises(TypeError):
+        await acoll.insert_one({"_id": 803}, bogus=1)
+    with pytest.raises(NotImplementedError):
+        await acoll.bulk_write([InsertOne({"_id": 804})], comment="c")
+    assert (await acoll.bulk_write([InsertOne({"_id": 805})], bypass_document_validation=False)).inserted_count == 1
+    assert await acoll.count_documents({"_id": {"$gte": 800}}) == 4
+
+
 # ------------------------------------------------------------------------------ bulk_write
 def requests(lib):
     return [
@@ -203,6 +250,26 @@ def test_bulk_write_errors_as_pymongo(twin):
         ours.bulk_write([{"insertOne": {}}])
     with pytest.raises(NotImplementedError):
         ours.bulk_write([UpdateOne({}, {"$set": {"a": 1}}, array_filters=[{"x": 1}])])
+
+
+def test_bulk_write_options(twin):
+    """pymongo's keywords of bulk_write: session None, bypass_document_validation False and
+    comment/let None are accepted; values the native bulk writer cannot send are refused
+    (NotImplementedError), never dropped; other keywords are TypeError, as pymongo's."""
+    ours, theirs = twin
+    defaults = {"bypass_document_validation": False, "session": None, "comment": None, "let": None}
+    mine = ours.bulk_write([InsertOne({"_id": 600})], True, **defaults)
+    want = theirs.bulk_write([pm().InsertOne({"_id": 600})], True, **defaults)
+    assert mine.inserted_count == want.inserted_count == 1
+    for kwargs in ({"comment": "c"}, {"let": {"x": 1}}, {"bypass_document_validation": True}):
+        with pytest.raises(NotImplementedError, match=next(iter(kwargs))):
+            ours.bulk_write([InsertOne({"_id": 601})], **kwargs)
+    assert ours.count_documents({"_id": 601}) == 0
+    for bogus in ({"max_time_ms": 5}, {"hint": "_id_"}):
+        assert outcome(lambda: ours.bulk_write([InsertOne({"_id": 602})], **bogus))[:2] == ("error", "TypeError")
+        assert outcome(lambda: theirs.bulk_write([pm().InsertOne({"_id": 602})], **bogus))[:2] == ("error", "TypeError")
+    with pytest.raises(TypeError):
+        ours.bulk_write([InsertOne({"_id": 603})], session=object())
 
 
 def test_request_classes_compare_and_repr():

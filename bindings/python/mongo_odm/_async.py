@@ -733,13 +733,15 @@ class AsyncCollection:
         batchSize, maxTimeMS, comment, hint). Not awaited: the pipeline runs on first iteration."""
         return AsyncCursor(functools.partial(self._sync.aggregate, pipeline, **kwargs))
 
-    async def insert_one(self, document: Any) -> _core.InsertOneResult:
-        """Inserts a document (an ``_id`` is generated when missing, and set in ``document``)."""
-        return await run_blocking(self._sync.insert_one, document)
+    async def insert_one(self, document: Any, **kwargs: Any) -> _core.InsertOneResult:
+        """Inserts a document (an ``_id`` is generated when missing, and set in ``document``;
+        kwargs: bypass_document_validation, comment; session None only)."""
+        return await run_blocking(self._sync.insert_one, document, **kwargs)
 
-    async def insert_many(self, documents: Any, ordered: bool = True) -> _core.InsertManyResult:
-        """Inserts the documents (ordered: stop at the first error; BulkWriteError reports it)."""
-        return await run_blocking(self._sync.insert_many, list(documents), ordered=ordered)
+    async def insert_many(self, documents: Any, ordered: bool = True, **kwargs: Any) -> _core.InsertManyResult:
+        """Inserts the documents (ordered: stop at the first error; BulkWriteError reports it;
+        kwargs as insert_one)."""
+        return await run_blocking(self._sync.insert_many, list(documents), ordered, **kwargs)
 
     async def replace_one(
         self, filter: Any, replacement: Any, upsert: bool = False, **kwargs: Any
@@ -790,7 +792,8 @@ class AsyncCollection:
         return await run_blocking(self._sync.estimated_document_count, **kwargs)
 
     async def bulk_write(self, requests: Sequence[Any], ordered: bool = True, **kwargs: Any) -> Any:
-        """Sends InsertOne/UpdateOne/... requests together; a BulkWriteResult."""
+        """Sends InsertOne/UpdateOne/... requests together; a BulkWriteResult (comment, let and
+        bypass_document_validation=True: NotImplementedError, see Collection.bulk_write)."""
         return await run_blocking(self._sync.bulk_write, list(requests), ordered=ordered, **kwargs)
 
     async def create_indexes(self, indexes: Sequence[Any], **kwargs: Any) -> List[str]:
