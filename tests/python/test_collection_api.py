@@ -304,6 +304,90 @@ def test_index_management_matches_pymongo(twin):
         ours.create_indexes([{"key": {"a": 1}}])
 
 
+def test_list_indexes_is_a_command_cursor(twin):
+    """list_indexes() returns pymongo's CommandCursor shape: an iterator with next(),
+    try_next(), to_list(length), alive, cursor_id, batch_size(), close() and ``with``; each step
+    compared with pymongo's cursor on a twin collection."""
+    ours, theirs = twin
+    for c in (ours, theirs):
+        c.create_index("n")
+        c.create_index([("g", -1)])
+    mine, want = ours.list_indexes(), theirs.list_indexes()
+    assert type(mine).__name__ == type(want).__name__ == "CommandCursor"
+    assert iter(mine) is mine
+    assert (mine.alive, mine.cursor_id) == (want.alive, want.cursor_id) == (True, 0)
+    assert mine.batch_size(5) is mine
+    assert next(mine) == next(want)
+    assert mine.next() == want.next()
+    assert mine.try_next() == want.try_next()
+    assert (mine.alive, mine.try_next(), mine.alive) == (want.alive, want.try_next(), want.alive) == (False, None, False)
+    with pytest.raises(StopIteration):
+        next(mine)
+    mine, want = ours.list_indexes(), theirs.list_indexes()
+    assert mine.to_list(1) == want.to_list(1)
+    assert mine.to_list() == want.to_list()
+    assert mine.to_list() == want.to_list() == []
+    for bad in (0, -1):
+        assert outcome(lambda: mine.to_list(bad))[:2] == outcome(lambda: want.to_list(bad))[:2] == ("error", "ValueError")
+    for bad, error in ((-1, "ValueError"), ("2", "TypeError"), (1.5, "TypeError")):
+        assert outcome(lambda: mine.batch_size(bad))[:2] == outcome(lambda: want.batch_size(bad))[:2] == ("error", error)
+    with ours.list_indexes() as m, theirs.list_indexes() as w:
+        assert next(m) == next(w)
+    # as pymongo's: what was received before close() is still handed out
+    assert list(m) == list(w) and len(list(ours.list_indexes())) == 3
+    mine, want = ours.list_indexes(), theirs.list_indexes()
+    mine.close()
+    want.close()
+    assert sorted(i["name"] for i in mine) == sorted(i["name"] for i in want)
+
+
+def test_list_indexes_arguments(coll, pm_coll, admin_db, new_name):
+    missing = new_name()
+    assert list(admin_db[missing].list_indexes()) == list(pm_coll.database[missing].list_indexes()) == []
+    assert admin_db[missing].list_indexes().alive is pm_coll.database[missing].list_indexes().alive is False
+    assert [i["name"] for i in coll.list_indexes(session=None, comment=None)] == ["_id_"]
+    with pytest.raises(NotImplementedError, match="comment"):
+        coll.list_indexes(comment="why")  # the C call takes no options: refused, not dropped
+    with pytest.raises(TypeError, match="sessions are not supported"):
+        coll.list_indexes(session=object())
+    assert outcome(lambda: coll.list_indexes(bogus=1))[:2] == outcome(lambda: pm_coll.list_indexes(bogus=1))[:2]
+
+
+async def test_async_list_indexes_cursor(acoll, pm_coll):
+    """Motor's shape (``async for`` on the call, ``await to_list()``), pymongo's async shape
+    (``await`` the call, then read the cursor), and the list it gave before (``for`` on the
+    awaited call)."""
+    from mongo_odm._async import AsyncCommandCursor
+
+    await acoll.create_index("n")
+    pm_coll.create_index("n")
+    want = list(pm_coll.list_indexes())
+    cursor = acoll.list_indexes()
+    assert isinstance(cursor, AsyncCommandCursor) and cursor.alive
+    assert [i async for i in cursor] == want
+    assert not cursor.alive
+    assert await acoll.list_indexes().to_list(None) == want
+    assert await acoll.list_indexes().to_list(1) == want[:1]
+    with pytest.raises(ValueError):
+        await acoll.list_indexes().to_list(0)
+    awaited = await acoll.list_indexes()
+    assert isinstance(awaited, AsyncCommandCursor)
+    assert await awaited.next() == want[0]
+    assert await awaited.try_next() == want[1]
+    with pytest.raises(StopAsyncIteration):
+        await awaited.next()
+    assert [i["name"] for i in await acoll.list_indexes()] == ["_id_", "n_1"]
+    async with acoll.list_indexes() as c:
+        assert (await c.to_list())[0] == want[0]
+    closed = acoll.list_indexes()
+    closed.close()  # before it ran: it never runs
+    assert [i async for i in closed] == [] and not closed.alive
+    with pytest.raises(TypeError):
+        iter(acoll.list_indexes())  # not run yet: await it or use async for
+    with pytest.raises(NotImplementedError):
+        await acoll.list_indexes(comment="c").to_list()
+
+
 # ------------------------------------------------------------------------------ rename, names
 def test_rename(coll, admin_db, new_name):
     target = new_name()

@@ -5,6 +5,8 @@ from typing import Any, Callable, Iterator, List, Mapping, Optional, Sequence, T
 
 from typing_extensions import Self
 
+from mongo_odm.command_cursor import CommandCursor
+
 _T = TypeVar("_T")
 
 __version__: str
@@ -167,7 +169,7 @@ class Collection:
     def drop(self) -> None: ...
     # issue 11 (not pymongo methods): mongo_odm/index.h, changes.h, bulk.h
     def ensure_indexes(self, indexes: Sequence[Mapping[str, Any]]) -> dict[str, Any]: ...
-    def list_indexes(self) -> List[dict[str, Any]]: ...
+    def list_indexes(self, **kwargs: Any) -> CommandCursor: ...
     def save_document(
         self,
         document: Mapping[str, Any] | bytes,
