@@ -375,6 +375,12 @@ class AsyncCursor:
         return self
 
     @property
+    def cursor_id(self) -> Optional[int]:
+        """The server's cursor id (an Int64; 0 once exhausted), None before the query ran
+        (motor's and the sync cursor's cursor_id)."""
+        return None if self._cursor is None else self._cursor.cursor_id
+
+    @property
     def alive(self) -> bool:
         """Whether more documents may come (a cursor not started yet is alive)."""
         if self._pos < len(self._buffer):
