@@ -6,7 +6,7 @@ FerretDB and sets them).
 """
 
 import asyncio
-from typing import Optional
+from typing import Optional, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -30,6 +30,17 @@ class Account(MongoBaseModel):
     balance: int = 0
     created: int = 0
     note: Optional[str] = None
+
+
+T = TypeVar("T")
+
+
+def found(value: Optional[T], what: str) -> T:
+    """The value, or stop the example with a message when it is None (an explicit check, not
+    an assert: ``python -O`` drops asserts)."""
+    if value is None:
+        raise SystemExit(f"unexpected result: {what} not found")
+    return value
 
 
 class Summary(BaseModel):
@@ -56,8 +67,7 @@ def main() -> None:
         raise SystemExit("unexpected result: a duplicate e-mail was saved")
 
     # 2. Changed-field saves: a loaded document sends only its changes.
-    ada = Account.find_one({"email": "ada@example.com"})
-    assert ada is not None
+    ada = found(Account.find_one({"email": "ada@example.com"}), "ada@example.com")
     print("loaded, changed:", ada.is_changed)
     ada.balance = 100
     ada.note = "vip"
@@ -66,9 +76,8 @@ def main() -> None:
     print("after save, changed:", ada.is_changed, "revision:", ada.revision_id)
 
     # 3. Revisions: two copies loaded at the same revision; the second save loses the race.
-    first = Account.get(ada.id or "")
-    second = Account.get(ada.id or "")
-    assert first is not None and second is not None
+    first = found(Account.get(ada.id or ""), "the first copy")
+    second = found(Account.get(ada.id or ""), "the second copy")
     first.balance += 10
     first.save()
     second.balance += 20
@@ -77,11 +86,13 @@ def main() -> None:
         raise SystemExit("unexpected result: the stale copy was saved")
     except RevisionConflictError as e:
         print("revision conflict, nothing written:", str(e)[:60], "...")
-        second = Account.get(ada.id or "")  # reload and apply again
-        assert second is not None
+        second = found(Account.get(ada.id or ""), "the reloaded copy")  # reload and apply again
         second.balance += 20
         second.save()
-    print("balance:", Account.get(ada.id or "").balance)  # type: ignore[union-attr]
+    balance = found(Account.get(ada.id or ""), "the account").balance
+    if balance != 130:
+        raise SystemExit(f"unexpected result: balance {balance}, not 130")
+    print("balance:", balance)
 
     # 4. Bulk writes: sent together when the block ends, in batches of at most 1,000.
     with Account.bulk_writer(ordered=True) as bw:
@@ -104,8 +115,7 @@ async def async_part() -> None:
     async with Account.bulk_writer() as bw:
         bw.update_many({}, {"$set": {"plan": "pro"}})
     print("async bulk:", bw.result)
-    one = await Account.afind_one({"email": "user1@example.com"})
-    assert one is not None
+    one = found(await Account.afind_one({"email": "user1@example.com"}), "user1@example.com")
     one.note = "async"
     await one.asave()
     print("async projection:", [s.email for s in await Account.afind({"note": "async"}, projection=Summary)])

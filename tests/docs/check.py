@@ -140,7 +140,8 @@ def public_members(cls: type) -> list:
 
 REACHED_CLASSES = ("mongo_odm.client.MongoClient", "mongo_odm.client.Database", "mongo_odm._core.Collection",
                    "mongo_odm._core.Cursor", "mongo_odm._async.AsyncMongoClient", "mongo_odm._async.AsyncDatabase",
-                   "mongo_odm._async.AsyncCollection", "mongo_odm._async.AsyncCursor")
+                   "mongo_odm._async.AsyncCollection", "mongo_odm._async.AsyncCursor",
+                   "mongo_odm.command_cursor.CommandCursor", "mongo_odm._async.AsyncCommandCursor")
 
 
 def check_python(html_dir: Path) -> list:
@@ -166,6 +167,7 @@ def check_python(html_dir: Path) -> list:
     import mongo_odm._async
     import mongo_odm._core
     import mongo_odm.client
+    import mongo_odm.command_cursor
 
     for cls in REACHED_CLASSES:
         module, _, cname = cls.rpartition(".")

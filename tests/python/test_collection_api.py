@@ -163,6 +163,53 @@ def test_update_and_delete_options(twin):
     assert list(ours.find().sort("_id")) == list(theirs.find().sort("_id"))
 
 
+# ------------------------------------------------------------------------------ insert options
+def test_insert_options_match_pymongo(twin):
+    """insert_one/insert_many take pymongo's bypass_document_validation, session (None) and
+    comment (issue 16), and insert_many's ordered positionally too."""
+    ours, theirs = twin
+    calls = [
+        ("insert_one", ({"_id": 100, "a": 1},), {"bypass_document_validation": True, "comment": "one"}),
+        ("insert_one", ({"_id": 101},), {"bypass_document_validation": False, "session": None, "comment": None}),
+        ("insert_many", ([{"_id": 102}, {"_id": 103}],), {"comment": {"why": "test"}}),
+        ("insert_many", ([{"_id": 104}, {"_id": 1}, {"_id": 105}], False), {"bypass_document_validation": True}),
+        ("insert_many", ([{"_id": 106}],), {"ordered": True, "session": None, "comment": "many"}),
+        ("insert_one", ({"_id": 1},), {"comment": "duplicate"}),
+        ("insert_one", ({"_id": 107},), {"bogus": 1}),
+        ("insert_many", ([{"_id": 108}],), {"upsert": True}),
+    ]
+    for name, args, kwargs in calls:
+        mine = outcome(lambda: getattr(ours, name)(*args, **kwargs))
+        want = outcome(lambda: getattr(theirs, name)(*args, **kwargs))
+        if mine[0] == "ok":
+            assert want[0] == "ok", (name, kwargs, want)
+            ids = "inserted_id" if name == "insert_one" else "inserted_ids"
+            assert getattr(mine[1], ids) == getattr(want[1], ids), (name, kwargs)
+        else:
+            assert mine[:2] == want[:2], (name, kwargs)
+    assert list(ours.find().sort("_id")) == list(theirs.find().sort("_id"))
+
+
+def test_insert_session_must_be_none(coll):
+    for call in (lambda: coll.insert_one({"_id": 700}, session=object()),
+                 lambda: coll.insert_many([{"_id": 701}], session=object())):
+        with pytest.raises(TypeError, match="sessions are not supported"):
+            call()
+    assert coll.count_documents({"_id": {"$in": [700, 701]}}) == 0
+
+
+async def test_async_insert_and_bulk_write_options(acoll):
+    assert (await acoll.insert_one({"_id": 800}, bypass_document_validation=True, comment="c")).inserted_id == 800
+    result = await acoll.insert_many([{"_id": 801}, {"_id": 802}], False, comment="m", session=None)
+    assert result.inserted_ids == [801, 802]
+    with pytest.raises(TypeError):
+        await acoll.insert_one({"_id": 803}, bogus=1)
+    with pytest.raises(NotImplementedError):
+        await acoll.bulk_write([InsertOne({"_id": 804})], comment="c")
+    assert (await acoll.bulk_write([InsertOne({"_id": 805})], bypass_document_validation=False)).inserted_count == 1
+    assert await acoll.count_documents({"_id": {"$gte": 800}}) == 4
+
+
 # ------------------------------------------------------------------------------ bulk_write
 def requests(lib):
     return [
@@ -205,6 +252,26 @@ def test_bulk_write_errors_as_pymongo(twin):
         ours.bulk_write([UpdateOne({}, {"$set": {"a": 1}}, array_filters=[{"x": 1}])])
 
 
+def test_bulk_write_options(twin):
+    """pymongo's keywords of bulk_write: session None, bypass_document_validation False and
+    comment/let None are accepted; values the native bulk writer cannot send are refused
+    (NotImplementedError), never dropped; other keywords are TypeError, as pymongo's."""
+    ours, theirs = twin
+    defaults = {"bypass_document_validation": False, "session": None, "comment": None, "let": None}
+    mine = ours.bulk_write([InsertOne({"_id": 600})], True, **defaults)
+    want = theirs.bulk_write([pm().InsertOne({"_id": 600})], True, **defaults)
+    assert mine.inserted_count == want.inserted_count == 1
+    for kwargs in ({"comment": "c"}, {"let": {"x": 1}}, {"bypass_document_validation": True}):
+        with pytest.raises(NotImplementedError, match=next(iter(kwargs))):
+            ours.bulk_write([InsertOne({"_id": 601})], **kwargs)
+    assert ours.count_documents({"_id": 601}) == 0
+    for bogus in ({"max_time_ms": 5}, {"hint": "_id_"}):
+        assert outcome(lambda: ours.bulk_write([InsertOne({"_id": 602})], **bogus))[:2] == ("error", "TypeError")
+        assert outcome(lambda: theirs.bulk_write([pm().InsertOne({"_id": 602})], **bogus))[:2] == ("error", "TypeError")
+    with pytest.raises(TypeError):
+        ours.bulk_write([InsertOne({"_id": 603})], session=object())
+
+
 def test_request_classes_compare_and_repr():
     assert InsertOne({"a": 1}) == InsertOne({"a": 1})
     assert UpdateOne({"a": 1}, {"$set": {"b": 1}}, upsert=True) != UpdateOne({"a": 1}, {"$set": {"b": 1}})
@@ -235,6 +302,90 @@ def test_index_management_matches_pymongo(twin):
     assert list(ours.index_information()) == list(theirs.index_information()) == ["_id_"]
     with pytest.raises(TypeError):
         ours.create_indexes([{"key": {"a": 1}}])
+
+
+def test_list_indexes_is_a_command_cursor(twin):
+    """list_indexes() returns pymongo's CommandCursor shape: an iterator with next(),
+    try_next(), to_list(length), alive, cursor_id, batch_size(), close() and ``with``; each step
+    compared with pymongo's cursor on a twin collection."""
+    ours, theirs = twin
+    for c in (ours, theirs):
+        c.create_index("n")
+        c.create_index([("g", -1)])
+    mine, want = ours.list_indexes(), theirs.list_indexes()
+    assert type(mine).__name__ == type(want).__name__ == "CommandCursor"
+    assert iter(mine) is mine
+    assert (mine.alive, mine.cursor_id) == (want.alive, want.cursor_id) == (True, 0)
+    assert mine.batch_size(5) is mine
+    assert next(mine) == next(want)
+    assert mine.next() == want.next()
+    assert mine.try_next() == want.try_next()
+    assert (mine.alive, mine.try_next(), mine.alive) == (want.alive, want.try_next(), want.alive) == (False, None, False)
+    with pytest.raises(StopIteration):
+        next(mine)
+    mine, want = ours.list_indexes(), theirs.list_indexes()
+    assert mine.to_list(1) == want.to_list(1)
+    assert mine.to_list() == want.to_list()
+    assert mine.to_list() == want.to_list() == []
+    for bad in (0, -1):
+        assert outcome(lambda: mine.to_list(bad))[:2] == outcome(lambda: want.to_list(bad))[:2] == ("error", "ValueError")
+    for bad, error in ((-1, "ValueError"), ("2", "TypeError"), (1.5, "TypeError")):
+        assert outcome(lambda: mine.batch_size(bad))[:2] == outcome(lambda: want.batch_size(bad))[:2] == ("error", error)
+    with ours.list_indexes() as m, theirs.list_indexes() as w:
+        assert next(m) == next(w)
+    # as pymongo's: what was received before close() is still handed out
+    assert list(m) == list(w) and len(list(ours.list_indexes())) == 3
+    mine, want = ours.list_indexes(), theirs.list_indexes()
+    mine.close()
+    want.close()
+    assert sorted(i["name"] for i in mine) == sorted(i["name"] for i in want)
+
+
+def test_list_indexes_arguments(coll, pm_coll, admin_db, new_name):
+    missing = new_name()
+    assert list(admin_db[missing].list_indexes()) == list(pm_coll.database[missing].list_indexes()) == []
+    assert admin_db[missing].list_indexes().alive is pm_coll.database[missing].list_indexes().alive is False
+    assert [i["name"] for i in coll.list_indexes(session=None, comment=None)] == ["_id_"]
+    with pytest.raises(NotImplementedError, match="comment"):
+        coll.list_indexes(comment="why")  # the C call takes no options: refused, not dropped
+    with pytest.raises(TypeError, match="sessions are not supported"):
+        coll.list_indexes(session=object())
+    assert outcome(lambda: coll.list_indexes(bogus=1))[:2] == outcome(lambda: pm_coll.list_indexes(bogus=1))[:2]
+
+
+async def test_async_list_indexes_cursor(acoll, pm_coll):
+    """Motor's shape (``async for`` on the call, ``await to_list()``), pymongo's async shape
+    (``await`` the call, then read the cursor), and the list it gave before (``for`` on the
+    awaited call)."""
+    from mongo_odm._async import AsyncCommandCursor
+
+    await acoll.create_index("n")
+    pm_coll.create_index("n")
+    want = list(pm_coll.list_indexes())
+    cursor = acoll.list_indexes()
+    assert isinstance(cursor, AsyncCommandCursor) and cursor.alive
+    assert [i async for i in cursor] == want
+    assert not cursor.alive
+    assert await acoll.list_indexes().to_list(None) == want
+    assert await acoll.list_indexes().to_list(1) == want[:1]
+    with pytest.raises(ValueError):
+        await acoll.list_indexes().to_list(0)
+    awaited = await acoll.list_indexes()
+    assert isinstance(awaited, AsyncCommandCursor)
+    assert await awaited.next() == want[0]
+    assert await awaited.try_next() == want[1]
+    with pytest.raises(StopAsyncIteration):
+        await awaited.next()
+    assert [i["name"] for i in await acoll.list_indexes()] == ["_id_", "n_1"]
+    async with acoll.list_indexes() as c:
+        assert (await c.to_list())[0] == want[0]
+    closed = acoll.list_indexes()
+    closed.close()  # before it ran: it never runs
+    assert [i async for i in closed] == [] and not closed.alive
+    with pytest.raises(TypeError):
+        iter(acoll.list_indexes())  # not run yet: await it or use async for
+    with pytest.raises(NotImplementedError):
+        await acoll.list_indexes(comment="c").to_list()
 
 
 # ------------------------------------------------------------------------------ rename, names

@@ -282,3 +282,90 @@ async def test_async_bad_values_and_aggregate(acoll):
     with pytest.raises(InvalidOperation):
         agg.sort("n")
     assert len(await agg.to_list(None)) == N
+
+
+async def test_async_collation_as_pymongo(acoll, pm_coll):
+    """collation() on the async cursor reaches the server as pymongo's does (FerretDB 1.24
+    answers NotImplemented, code 238: the same error, raised on the first read)."""
+    collation = {"locale": "en", "strength": 2}
+    cursor = acoll.find({"g": "A"}).collation(collation)
+    try:
+        theirs = list(pm_coll.find({"g": "A"}).collation(collation))
+    except pymongo_module_errors().OperationFailure as exc:
+        with pytest.raises(OperationFailure) as info:
+            await cursor.to_list(None)
+        assert info.value.code == exc.code
+    else:
+        assert await cursor.to_list(None) == theirs
+    assert await acoll.find({"g": "a"}).collation(None).sort("n").to_list(None) == list(
+        pm_coll.find({"g": "a"}).collation(None).sort("n"))
+    started = acoll.find()
+    await started.next()
+    with pytest.raises(InvalidOperation):
+        started.collation(collation)
+
+
+async def test_async_allow_disk_use_as_pymongo(acoll, pm_coll):
+    for flag in (True, False):
+        assert await acoll.find().sort("n", -1).allow_disk_use(flag).limit(3).to_list(None) == list(
+            pm_coll.find().sort("n", -1).allow_disk_use(flag).limit(3))
+    with pytest.raises(TypeError):
+        pm_coll.find().allow_disk_use(1)
+    with pytest.raises(TypeError):
+        acoll.find().allow_disk_use(1)
+    started = acoll.find()
+    await started.next()
+    with pytest.raises(InvalidOperation):
+        started.allow_disk_use(True)
+
+
+async def test_async_plain_close_kills_the_server_cursor(acoll, admin_db):
+    """close() (not aclose()) on a started async cursor whose server cursor is still open: the
+    server's cursor is killed (a killCursors of its id finds nothing), and, as pymongo's cursors
+    do, what was already received is still handed out, then nothing."""
+    from mongo_odm._async import AsyncCursor
+
+    total = N + 2 * AsyncCursor._FETCH  # more than one round trip of the async cursor
+    await acoll.insert_many([{"_id": 1000 + i, "n": 1000 + i} for i in range(total - N)])
+    ours = acoll.find().sort("n").batch_size(50)
+    assert ours.cursor_id is None
+    assert (await ours.next())["n"] == 0
+    cursor_id = ours.cursor_id
+    assert cursor_id  # open on the server
+    ours.close()
+    reply = admin_db.command("killCursors", acoll.name, cursors=[cursor_id])
+    assert reply["cursorsNotFound"] == [cursor_id] and reply["cursorsKilled"] == [], reply
+    rest = [d["n"] async for d in ours]
+    assert 0 < len(rest) < total - 1 and rest == sorted(rest) and rest[0] == 1
+    assert not ours.alive
+    with pytest.raises(StopAsyncIteration):
+        await ours.next()
+    never = acoll.find()
+    never.close()  # never started: nothing is sent
+    assert never.cursor_id is None and await never.to_list(None) == []
+
+
+async def test_async_rename(acoll, pm_coll, admin_db, new_name):
+    """rename() on the async collection: the collection moves, this object keeps its name;
+    the errors are pymongo's for the same calls."""
+    target = new_name()
+    old_name = acoll.name
+    assert await acoll.rename(target) == {"ok": 1.0}
+    assert acoll.name == old_name
+    assert admin_db[target].count_documents({}) == N
+    assert await acoll.count_documents({}) == 0
+    taken = new_name()
+    admin_db[taken].insert_one({"_id": 1})
+    await acoll.insert_one({"_id": 1})
+    with pytest.raises(OperationFailure) as info:
+        await acoll.rename(taken)
+    with pytest.raises(pymongo_module_errors().OperationFailure) as want:
+        pm_coll.rename(taken)
+    assert info.value.code == want.value.code == 48
+    with pytest.raises(OperationFailure) as info:
+        await acoll.rename(taken, dropTarget=True)  # FerretDB 1.24: NotImplemented
+    with pytest.raises(pymongo_module_errors().OperationFailure) as want:
+        pm_coll.rename(taken, dropTarget=True)
+    assert info.value.code == want.value.code
+    with pytest.raises(ValueError):
+        await acoll.rename("bad$name")

@@ -167,3 +167,126 @@ def test_cursor_id_is_an_int64_as_in_pymongo(twin, pymongo_module):
     assert repr(Int64(7)) == "Int64(7)" and Int64(7) == 7
     with pytest.raises(OverflowError):
         _core.encode({"n": Int64(2**63)})
+
+
+# ------------------------------------------------------------------------------ dropped connections
+# A connection that breaks under an operation: pymongo raises AutoReconnect (a ConnectionFailure;
+# neither NetworkTimeout nor ServerSelectionTimeoutError). The client goes through a StallProxy
+# (tests/support/netfaults.py) that holds the server's reply back, then closes every connection
+# it carries. Retries are off, so the first failure is the one raised (a retried read would go
+# through the proxy again); a long heartbeat keeps the monitors quiet meanwhile.
+DROP_OPTIONS = {"retryReads": "false", "retryWrites": "false", "heartbeatFrequencyMS": 60000,
+                "socketTimeoutMS": 10000, "serverSelectionTimeoutMS": 5000}
+DROPPED_CALLS = {
+    "find_one": lambda c: c.find_one({}),
+    "find": lambda c: list(c.find({})),
+    "insert_one": lambda c: c.insert_one({"dropped": True}),
+    "count_documents": lambda c: c.count_documents({}),
+}
+
+
+def run_and_cut(proxy, call):
+    """call() on a thread; once the server's reply is held at the proxy, cut every connection.
+    The call's exception (or its result)."""
+    import threading
+    import time
+
+    out = {}
+    proxy.stall()
+    worker = threading.Thread(target=lambda: out.update(result=caught_or_result(call)))
+    worker.start()
+    deadline = time.monotonic() + 10
+    while not proxy.held and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert proxy.held, "the call's reply never reached the proxy"
+    proxy.cut()
+    proxy.resume()
+    worker.join(20)
+    assert not worker.is_alive()
+    return out["result"]
+
+
+def caught_or_result(fn):
+    try:
+        return fn()
+    except Exception as exc:
+        return exc
+
+
+@pytest.mark.parametrize("name", sorted(DROPPED_CALLS))
+def test_dropped_connection_is_auto_reconnect(name, settings, coll_name, pymongo_module):
+    from netfaults import StallProxy, parse_host_port
+
+    from mongo_odm.errors import AutoReconnect, NetworkTimeout, ServerSelectionTimeoutError
+
+    call = DROPPED_CALLS[name]
+    with StallProxy(parse_host_port(settings.url)) as proxy:
+        url = proxy.url(**DROP_OPTIONS)
+        theirs = pymongo_module.MongoClient(url, username=settings.user, password=settings.password)
+        ours = MongoClient(url, username=settings.user, password=settings.password)
+        try:
+            got = {}
+            for lib, client in (("pymongo", theirs), ("mongo_odm", ours)):
+                coll = client[settings.db_name][coll_name]
+                coll.count_documents({})  # a warm, authenticated connection
+                got[lib] = run_and_cut(proxy, lambda: call(coll))
+                coll.count_documents({})  # the client recovers: a new connection
+            assert type(got["pymongo"]).__name__ == "AutoReconnect", repr(got["pymongo"])
+            mine = got["mongo_odm"]
+            assert isinstance(mine, AutoReconnect), repr(mine)
+            assert not isinstance(mine, (NetworkTimeout, ServerSelectionTimeoutError)), repr(mine)
+            assert isinstance(mine, ConnectionFailure) and isinstance(mine, ConnectionError)  # lightodm's class
+        finally:
+            theirs.close()
+            ours.close()
+
+
+async def test_dropped_connection_is_auto_reconnect_async(settings, coll_name):
+    import asyncio
+
+    from netfaults import StallProxy, parse_host_port
+
+    from mongo_odm._async import AsyncMongoClient
+    from mongo_odm.errors import AutoReconnect
+
+    with StallProxy(parse_host_port(settings.url)) as proxy:
+        client = AsyncMongoClient(proxy.url(**DROP_OPTIONS), username=settings.user, password=settings.password)
+        try:
+            coll = client[settings.db_name][coll_name]
+            await coll.count_documents({})
+            proxy.stall()
+            task = asyncio.ensure_future(coll.find_one({}))
+            for _ in range(1000):
+                if proxy.held:
+                    break
+                await asyncio.sleep(0.01)
+            assert proxy.held
+            await asyncio.get_running_loop().run_in_executor(None, proxy.cut)
+            proxy.resume()
+            with pytest.raises(AutoReconnect):
+                await asyncio.wait_for(task, 20)
+            assert await coll.find_one({}) is None  # recovered
+        finally:
+            client.close()
+
+
+def test_class_hierarchy_is_pymongos(pymongo_module):
+    """Among the classes both libraries have, one is a subclass of another exactly when it is in
+    pymongo (and bson), but for mongo_odm's deliberate extras: every class is a PyMongoError
+    (the BSON errors too), and AuthenticationFailed is also a ConnectionFailure (lightodm's
+    callers catch ConnectionError)."""
+    import bson.errors as bson_errors  # the reference's bson, loaded beside pymongo
+
+    from mongo_odm import errors
+
+    def theirs(name):
+        return getattr(pymongo_module.errors, name, None) or getattr(bson_errors, name, None)
+
+    shared = [n for n in errors.__all__ if theirs(n) is not None]
+    assert {"AutoReconnect", "NetworkTimeout", "ServerSelectionTimeoutError", "ConnectionFailure"} <= set(shared)
+    extra = {("AuthenticationFailed", "ConnectionFailure")}
+    for a in shared:
+        for b in shared:
+            mine = issubclass(getattr(errors, a), getattr(errors, b))
+            want = issubclass(theirs(a), theirs(b)) or (a, b) in extra or b == "PyMongoError"
+            assert mine == want, f"{a} subclass of {b}: mongo_odm {mine}, pymongo {want}"

@@ -45,6 +45,18 @@ def test_examples_are_all_found():
                                           "byo_connection.py"}
 
 
+def test_examples_check_results_without_assert():
+    """The examples and the README's block check their results with explicit tests that stop
+    the program with a message: ``python -O`` strips assert statements (issue 17 item 6)."""
+    import ast
+
+    sources = {p.name: p.read_text(encoding="utf-8") for p in EXAMPLES}
+    sources["README.md"] = readme_python_block()
+    for name, source in sources.items():
+        asserts = [node.lineno for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Assert)]
+        assert not asserts, f"{name}: assert statements on lines {asserts}"
+
+
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
 def test_example_runs(example):
     proc = run([str(example)], dict(os.environ))

@@ -4,7 +4,8 @@
   half-dead load balancer): every call to it waits until it is interrupted or times out.
 - ``StallProxy``: forwards bytes between clients and a real server (FerretDB) and can be told to
   hold back the server's replies, so that a call waits with its reply on the way; released,
-  the held replies are delivered (to whatever is still listening).
+  the held replies are delivered (to whatever is still listening). ``cut()`` closes every
+  connection it carries (a server restart or a network fault under a running call).
 """
 
 from __future__ import annotations
@@ -89,6 +90,7 @@ class StallProxy:
         self.port = self._listen.getsockname()[1]
         self._pairs: List[Tuple[socket.socket, socket.socket, bytearray]] = []
         self._stalled = threading.Event()
+        self._cut = threading.Event()
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self.closed_by_client = 0
@@ -106,6 +108,21 @@ class StallProxy:
     def resume(self) -> None:
         self._stalled.clear()
 
+    @property
+    def held(self) -> int:
+        """Bytes of the server's replies held back now (stalled)."""
+        return sum(len(held) for _, _, held in list(self._pairs))
+
+    def cut(self, timeout: float = 5.0) -> None:
+        """Closes every connection the proxy carries (both ends, what is held dropped), from
+        the proxy's thread; returns once done. New connections are still accepted."""
+        self._cut.set()
+        for _ in range(int(timeout / 0.01)):
+            if not self._cut.is_set():
+                return
+            threading.Event().wait(0.01)
+        raise TimeoutError("StallProxy.cut(): the proxy thread did not answer")
+
     def _drop(self, pair: Tuple[socket.socket, socket.socket, bytearray], by_client: bool) -> None:
         client, server, _ = pair
         if pair in self._pairs:
@@ -120,6 +137,10 @@ class StallProxy:
 
     def _serve(self) -> None:
         while not self._stop.is_set():
+            if self._cut.is_set():
+                for pair in list(self._pairs):
+                    self._drop(pair, by_client=False)
+                self._cut.clear()
             watched = [self._listen]
             for client, server, _ in self._pairs:
                 watched += [client, server]

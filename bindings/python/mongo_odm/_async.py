@@ -27,10 +27,25 @@ import functools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, Callable, Deque, Dict, List, Mapping, Optional, Sequence, Tuple, TypeVar
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Awaitable,
+    Callable,
+    Deque,
+    Dict,
+    Generator,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    TypeVar,
+)
 
 from mongo_odm import _core
 from mongo_odm.client import Database, MongoClient
+from mongo_odm.command_cursor import CommandCursor, check_batch_size, check_to_list_length
 from mongo_odm.errors import BulkWriteError, InvalidOperation
 
 if TYPE_CHECKING:
@@ -41,6 +56,7 @@ __all__ = [
     "AsyncDatabase",
     "AsyncCollection",
     "AsyncCursor",
+    "AsyncCommandCursor",
     "run_blocking",
     "set_coalescing",
     "get_coalescing",
@@ -359,6 +375,12 @@ class AsyncCursor:
         return self
 
     @property
+    def cursor_id(self) -> Optional[int]:
+        """The server's cursor id (an Int64; 0 once exhausted), None before the query ran
+        (motor's and the sync cursor's cursor_id)."""
+        return None if self._cursor is None else self._cursor.cursor_id
+
+    @property
     def alive(self) -> bool:
         """Whether more documents may come (a cursor not started yet is alive)."""
         if self._pos < len(self._buffer):
@@ -439,6 +461,88 @@ class AsyncCursor:
         self._done = True
         if self._cursor is not None:  # kept (closed): chained options raise InvalidOperation
             await asyncio.shield(run_blocking(self._cursor.close))
+
+
+class AsyncCommandCursor:
+    """What ``AsyncCollection.list_indexes()`` returns: motor's AsyncIOMotorCommandCursor
+    (``async for``, ``await to_list(length)``, ``await next()``, ``close()``, ``async with``).
+
+    The command runs on a worker thread on first use and its whole result comes at once (the
+    sync CommandCursor). Awaiting the cursor runs the command and gives the cursor itself, as
+    pymongo's async ``await collection.list_indexes()`` does; once awaited it also iterates
+    with a plain ``for``."""
+
+    def __init__(self, run: Callable[[], Awaitable[CommandCursor]]) -> None:
+        self._run: Optional[Callable[[], Awaitable[CommandCursor]]] = run
+        self._cursor: Optional[CommandCursor] = None
+
+    async def _get(self) -> CommandCursor:
+        if self._cursor is None:
+            run, self._run = self._run, None
+            self._cursor = await run() if run is not None else CommandCursor(())
+        return self._cursor
+
+    async def _awaited(self) -> AsyncCommandCursor:
+        await self._get()
+        return self
+
+    def __await__(self) -> Generator[Any, None, AsyncCommandCursor]:
+        return self._awaited().__await__()
+
+    def __aiter__(self) -> AsyncCommandCursor:
+        return self
+
+    async def __anext__(self) -> Any:
+        cursor = await self._get()
+        if not cursor.alive:
+            raise StopAsyncIteration
+        return cursor.next()
+
+    async def next(self) -> Any:
+        """The next document; StopAsyncIteration at the end (motor's next())."""
+        return await self.__anext__()
+
+    async def try_next(self) -> Optional[Any]:
+        """The next document, or None when there is none."""
+        return (await self._get()).try_next()
+
+    async def to_list(self, length: Optional[int] = None) -> List[Any]:
+        """The remaining documents as a list: at most ``length`` (at least 1), all when None."""
+        check_to_list_length(length)
+        return (await self._get()).to_list(length)
+
+    def batch_size(self, batch_size: int) -> Self:
+        """Checked as pymongo's, then without effect (the result comes in one reply)."""
+        check_batch_size(batch_size)
+        return self
+
+    @property
+    def alive(self) -> bool:
+        """Whether documents may remain (a cursor not run yet is alive)."""
+        return True if self._cursor is None else self._cursor.alive
+
+    def __iter__(self) -> CommandCursor:
+        if self._cursor is None:
+            # not iterable yet, as motor's cursor (TypeError): the command has not run
+            raise TypeError("await list_indexes() (or read it with async for) before iterating it with for")
+        return self._cursor
+
+    def close(self) -> None:
+        """Closes the cursor; one not run yet never runs."""
+        if self._cursor is None:
+            self._run = None
+            self._cursor = CommandCursor(())
+        self._cursor.close()
+
+    async def aclose(self) -> None:
+        """close() (nothing to wait for: no cursor stays open on the server)."""
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.close()
 
 
 class AsyncCollection:
@@ -737,13 +841,15 @@ class AsyncCollection:
         batchSize, maxTimeMS, comment, hint). Not awaited: the pipeline runs on first iteration."""
         return AsyncCursor(functools.partial(self._sync.aggregate, pipeline, **kwargs))
 
-    async def insert_one(self, document: Any) -> _core.InsertOneResult:
-        """Inserts a document (an ``_id`` is generated when missing, and set in ``document``)."""
-        return await run_blocking(self._sync.insert_one, document)
+    async def insert_one(self, document: Any, **kwargs: Any) -> _core.InsertOneResult:
+        """Inserts a document (an ``_id`` is generated when missing, and set in ``document``;
+        kwargs: bypass_document_validation, comment; session None only)."""
+        return await run_blocking(self._sync.insert_one, document, **kwargs)
 
-    async def insert_many(self, documents: Any, ordered: bool = True) -> _core.InsertManyResult:
-        """Inserts the documents (ordered: stop at the first error; BulkWriteError reports it)."""
-        return await run_blocking(self._sync.insert_many, list(documents), ordered=ordered)
+    async def insert_many(self, documents: Any, ordered: bool = True, **kwargs: Any) -> _core.InsertManyResult:
+        """Inserts the documents (ordered: stop at the first error; BulkWriteError reports it;
+        kwargs as insert_one)."""
+        return await run_blocking(self._sync.insert_many, list(documents), ordered, **kwargs)
 
     async def replace_one(
         self, filter: Any, replacement: Any, upsert: bool = False, **kwargs: Any
@@ -794,7 +900,8 @@ class AsyncCollection:
         return await run_blocking(self._sync.estimated_document_count, **kwargs)
 
     async def bulk_write(self, requests: Sequence[Any], ordered: bool = True, **kwargs: Any) -> Any:
-        """Sends InsertOne/UpdateOne/... requests together; a BulkWriteResult."""
+        """Sends InsertOne/UpdateOne/... requests together; a BulkWriteResult (comment, let and
+        bypass_document_validation=True: NotImplementedError, see Collection.bulk_write)."""
         return await run_blocking(self._sync.bulk_write, list(requests), ordered=ordered, **kwargs)
 
     async def create_indexes(self, indexes: Sequence[Any], **kwargs: Any) -> List[str]:
@@ -809,9 +916,11 @@ class AsyncCollection:
         """Drops every index but _id's."""
         await run_blocking(self._sync.drop_indexes, **kwargs)
 
-    async def list_indexes(self) -> List[Dict[str, Any]]:
-        """The collection's indexes (listIndexes)."""
-        return await run_blocking(self._sync.list_indexes)
+    def list_indexes(self, **kwargs: Any) -> AsyncCommandCursor:
+        """The collection's indexes (listIndexes): an AsyncCommandCursor (``async for``,
+        ``await to_list()``; ``await`` it for pymongo's async shape). Not awaited: the command
+        runs on first use (kwargs: session None only; comment: NotImplementedError)."""
+        return AsyncCommandCursor(functools.partial(run_blocking, self._sync.list_indexes, **kwargs))
 
     async def index_information(self) -> Dict[str, Any]:
         """The indexes as {name: {"key": [(field, direction), ...], ...}}."""

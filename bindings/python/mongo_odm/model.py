@@ -30,7 +30,7 @@ from typing import (
     overload,
 )
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from mongo_odm import _core, _features, _update_check
 from mongo_odm._async import AsyncCollection, run_blocking
@@ -200,6 +200,16 @@ async def _close_cursor(cursor: object) -> None:
     result = close()
     if asyncio.iscoroutine(result) or asyncio.isfuture(result):
         await result
+
+
+def _fitting(convert: Any, docs: Iterable[Any]) -> Iterator[Any]:
+    """``convert(doc)`` for each document, passing over those that fail validation (the
+    ``skip_invalid=True`` of find() and its kin: documents that no longer fit the model)."""
+    for doc in docs:
+        try:
+            yield convert(doc)
+        except ValidationError:
+            continue
 
 
 def _has_field(bases: Tuple[type, ...], name: str) -> bool:
@@ -450,39 +460,52 @@ class MongoBaseModel(BaseModel, metaclass=_ModelMeta):
 
     @overload
     @classmethod
-    def find(cls, filter: Dict[str, Any], *, projection: Type[P], **kwargs: Any) -> List[P]: ...
+    def find(
+        cls, filter: Dict[str, Any], *, projection: Type[P], skip_invalid: bool = False, **kwargs: Any
+    ) -> List[P]: ...
     @overload
     @classmethod
-    def find(cls: Type[T], filter: Dict[str, Any], **kwargs: Any) -> List[T]: ...
+    def find(cls: Type[T], filter: Dict[str, Any], *, skip_invalid: bool = False, **kwargs: Any) -> List[T]: ...
     @classmethod
-    def find(cls, filter: Dict[str, Any], **kwargs: Any) -> List[Any]:
+    def find(cls, filter: Dict[str, Any], *, skip_invalid: bool = False, **kwargs: Any) -> List[Any]:
         """All matching documents (kwargs: sort, limit, skip, projection, batch_size, ...).
         ``projection=Sub`` (a Pydantic class): reads only Sub's fields (aliases respected),
-        returns Sub instances."""
+        returns Sub instances. A stored document that fails validation raises pydantic's
+        ValidationError; ``skip_invalid=True`` passes over such documents instead."""
         sub = _features.projection_model(kwargs)
         if sub is not None:
             cursor = cls.get_collection().find(filter, **_features.projected_kwargs(kwargs, sub))
-            return [_features.from_projected(sub, doc) for doc in cursor]
+            convert: Any = functools.partial(_features.from_projected, sub)
+            return list(_fitting(convert, cursor)) if skip_invalid else [convert(doc) for doc in cursor]
+        if skip_invalid:
+            return list(_fitting(cls._from_mongo_dict, cls.get_collection().find(filter, **kwargs)))
         return cls._models_from(cls.get_collection().find(filter, **kwargs))
 
     @overload
     @classmethod
-    def find_iter(cls, filter: Dict[str, Any], *, projection: Type[P], **kwargs: Any) -> Iterator[P]: ...
+    def find_iter(
+        cls, filter: Dict[str, Any], *, projection: Type[P], skip_invalid: bool = False, **kwargs: Any
+    ) -> Iterator[P]: ...
     @overload
     @classmethod
-    def find_iter(cls: Type[T], filter: Dict[str, Any], **kwargs: Any) -> Iterator[T]: ...
+    def find_iter(
+        cls: Type[T], filter: Dict[str, Any], *, skip_invalid: bool = False, **kwargs: Any
+    ) -> Iterator[T]: ...
     @classmethod
-    def find_iter(cls, filter: Dict[str, Any], **kwargs: Any) -> Iterator[Any]:
+    def find_iter(cls, filter: Dict[str, Any], *, skip_invalid: bool = False, **kwargs: Any) -> Iterator[Any]:
         """Matching documents one at a time (memory stays flat for large results);
-        ``projection=Sub`` as for find()."""
+        ``projection=Sub`` and ``skip_invalid`` as for find()."""
         sub = _features.projection_model(kwargs)
+        convert: Any = cls._from_mongo_dict
         if sub is not None:
-            for doc in cls.get_collection().find(filter, **_features.projected_kwargs(kwargs, sub)):
-                yield _features.from_projected(sub, doc)
-            return
+            kwargs = _features.projected_kwargs(kwargs, sub)
+            convert = functools.partial(_features.from_projected, sub)
         cursor = cls.get_collection().find(filter, **kwargs)
+        if skip_invalid:
+            yield from _fitting(convert, cursor)
+            return
         for doc in cursor:
-            yield cls._from_mongo_dict(doc)
+            yield convert(doc)
 
     @classmethod
     def count(cls, filter: Optional[Dict[str, Any]] = None, *, max_time_ms: Optional[int] = None) -> int:
@@ -603,15 +626,18 @@ class MongoBaseModel(BaseModel, metaclass=_ModelMeta):
 
     @overload
     @classmethod
-    async def afind(cls, filter: Dict[str, Any], *, projection: Type[P], **kwargs: Any) -> List[P]: ...
+    async def afind(
+        cls, filter: Dict[str, Any], *, projection: Type[P], skip_invalid: bool = False, **kwargs: Any
+    ) -> List[P]: ...
     @overload
     @classmethod
-    async def afind(cls: Type[T], filter: Dict[str, Any], **kwargs: Any) -> List[T]: ...
+    async def afind(cls: Type[T], filter: Dict[str, Any], *, skip_invalid: bool = False, **kwargs: Any) -> List[T]: ...
     @classmethod
-    async def afind(cls, filter: Dict[str, Any], **kwargs: Any) -> List[Any]:
+    async def afind(cls, filter: Dict[str, Any], *, skip_invalid: bool = False, **kwargs: Any) -> List[Any]:
         """Async twin of find(): all matching documents (kwargs: sort, limit, skip, projection,
         batch_size, ...). Validated in slices, yielding to the event loop in between.
-        ``projection=Sub`` returns Sub instances."""
+        ``projection=Sub`` returns Sub instances; ``skip_invalid=True`` passes over documents
+        that fail validation (as for find())."""
         collection = await cls.get_async_collection()
         sub = _features.projection_model(kwargs)
         convert: Any = cls._from_mongo_dict
@@ -624,20 +650,30 @@ class MongoBaseModel(BaseModel, metaclass=_ModelMeta):
             if start:
                 await asyncio.sleep(0)
             chunk = docs[start : start + _ASYNC_VALIDATE_SLICE]
-            models.extend(cls._models_from(chunk) if sub is None else [convert(doc) for doc in chunk])
+            if skip_invalid:
+                models.extend(_fitting(convert, chunk))
+            else:
+                models.extend(cls._models_from(chunk) if sub is None else [convert(doc) for doc in chunk])
         return models
 
     @overload
     @classmethod
-    def afind_iter(cls, filter: Dict[str, Any], *, projection: Type[P], **kwargs: Any) -> AsyncIterator[P]: ...
+    def afind_iter(
+        cls, filter: Dict[str, Any], *, projection: Type[P], skip_invalid: bool = False, **kwargs: Any
+    ) -> AsyncIterator[P]: ...
     @overload
     @classmethod
-    def afind_iter(cls: Type[T], filter: Dict[str, Any], **kwargs: Any) -> AsyncIterator[T]: ...
+    def afind_iter(
+        cls: Type[T], filter: Dict[str, Any], *, skip_invalid: bool = False, **kwargs: Any
+    ) -> AsyncIterator[T]: ...
     @classmethod
-    async def afind_iter(cls, filter: Dict[str, Any], **kwargs: Any) -> AsyncIterator[Any]:
+    async def afind_iter(
+        cls, filter: Dict[str, Any], *, skip_invalid: bool = False, **kwargs: Any
+    ) -> AsyncIterator[Any]:
         """Async twin of find_iter(): matching documents one at a time (``async for``; memory
         stays flat for large results). Leaving the loop early closes the cursor.
-        ``projection=Sub`` yields Sub instances."""
+        ``projection=Sub`` yields Sub instances; ``skip_invalid=True`` passes over documents
+        that fail validation (as for find())."""
         collection = await cls.get_async_collection()
         sub = _features.projection_model(kwargs)
         convert: Any = cls._from_mongo_dict
@@ -647,7 +683,14 @@ class MongoBaseModel(BaseModel, metaclass=_ModelMeta):
         cursor = collection.find(filter, **kwargs)
         try:
             async for doc in cursor:
-                yield convert(doc)
+                if not skip_invalid:
+                    yield convert(doc)
+                    continue
+                try:
+                    model = convert(doc)
+                except ValidationError:
+                    continue
+                yield model
         finally:
             # An iteration left early (break, an exception, aclose()) closes its cursor, which
             # kills it on the server.

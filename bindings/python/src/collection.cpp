@@ -91,12 +91,14 @@ class EncodedBatch {
 
 // Sends an encoded batch as one insert_many; the server's reply (errors raised as
 // call_with_reply raises them for bulk writes).
-mongo_odm::Bson insert_batch(mongo_odm_collection_t *coll, const EncodedBatch &batch, bool ordered) {
+mongo_odm::Bson insert_batch(mongo_odm_collection_t *coll, const EncodedBatch &batch, bool ordered,
+                             const bson_t *extra = nullptr) {
   std::vector<bson_t> views = batch.views();
   std::vector<const bson_t *> ptrs(views.size());
   for (size_t i = 0; i < views.size(); ++i) ptrs[i] = &views[i];
   mongo_odm::Bson opts;
   BSON_APPEND_BOOL(opts.get(), "ordered", ordered);
+  if (extra) bson_concat(opts.get(), extra);
   return call_with_reply(
       [&](bson_t *r, mongo_odm_error_t *e) {
         return mongo_odm_collection_insert_many(coll, ptrs.data(), ptrs.size(), opts.get(), r, e);
@@ -217,12 +219,14 @@ std::unique_ptr<PyCursor> PyCollection::find(py::object self, py::object filter,
   return std::make_unique<PyCursor>(FindSpec{std::move(self), raw(), std::move(f), std::move(options)});
 }
 
-InsertOneResult PyCollection::insert_one(py::object document) {
+InsertOneResult PyCollection::insert_one(py::object document, py::kwargs kwargs) {
   CodecScope codec_scope(codec_);
+  mongo_odm::Bson opts;
+  write_options("insert_one", kInsertOptions, kwargs, opts.get());
   EncodeBuffer doc;
   encode_document(document, doc.get());
   mongo_odm::Bson reply = call_with_reply([&](bson_t *r, mongo_odm_error_t *e) {
-    return mongo_odm_collection_insert_one(raw(), doc.get(), nullptr, r, e);
+    return mongo_odm_collection_insert_one(raw(), doc.get(), bson_empty(opts.get()) ? nullptr : opts.get(), r, e);
   });
   bson_iter_t iter;
   py::object id = bson_iter_init_find(&iter, reply.get(), "insertedId") ? decode_value(&iter) : py::none();
@@ -231,13 +235,15 @@ InsertOneResult PyCollection::insert_one(py::object document) {
   return InsertOneResult{id};
 }
 
-InsertManyResult PyCollection::insert_many(py::object documents, bool ordered) {
+InsertManyResult PyCollection::insert_many(py::object documents, bool ordered, py::kwargs kwargs) {
   CodecScope codec_scope(codec_);
+  mongo_odm::Bson opts;
+  write_options("insert_many", kInsertOptions, kwargs, opts.get());
   py::list docs_list = py::list(documents);
   if (py::len(docs_list) == 0) throw py::type_error("documents must be a non-empty list");
   EncodedBatch batch;
   batch.encode(docs_list);
-  mongo_odm::Bson reply = insert_batch(raw(), batch, ordered);
+  mongo_odm::Bson reply = insert_batch(raw(), batch, ordered, opts.get());
   // As pymongo: a dict's own _id is its inserted id (the same object); a dict without one gets
   // the ObjectId the library generated, which is added to it.
   bson_iter_t iter, item;
@@ -431,8 +437,10 @@ exceptions of mongo_odm.errors.)doc",
       .def("_find_one_batch", &PyCollection::find_one_batch, py::arg("ids"),
            "The documents whose _id is in ids (one $in query), for the async collection's coalesced "
            "find_one() calls; errors read as find_one()'s.")
-      .def("insert_one", &PyCollection::insert_one, py::arg("document"))
-      .def("insert_many", &PyCollection::insert_many, py::arg("documents"), py::kw_only(), py::arg("ordered") = true)
+      .def("insert_one", &PyCollection::insert_one, py::arg("document"),
+           "Inserts a document (kwargs: bypass_document_validation, comment; session None only).")
+      .def("insert_many", &PyCollection::insert_many, py::arg("documents"), py::arg("ordered") = true,
+           "Inserts the documents (kwargs as insert_one).")
       .def("_insert_model_values", &PyCollection::insert_model_values, py::arg("values"), py::arg("names"),
            "insert_many of models of scalar fields from their __dict__s (keys exactly `names`, the id "
            "first, stored as _id); None, with nothing sent, when a dict's keys differ. Private: "

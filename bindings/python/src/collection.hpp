@@ -32,8 +32,8 @@ class PyCollection {
   // The coalesced find_one() calls of the async collection (mongo_odm/_async.py): every
   // document whose _id is one of `ids`, from one find({_id: {$in: ids}}), read to its end.
   py::list find_one_batch(py::list ids);
-  InsertOneResult insert_one(py::object document);
-  InsertManyResult insert_many(py::object documents, bool ordered);
+  InsertOneResult insert_one(py::object document, py::kwargs kwargs);
+  InsertManyResult insert_many(py::object documents, bool ordered, py::kwargs kwargs);
   // insert_many of models straight from their values (MongoBaseModel.insert_many): `values`,
   // the instances' __dict__s, each encoded by encode_model_values with `names`; the inserted
   // ids are the id values. None, with nothing sent, when a dict's keys are not `names`.

@@ -199,9 +199,40 @@ py::dict index_information(py::object self) {
 
 // bulk_write(requests): each request (mongo_odm.operations' classes) queues itself on the
 // native writer (mongo_odm/bulk.h), which sends them; the result is pymongo's BulkWriteResult.
+// pymongo's keywords bypass_document_validation, comment and let have no place in the C bulk
+// writer (mongo_odm/bulk.h takes no options): given a value that would change what is sent,
+// they raise NotImplementedError rather than being dropped. session: None only, as elsewhere.
+void check_bulk_write_options(py::kwargs kwargs) {
+  for (auto item : kwargs) {
+    const std::string name = item.first.cast<std::string>();
+    const bool unset = item.second.is_none();
+    if (name == "session") {
+      if (!unset) throw py::type_error("bulk_write(): sessions are not supported (session must be None)");
+    } else if (name == "bypass_document_validation") {
+      // False is pymongo's default (validation applies), which is what the writer does.
+      if (!unset && PyObject_IsTrue(item.second.ptr()) == 1) {
+        PyErr_SetString(PyExc_NotImplementedError,
+                        "bulk_write(bypass_document_validation=True) is not supported: the bulk writer sends "
+                        "no options (use insert_many/update_*/replace_one with bypass_document_validation)");
+        throw py::error_already_set();
+      }
+    } else if (name == "comment" || name == "let") {
+      if (!unset) {
+        const std::string msg = "bulk_write(" + name +
+                                "=...) is not supported: the bulk writer sends no options (use the single-"
+                                "operation methods, which take " +
+                                name + ")";
+        PyErr_SetString(PyExc_NotImplementedError, msg.c_str());
+        throw py::error_already_set();
+      }
+    } else {
+      throw py::type_error("bulk_write() got an unexpected keyword argument '" + name + "'");
+    }
+  }
+}
+
 py::object bulk_write(py::object self, py::object requests, bool ordered, py::kwargs kwargs) {
-  mongo_odm::Bson ignored;
-  command_options("bulk_write", kwargs, ignored.get(), {"bypass_document_validation"});
+  check_bulk_write_options(kwargs);
   if (!(PyList_Check(requests.ptr()) || PyTuple_Check(requests.ptr()))) throw py::type_error("requests must be a list");
   if (py::len(requests) == 0) raise_named("InvalidOperation", "No operations to execute");
   py::object writer = self.attr("bulk_writer")(ordered);
@@ -265,9 +296,11 @@ void init_collection_extra(py::module_ &m) {
            "The indexes as {name: {\"key\": [(field, direction), ...], ...}} (pymongo's shape).")
       .def("rename", &rename, py::arg("new_name"),
            "Renames the collection in its database (kwargs: dropTarget, comment); this object keeps its name.")
-      .def("bulk_write", &bulk_write, py::arg("requests"), py::kw_only(), py::arg("ordered") = true,
+      .def("bulk_write", &bulk_write, py::arg("requests"), py::arg("ordered") = true,
            "Sends InsertOne/UpdateOne/UpdateMany/ReplaceOne/DeleteOne/DeleteMany requests together; "
-           "returns a BulkWriteResult (BulkWriteError when one failed).")
+           "returns a BulkWriteResult (BulkWriteError when one failed). comment, let and "
+           "bypass_document_validation=True raise NotImplementedError (the bulk writer sends no "
+           "options); session None only.")
       .def(
           "with_options",
           [](py::object self, py::kwargs kwargs) {

@@ -62,12 +62,12 @@ enum class Args {
 };
 
 // What a reply says beyond the code: the flavours of SERVER and DUPLICATE_KEY errors.
-enum class Shape : unsigned { any = 0, write_errors = 1u << 0, bulk_call = 1u << 1 };
+enum class Shape : unsigned { any = 0, write_errors = 1u << 0, bulk_call = 1u << 1, dropped = 1u << 2 };
 
 // One row per (code, reason) the C API reports, in the order they are tried: the first row
 // whose code matches, whose reason matches (REASON_NONE in a row: any reason) and whose shape
-// bits are all present wins. mongo_odm_error_reason() tells the reasons apart; nothing here
-// reads libmongoc's or the server's numbers.
+// bits are all present wins. mongo_odm_error_reason() tells the reasons apart; only
+// is_dropped_connection() and is_authentication_failure() read a driver's or server's number.
 struct Mapping {
   uint32_t code;
   mongo_odm_error_reason_t reason;
@@ -78,6 +78,7 @@ struct Mapping {
 
 constexpr unsigned kWriteErrors = static_cast<unsigned>(Shape::write_errors);
 constexpr unsigned kBulk = static_cast<unsigned>(Shape::bulk_call);
+constexpr unsigned kDropped = static_cast<unsigned>(Shape::dropped);
 
 constexpr Mapping kMappings[] = {
     {MONGO_ODM_ERROR_INVALID_ARGUMENT, MONGO_ODM_REASON_NONE, 0, "ValueError", Args::builtin},
@@ -86,6 +87,10 @@ constexpr Mapping kMappings[] = {
     {MONGO_ODM_ERROR_NOT_IMPLEMENTED, MONGO_ODM_REASON_NONE, 0, "NotImplementedError", Args::builtin},
     {MONGO_ODM_ERROR_CONFIGURATION, MONGO_ODM_REASON_NONE, 0, "ConfigurationError", Args::message},
     {MONGO_ODM_ERROR_CONNECTION, MONGO_ODM_REASON_SERVER_SELECTION, 0, "ServerSelectionTimeoutError", Args::message},
+    // a connection that broke under an operation (or could not be opened to the selected
+    // server): pymongo's AutoReconnect, the operation may be retried
+    {MONGO_ODM_ERROR_CONNECTION, MONGO_ODM_REASON_NETWORK, kDropped, "AutoReconnect", Args::message},
+    // handshake, TLS, SCRAM/SASL, a pool inherited through fork()
     {MONGO_ODM_ERROR_CONNECTION, MONGO_ODM_REASON_NONE, 0, "ConnectionFailure", Args::message},
     {MONGO_ODM_ERROR_DUPLICATE_KEY, MONGO_ODM_REASON_NONE, kBulk, "BulkWriteError", Args::bulk},
     {MONGO_ODM_ERROR_DUPLICATE_KEY, MONGO_ODM_REASON_NONE, 0, "DuplicateKeyError", Args::failure},
@@ -177,6 +182,20 @@ py::object failure_details(const mongo_odm_error_t &error, py::object details) {
   return reply;
 }
 
+// A network CONNECTION error whose server_code (for CONNECTION errors the driver's code, as
+// mongo_odm_error_t says) is one of libmongoc's stream or protocol errors: the socket failed,
+// was closed or answered garbage (mongoc_error_code_t: MONGOC_ERROR_STREAM_INVALID_TYPE ..
+// MONGOC_ERROR_STREAM_NOT_ESTABLISHED = 1..6, MONGOC_ERROR_PROTOCOL_INVALID_REPLY and
+// _BAD_WIRE_VERSION = 14, 15; the same values in libmongoc 1.x and 2.x). The library's own
+// connection errors (a pool inherited through fork()) carry 0; authentication, SCRAM and the
+// client's other refusals other codes: those stay ConnectionFailure.
+bool is_dropped_connection(const mongo_odm_error_t &error) {
+  if (error.code != MONGO_ODM_ERROR_CONNECTION || mongo_odm_error_reason(&error) != MONGO_ODM_REASON_NETWORK) {
+    return false;
+  }
+  return (error.server_code >= 1 && error.server_code <= 6) || error.server_code == 14 || error.server_code == 15;
+}
+
 // Authentication failed (CONNECTION from the handshake): pymongo's OperationFailure, code 18.
 bool is_authentication_failure(const mongo_odm_error_t &error) {
   return error.code == MONGO_ODM_ERROR_CONNECTION &&
@@ -198,6 +217,7 @@ void raise_error(const mongo_odm_error_t &error, const bson_t *reply, bool bulk)
   }
   unsigned shape = bulk ? kBulk : 0;
   if (PyDict_Check(details.ptr()) && PyDict_GetItemString(details.ptr(), "writeErrors")) shape |= kWriteErrors;
+  if (is_dropped_connection(error)) shape |= kDropped;
   if (is_authentication_failure(error)) {
     // pymongo's OperationFailure (code 18); also a ConnectionFailure, as lightodm's callers expect
     py::object cls = error_class("AuthenticationFailed");

@@ -41,12 +41,28 @@ py::dict ensure_indexes(PyCollection &self, py::sequence indexes) {
   return py::dict(decode_document(reply.get()));
 }
 
-py::list list_indexes(PyCollection &self) {
+// pymongo's list_indexes(session=None, comment=None): a CommandCursor (mongo_odm.command_cursor)
+// over the whole result, which mongo_odm_collection_list_indexes() answers in one call. That
+// call takes no options: a comment is refused (NotImplementedError), not dropped.
+py::object list_indexes(PyCollection &self, py::kwargs kwargs) {
+  for (auto item : kwargs) {
+    const std::string name = item.first.cast<std::string>();
+    if (name != "session" && name != "comment") {
+      throw py::type_error("list_indexes() got an unexpected keyword argument '" + name + "'");
+    }
+    if (item.second.is_none()) continue;
+    if (name == "session") throw py::type_error("list_indexes(): sessions are not supported (session must be None)");
+    PyErr_SetString(PyExc_NotImplementedError,
+                    "list_indexes(comment=...) is not supported: libmongo_odm's listIndexes call takes no options");
+    throw py::error_already_set();
+  }
   mongo_odm::Bson reply = call_with_reply(
       [&](bson_t *r, mongo_odm_error_t *e) { return mongo_odm_collection_list_indexes(self.handle(), r, e); });
   bson_iter_t it;
-  if (!bson_iter_init_find(&it, reply.get(), "indexes")) return py::list();
-  return py::list(decode_value(&it));
+  py::list indexes = bson_iter_init_find(&it, reply.get(), "indexes") ? py::list(decode_value(&it)) : py::list();
+  static PyObject *cls = nullptr;  // owned for the interpreter's lifetime
+  if (!cls) cls = py::object(py::module_::import("mongo_odm.command_cursor").attr("CommandCursor")).release().ptr();
+  return py::reinterpret_borrow<py::object>(cls)(indexes);
 }
 
 py::dict save_document(PyCollection &self, py::object document, py::object saved, bool changes, bool revision) {
@@ -163,7 +179,9 @@ void init_features(py::module_ &m) {
            "Creates the missing indexes of `indexes` (createIndexes entries {key, name?, options...}); "
            "{created, existing, command?}. OperationFailure (code 85/86) when a name exists with other "
            "keys or options.")
-      .def("list_indexes", &list_indexes, "The collection's indexes (listIndexes) as a list of dicts.")
+      .def("list_indexes", &list_indexes,
+           "The collection's indexes (listIndexes): a CommandCursor of dicts, as pymongo's (session None "
+           "only; comment: NotImplementedError).")
       .def("save_document", &save_document, py::arg("document"), py::arg("saved") = py::none(), py::kw_only(),
            py::arg("changes") = false, py::arg("revision") = false,
            "Saves a whole document by the rules of libmongo_odm's mongo_odm_collection_save(): `saved` (BSON "

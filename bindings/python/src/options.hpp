@@ -34,6 +34,7 @@ enum WriteOption : unsigned {
 constexpr unsigned kUpdateOptions = kArrayFilters | kHint | kCollation | kLet | kComment | kBypass | kSession;
 constexpr unsigned kReplaceOptions = kHint | kCollation | kLet | kComment | kBypass | kSession;
 constexpr unsigned kDeleteOptions = kHint | kCollation | kLet | kComment | kSession;
+constexpr unsigned kInsertOptions = kComment | kBypass | kSession;
 
 // Appends the write options of `kwargs` that `allowed` names (None: not given); others are
 // TypeError naming them, as pymongo's signatures do.
