@@ -186,9 +186,7 @@ void init_features(py::module_ &m) {
            py::arg("changes") = false, py::arg("revision") = false,
            "Saves a whole document by the rules of libmongo_odm's mongo_odm_collection_save(): `saved` (BSON "
            "bytes, a mapping or None) is its saved state. Returns {sent, upserted, revision, stored} (stored: "
-           "the BSON bytes now in the database). RevisionConflictError on a stale revision.")
-      .def("bulk_writer", [](PyCollection &self, bool ordered) { return std::make_unique<PyBulkWriter>(self, ordered); },
-           py::arg("ordered") = true, "A native bulk writer on this collection (mongo_odm/bulk.h).");
+           "the BSON bytes now in the database). RevisionConflictError on a stale revision.");
 
   py::class_<PyBulkWriter>(m, "BulkWriter", R"doc(
 Queued writes of one collection, sent by execute() in batches of at most 1,000 operations
@@ -213,6 +211,9 @@ a failed operation raises BulkWriteError whose details are that result.)doc")
       .def(
           "delete_many", [](PyBulkWriter &w, py::object f) { w.remove("delete_many", f, true); }, py::arg("filter"))
       .def("execute", &PyBulkWriter::execute);
+  // after BulkWriter's registration, so that its signature names mongo_odm._core.BulkWriter
+  coll.def("bulk_writer", [](PyCollection &self, bool ordered) { return std::make_unique<PyBulkWriter>(self, ordered); },
+           py::arg("ordered") = true, "A native bulk writer on this collection (mongo_odm/bulk.h).");
 
   m.def("diff", &diff, py::arg("saved"), py::arg("current"),
         "The update turning `saved` into `current` (BSON bytes or mappings): {'$set': ..., '$unset': ...}, "
