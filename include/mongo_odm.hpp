@@ -27,7 +27,7 @@
  * (an error stops the loop by throwing Error).
  *
  *   mongo_odm::Library lib;                                  // mongo_odm_init / _cleanup
- *   mongo_odm::connect("mongodb://127.0.0.1:27017", {}, {}, "app");
+ *   mongo_odm::connect();          // MONGO_URL...; or connect("mongodb://host", user, password, "app")
  *   mongo_odm::Model users("users");
  *   users.add_field("name", MONGO_ODM_TYPE_UTF8, MONGO_ODM_FIELD_REQUIRED);
  *   mongo_odm::Document alice(users);

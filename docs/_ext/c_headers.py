@@ -401,8 +401,23 @@ def inline_nodes(text: str) -> List[nodes.Node]:
     return out
 
 
+def _item_text_column(line: str, base: int) -> Optional[int]:
+    """For a line that starts an item ("update:  text", "NAME  text", "1. text", or any line
+    indented by one), the column its text after the label starts at; else None."""
+    m = re.match(r"(\s*)(\S+)(\s+)\S", line)
+    if not m:
+        return None
+    lead, first = len(m.group(1)), m.group(2)
+    if first.endswith(":") or re.fullmatch(r"\d+\.", first) or re.fullmatch(r"[A-Z][A-Z0-9_]+", first) or \
+            lead == base + 1:
+        return lead + len(first) + len(m.group(3))
+    return None
+
+
 def comment_nodes(text: str) -> List[nodes.Node]:
-    """Paragraphs; indented runs become literal blocks, '- ' runs bullet lists."""
+    """Paragraphs; indented runs become literal blocks, '- ' runs bullet lists. An item ("name:
+    text", "NAME text", "1. text", or a line indented by one) is a paragraph of its own, and the
+    lines indented to its text's column right after it continue it (wrapped text, not code)."""
     result: List[nodes.Node] = []
     # The comment's own indentation: a run indented 2 more than that is code.
     base = min((len(ln) - len(ln.lstrip()) for ln in text.split("\n") if ln.strip()), default=0)
@@ -420,9 +435,14 @@ def comment_nodes(text: str) -> List[nodes.Node]:
                 result.append(p)
                 para.clear()
         k = 0
+        cont: Optional[int] = None  # the column an item's wrapped lines are indented to
         while k < len(lines):
             ln = lines[k]
             ind = len(ln) - len(ln.lstrip())
+            if cont is not None and ind == cont and para:
+                para.append(ln)
+                k += 1
+                continue
             if ind >= base + 2 and not (bullets is not None):
                 flush()
                 code = []
@@ -450,6 +470,9 @@ def comment_nodes(text: str) -> List[nodes.Node]:
                 bullets += item
                 continue
             bullets = None
+            cont = _item_text_column(ln, base)
+            if cont is not None or (ind == base and para and _item_text_column(para[0], base) is not None):
+                flush()  # an item starts, or plain text follows one: a paragraph of its own
             para.append(ln)
             k += 1
         flush()

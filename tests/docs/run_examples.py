@@ -9,8 +9,8 @@ Examples are found in the site's sources (docs/**/*.md, docs/**/*.rst):
   - literalinclude of examples/ files (whole or a part, :start-after:/:pyobject:...): the whole
     file is run once (.py) or compiled and run (.c/.cpp), so that the part shown is code of a
     program that runs;
-  - the code examples of the C headers' comments (shown on the C reference pages): each is set
-    in a program that makes what it uses (HEADER_MAIN) and run.
+  - the code examples of the headers' comments (shown on the C and C++ reference pages): each
+    is set in a program that makes what it uses (HEADER_MAIN, HEADER_MAIN_CPP) and run.
 A Python, C or C++ block that is none of these (a fragment) fails: every example on the site
 runs. Shell blocks are the README's install commands, run as written by tests/install/readme.sh.
 Prints one line per example, a `count: docs.examples N` line and a last line "examples: ...".
@@ -59,7 +59,7 @@ def collect():
                 run.append((where, lang, code, None))
             elif lang in ("c", "cpp"):
                 fragments.append(where)
-    run += [(where, "c", code, None) for where, code in header_examples()]
+    run += [(where, lang, code, None) for where, lang, code in header_examples()]
     return run, fragments
 
 
@@ -113,6 +113,23 @@ int main(void) {
 """
 
 
+# The C++ header's examples, in a program that reports a thrown Error.
+HEADER_MAIN_CPP = """#include <mongo_odm.hpp>
+
+#include <iostream>
+
+int main() {
+  try {
+@SNIPPET@
+  } catch (const mongo_odm::Error &e) {
+    std::cerr << "the example failed: " << e.code_name() << ": " << e.what() << "\\n";
+    return 1;
+  }
+  return 0;
+}
+"""
+
+
 def header_examples():
     """(where, C program) for each distinct code example of the header comments (the C reference
     pages show them), set in HEADER_MAIN."""
@@ -131,8 +148,17 @@ def header_examples():
                 seen.add(code)
                 body = "\n".join("    " + ln if ln else "" for ln in code.splitlines())
                 destroy = "" if "mongo_odm_cursor_destroy(cursor)" in code else "  mongo_odm_cursor_destroy(cursor);"
-                out.append((f"include/{rel}: example {len(out) + 1}",
+                out.append((f"include/{rel}: example {len(out) + 1}", "c",
                             HEADER_MAIN.replace("@SNIPPET@", body).replace("@CURSOR_DESTROY@", destroy)))
+    intro, entries = c_headers.parse_cpp_header(ROOT / "include" / "mongo_odm.hpp")
+    for text in [intro] + [e.doc for e in entries] + [m.doc for e in entries for m in e.members]:
+        for node in c_headers.comment_nodes(text or ""):
+            code = node.astext() if isinstance(node, nodes.literal_block) else ""
+            if code.startswith("mongo_odm::") and code not in seen:
+                seen.add(code)
+                body = "\n".join("    " + ln if ln else "" for ln in code.splitlines())
+                out.append((f"include/mongo_odm.hpp: example {len(out) + 1}", "cpp",
+                            HEADER_MAIN_CPP.replace("@SNIPPET@", body)))
     return out
 
 
